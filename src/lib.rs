@@ -1,4 +1,87 @@
-//! kenpo-auth (crate docs are written as the modules land).
+//! # kenpo-auth
+//!
+//! The sign-up and login rules of a Japanese health-insurance union's portal for insured
+//! persons (被保険者), as a library with no I/O of its own. The host service owns HTTP,
+//! sessions, the database and the mail server, and plugs them in through three traits:
+//! [`Store`], [`Mailer`] and [`Clock`].
+//!
+//! ## What it does
+//!
+//! - **First authentication (初回認証)**: matches insurer code, symbol, number, birth date and a
+//!   kana name typed any which way ([`kana`], [`identity`]) against the insurer's roster.
+//! - **User-ID registration**: enforces the user-ID, password and e-mail rules ([`UserId`],
+//!   [`PasswordPolicy`], [`EmailAddress`]), hashes with argon2id ([`PasswordHasher`]) and mails a
+//!   six-digit code valid for ten minutes ([`otp`]).
+//! - **Login** with lockout, **password reset**, **user-ID reminder**, **terms-of-use consent**.
+//!
+//! ## What it does not do
+//!
+//! No HTTP, no sessions or cookies, no SQL of its own, no SMTP: [`Portal`] returns values and
+//! typed errors; what to render, where to keep a ticket and how to send a [`Mail`] is the host's.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use kenpo_auth::testkit::block_on;
+//! use kenpo_auth::{
+//!     BirthDate, Config, HashParams, IdentityForm, InsuredRecord, MemoryStore, Portal, RecordingMailer,
+//!     RegistrationForm,
+//! };
+//!
+//! // The insurer's roster.
+//! let store = MemoryStore::new();
+//! let birth = BirthDate::new(1975, 3, 2).unwrap();
+//! store.add_insured(InsuredRecord::new("06139999", "1234", "567", birth, "ケンポ ショウコ").unwrap());
+//!
+//! let mailer = RecordingMailer::new();
+//! // Small argon2 parameters keep this example fast; production keeps the defaults.
+//! let config = Config { hash_params: HashParams::insecure_for_tests(), ..Config::default() };
+//! let portal = Portal::new(store, mailer.clone(), config);
+//!
+//! // 1-2: the name may be typed in hiragana, without voicing marks, without a space.
+//! let identity = IdentityForm {
+//!     insurer_code: "06139999".into(),
+//!     symbol: "1234".into(),
+//!     number: "567".into(),
+//!     birth_date: "1975-03-02".into(),
+//!     name_kana: "けんほしようこ".into(),
+//! };
+//! let ticket = block_on(portal.authenticate_insured(&identity)).unwrap();
+//!
+//! // 1-3: choose credentials; a code is mailed.
+//! let form = RegistrationForm {
+//!     user_id: "NGK000123".into(),
+//!     password: "Sakura#2024x".into(),
+//!     email: "shoko@example.co.jp".into(),
+//! };
+//! let pending = block_on(portal.begin_registration(&ticket, &form)).unwrap();
+//! let mail = mailer.last().unwrap();
+//! let code: String = mail.body.chars().filter(char::is_ascii_digit).take(6).collect();
+//!
+//! // 1-4: enter the code; 1-5: log in; 1-6: accept the terms.
+//! let user_id = block_on(portal.confirm_registration(&pending, &code)).unwrap();
+//! let login = block_on(portal.login("NGK000123", "Sakura#2024x")).unwrap();
+//! assert!(login.terms_consent_required);
+//! block_on(portal.accept_terms(&user_id, portal.config().terms_version)).unwrap();
+//! ```
+//!
+//! ## Features
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `testkit` | [`testkit`]: a conformance suite any [`Store`] can run, and a tiny `block_on`. Outside SemVer. |
+//!
+//! ## Security notes
+//!
+//! - Codes are stored only as a keyed BLAKE2s MAC ([`Config::secret_key`]), compared in constant
+//!   time, valid for ten minutes, at most five entries, accepted once.
+//! - A code entry and a login attempt are counted atomically *before* they are checked.
+//! - A login with an unknown user ID verifies against a dummy hash, answers like a wrong
+//!   password and locks like one; a password reset for an unknown user ID answers the same and
+//!   mails nothing; the user-ID reminder answers the same whether or not it matched.
+//! - Passwords, codes, keys and tickets print as `[REDACTED]` in `Debug`; the secret ones are
+//!   zeroized on drop. Randomness comes only from the operating system's CSPRNG (through
+//!   `rand`'s thread-local generator).
 
 pub mod kana;
 // --- identity ---
@@ -17,10 +100,26 @@ pub mod memory;
 pub mod otp;
 pub mod portal;
 pub mod store;
-pub mod ticket;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod throttle;
+pub mod ticket;
 
 // --- re-exports: kana & identity ---
+pub use identity::{
+    BirthDate, DateError, FormErrors, IdentityForm, InsuredIdentity, InsuredKey, InsuredRecord,
+};
 // --- re-exports: credentials ---
+pub use email::{EmailAddress, EmailError};
+pub use hashing::{HashError, HashParams, PasswordHash, PasswordHasher, Pepper};
+pub use password::{NewPassword, PasswordError, PasswordPolicy};
+pub use user_id::{UserId, UserIdError};
 // --- re-exports: portal ---
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{Config, SecretKey, TermsVersion};
+pub use error::{Error, RegistrationErrors};
+pub use mail::{Mail, MailKind, Mailer};
+pub use memory::{MemoryStore, RecordingMailer};
+pub use portal::{LoginSuccess, Portal, RegistrationForm};
+pub use store::Store;
+pub use ticket::{PasswordResetTicket, PendingRegistration, SignupTicket};
