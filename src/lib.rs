@@ -99,6 +99,8 @@ pub mod mail;
 pub mod memory;
 pub mod otp;
 pub mod portal;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -122,4 +124,5 @@ pub use mail::{Mail, MailKind, Mailer};
 pub use memory::{MemoryStore, RecordingMailer};
 pub use portal::{LoginSuccess, Portal, RegistrationForm};
 pub use store::Store;
+// --- re-exports: sqlite ---
 pub use ticket::{PasswordResetTicket, PendingRegistration, SignupTicket};

@@ -1,0 +1,2 @@
+//! Benchmark stub for the SQLite store; filled in by its issue.
+fn main() {}
