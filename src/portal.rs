@@ -18,7 +18,6 @@ use std::fmt;
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
-use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, TermsVersion};
@@ -38,8 +37,9 @@ use crate::ticket::{PasswordResetTicket, PendingRegistration, SignupTicket, Tick
 use crate::user_id::UserId;
 
 /// What the member typed on the user-ID registration screen (ユーザーID登録).
-/// `Debug` hides the password, and the password is zeroized on drop.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+/// `Debug` hides the password. (It is not zeroized on drop, so that struct-update syntax works;
+/// the host's request buffers hold the same text anyway.)
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationForm {
     /// The chosen user ID.
     pub user_id: String,
