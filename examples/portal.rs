@@ -1,2 +1,268 @@
-//! The whole sign-up and login journey (written as the portal lands).
-fn main() {}
+//! The manual's whole journey on the built-in store, with the message a member would see at
+//! each step (Japanese) and an English gloss.
+//!
+//! ```sh
+//! cargo run --example portal
+//! ```
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::convert::Infallible;
+use std::time::{Duration, SystemTime};
+
+use kenpo_auth::testkit::block_on;
+use kenpo_auth::{
+    BirthDate, Config, Error, HashParams, IdentityForm, InsuredRecord, Mail, Mailer, ManualClock,
+    MemoryStore, Portal, RecordingMailer, RegistrationForm, Store,
+};
+
+/// Prints every mail as it is sent and keeps a copy, so the demo can "read" the code.
+#[derive(Clone, Default)]
+struct PrintingMailer {
+    inbox: RecordingMailer,
+}
+
+impl Mailer for PrintingMailer {
+    type Error = Infallible;
+
+    async fn send(&self, mail: Mail) -> Result<(), Infallible> {
+        println!("    ┌─ mail to {} ─ {}", mail.to, mail.subject);
+        for line in mail.body.lines() {
+            println!("    │ {line}");
+        }
+        println!("    └─");
+        self.inbox.send(mail).await
+    }
+}
+
+impl PrintingMailer {
+    /// The six-digit code in the newest mail, as the member would read it.
+    fn last_code(&self) -> String {
+        let body = self.inbox.last().map(|mail| mail.body).unwrap_or_default();
+        body.split(|c: char| !c.is_ascii_digit())
+            .find(|run| run.len() == 6)
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+fn step(title: &str) {
+    println!("\n■ {title}");
+}
+
+fn ok(what: &str) {
+    println!("  ✓ {what}");
+}
+
+/// Shows a failure the way the member sees it, with an English gloss.
+fn refused(what: &str, error: &Error) {
+    println!("  ✗ {what}");
+    for line in error.message_ja().lines() {
+        println!("      画面: {line}");
+    }
+    println!("      (log: {error})");
+}
+
+fn roster(add: impl Fn(InsuredRecord)) {
+    add(InsuredRecord::new(
+        "06139999",
+        "1234",
+        "567",
+        BirthDate::new(1975, 3, 2).unwrap(),
+        "ケンポ ショウコ",
+    )
+    .unwrap());
+    add(InsuredRecord::new(
+        "06139999",
+        "1234",
+        "568",
+        BirthDate::new(1980, 12, 31).unwrap(),
+        "サトウ タロウ",
+    )
+    .unwrap());
+}
+
+fn shoko() -> IdentityForm {
+    IdentityForm {
+        insurer_code: "06139999".into(),
+        symbol: "1234".into(),
+        number: "567".into(),
+        birth_date: "1975-03-02".into(),
+        // The roster has ケンポ ショウコ; the member types it without voicing marks or small kana.
+        name_kana: "ケンホ シヨウコ".into(),
+    }
+}
+
+fn taro() -> IdentityForm {
+    IdentityForm {
+        number: "568".into(),
+        birth_date: "1980-12-31".into(),
+        name_kana: "さとう　たろう".into(),
+        ..shoko()
+    }
+}
+
+/// ケンポ ショウコ's credentials: she ends up with NGK000456 because サトウ タロウ takes ngk000123.
+const USER_ID: &str = "NGK000456";
+const PASSWORD: &str = "Sakura#2024x";
+
+fn main() {
+    let store = MemoryStore::new();
+    roster(|record| store.add_insured(record));
+    run(store);
+}
+
+fn run<S: Store>(store: S) {
+    let mailer = PrintingMailer::default();
+    let clock = ManualClock::new(SystemTime::now());
+    let config = Config {
+        // Small argon2 parameters keep the demo quick; a real host keeps the defaults.
+        hash_params: HashParams::insecure_for_tests(),
+        ..Config::default()
+    };
+    let portal = Portal::new(store, mailer.clone(), config).with_clock(clock.clone());
+
+    if block_on(portal.login(USER_ID, PASSWORD)).is_ok() {
+        step("前回の実行で作成したアカウント / the account from the previous run");
+        ok(&format!(
+            "{USER_ID} still logs in: the store kept it across the restart"
+        ));
+    } else {
+        register(&portal, &mailer, &clock);
+    }
+    login(&portal, &mailer);
+    forgotten(&portal, &mailer);
+}
+
+fn register<S: Store>(
+    portal: &Portal<S, PrintingMailer, ManualClock>,
+    mailer: &PrintingMailer,
+    clock: &ManualClock,
+) {
+    step("1-2 初回認証 / first authentication");
+    let wrong_birth = IdentityForm {
+        birth_date: "1975-03-20".into(),
+        ..shoko()
+    };
+    refused(
+        "wrong birth date: the member is not told which field differed",
+        &block_on(portal.authenticate_insured(&wrong_birth)).unwrap_err(),
+    );
+    let ticket = block_on(portal.authenticate_insured(&shoko())).unwrap();
+    ok("ケンホ シヨウコ matches the roster's ケンポ ショウコ (voicing and small kana fold away)");
+
+    step("1-3 ユーザーID登録 / choosing a user ID, password and e-mail address");
+    let weak = RegistrationForm {
+        user_id: "NGK000123".into(),
+        password: "password".into(),
+        email: "shoko@example.co.jp".into(),
+    };
+    refused(
+        "weak password",
+        &block_on(portal.begin_registration(&ticket, &weak)).unwrap_err(),
+    );
+    let legacy = RegistrationForm {
+        password: PASSWORD.into(),
+        email: "_ab..cd---@docomo.ne.jp".into(),
+        ..weak.clone()
+    };
+    refused(
+        "legacy carrier address (two dots in a row): the code may never arrive",
+        &block_on(portal.begin_registration(&ticket, &legacy)).unwrap_err(),
+    );
+
+    // サトウ タロウ registers first and takes an ID in another case.
+    let taro_ticket = block_on(portal.authenticate_insured(&taro())).unwrap();
+    let taro_form = RegistrationForm {
+        user_id: "ngk000123".into(),
+        password: "Kaede(2026)z".into(),
+        email: "taro@example.co.jp".into(),
+    };
+    println!("  (meanwhile サトウ タロウ registers as ngk000123)");
+    let taro_pending = block_on(portal.begin_registration(&taro_ticket, &taro_form)).unwrap();
+    block_on(portal.confirm_registration(&taro_pending, &mailer.last_code())).unwrap();
+    let form = RegistrationForm {
+        email: "shoko@example.co.jp".into(),
+        ..legacy
+    };
+    refused(
+        "NGK000123 is taken: ngk0001 and NGK0001 cannot both exist",
+        &block_on(portal.begin_registration(&ticket, &form)).unwrap_err(),
+    );
+    let form = RegistrationForm {
+        user_id: USER_ID.into(),
+        ..form
+    };
+    let pending = block_on(portal.begin_registration(&ticket, &form)).unwrap();
+    ok(&format!("{USER_ID} accepted; the code was mailed"));
+
+    step("1-4 認証番号の入力 / entering the mailed code");
+    let code = mailer.last_code();
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap_or(0) + 1) % 1_000_000);
+    refused(
+        "wrong code",
+        &block_on(portal.confirm_registration(&pending, &wrong)).unwrap_err(),
+    );
+    clock.advance(Duration::from_secs(10 * 60));
+    refused(
+        "ten minutes later the code has expired",
+        &block_on(portal.confirm_registration(&pending, &code)).unwrap_err(),
+    );
+    block_on(portal.resend_code(&pending)).unwrap();
+    ok("a new code was sent (the old one is void)");
+    let user_id = block_on(portal.confirm_registration(&pending, &mailer.last_code())).unwrap();
+    ok(&format!("user ID {user_id} created"));
+
+    step("1-5 ログイン / first login, 1-6 利用規約 / terms of use");
+    let login = block_on(portal.login(user_id.as_str(), PASSWORD)).unwrap();
+    ok(&format!(
+        "logged in; consent to the terms required: {}",
+        login.terms_consent_required
+    ));
+    block_on(portal.accept_terms(&user_id, portal.config().terms_version)).unwrap();
+    ok("同意する recorded");
+    let login = block_on(portal.login(user_id.as_str(), PASSWORD)).unwrap();
+    ok(&format!(
+        "second login; consent required: {}",
+        login.terms_consent_required
+    ));
+}
+
+fn login<S: Store>(portal: &Portal<S, PrintingMailer, ManualClock>, _mailer: &PrintingMailer) {
+    step("ログイン失敗とロック / failed logins and the lock");
+    refused(
+        "unknown user ID: the same answer as a wrong password",
+        &block_on(portal.login("nobody999", PASSWORD)).unwrap_err(),
+    );
+    for _ in 0..10 {
+        let _ = block_on(portal.login("ngk000123", "Wrong#pass1"));
+    }
+    refused(
+        "after ten failures even the right password is refused for thirty minutes",
+        &block_on(portal.login("ngk000123", "Kaede(2026)z")).unwrap_err(),
+    );
+}
+
+fn forgotten<S: Store>(portal: &Portal<S, PrintingMailer, ManualClock>, mailer: &PrintingMailer) {
+    step("パスワードを忘れた方 / password reset (also lifts the lock)");
+    let ticket = block_on(portal.request_password_reset("ngk000123")).unwrap();
+    block_on(portal.reset_password(&ticket, &mailer.last_code(), "Momiji(2025)z")).unwrap();
+    ok("new password set");
+    block_on(portal.login("ngk000123", "Momiji(2025)z")).unwrap();
+    ok("ngk000123 logs in with the new password");
+    let before = mailer.inbox.sent().len();
+    block_on(portal.request_password_reset("nobody999")).unwrap();
+    ok(&format!(
+        "a reset for an unknown ID answers the same and mails nothing ({} mails sent)",
+        mailer.inbox.sent().len() - before
+    ));
+
+    step("ユーザーIDを忘れた方 / user-ID reminder");
+    block_on(portal.remind_user_id(&taro(), "taro@example.co.jp")).unwrap();
+    ok("the user ID was mailed to the registered address");
+    let before = mailer.inbox.sent().len();
+    block_on(portal.remind_user_id(&taro(), "someone@example.co.jp")).unwrap();
+    ok(&format!(
+        "another address answers the same and mails nothing ({} mails sent)",
+        mailer.inbox.sent().len() - before
+    ));
+}
