@@ -15,8 +15,8 @@ use kenpo_auth::otp::{CodeChallenge, Purpose, TypedCode};
 use kenpo_auth::testkit::block_on;
 use kenpo_auth::ticket::TicketId;
 use kenpo_auth::{
-    BirthDate, Config, HashParams, IdentityForm, InsuredRecord, MemoryStore, NewPassword, PasswordHasher, Portal,
-    RecordingMailer, RegistrationForm, SecretKey,
+    BirthDate, Config, HashParams, IdentityForm, InsuredRecord, MemoryStore, NewPassword,
+    PasswordHasher, Portal, RecordingMailer, RegistrationForm, SecretKey,
 };
 
 const USER_ID: &str = "NGK000123";
@@ -31,8 +31,14 @@ fn otp(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("issue+check", |b| {
         b.iter(|| {
-            let (code, mut challenge) =
-                CodeChallenge::issue(&key, TicketId::random(), Purpose::Registration, now, validity, &mut rng);
+            let (code, mut challenge) = CodeChallenge::issue(
+                &key,
+                TicketId::random(),
+                Purpose::Registration,
+                now,
+                validity,
+                &mut rng,
+            );
             challenge.attempts = 1;
             let typed = TypedCode::parse(code.as_str()).unwrap();
             black_box(challenge.check(&key, &typed, now, 5))
@@ -45,7 +51,9 @@ fn otp(c: &mut Criterion) {
 fn portal_with_account(params: HashParams) -> Portal<MemoryStore, RecordingMailer> {
     let store = MemoryStore::new();
     let birth = BirthDate::new(1975, 3, 2).unwrap();
-    store.add_insured(InsuredRecord::new("06139999", "1234", "567", birth, "ケンポ ショウコ").unwrap());
+    store.add_insured(
+        InsuredRecord::new("06139999", "1234", "567", birth, "ケンポ ショウコ").unwrap(),
+    );
     let mailer = RecordingMailer::new();
     let config = Config {
         hash_params: params,
@@ -83,12 +91,16 @@ fn login(c: &mut Criterion) {
     let hash = hasher.hash(&NewPassword::parse(PASSWORD).unwrap()).unwrap();
 
     let mut group = c.benchmark_group("login (argon2id m=19456 t=2 p=1)");
-    group.sample_size(20).measurement_time(Duration::from_secs(10));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(10));
     group.bench_function("bare argon2id verify (baseline)", |b| {
         b.iter(|| black_box(hasher.verify(black_box(PASSWORD), &hash).unwrap()));
     });
     group.bench_function("Portal::login on MemoryStore", |b| {
-        b.iter(|| black_box(block_on(portal.login(black_box(USER_ID), black_box(PASSWORD))).unwrap()));
+        b.iter(|| {
+            black_box(block_on(portal.login(black_box(USER_ID), black_box(PASSWORD))).unwrap())
+        });
     });
     group.finish();
 
@@ -96,9 +108,14 @@ fn login(c: &mut Criterion) {
     // minimum cost is an upper bound on everything else. Its share of a default-cost login:
     let cheap = portal_with_account(HashParams::insecure_for_tests());
     let mut group = c.benchmark_group("login outside argon2");
-    group.bench_function("Portal::login, argon2 at minimum cost (upper bound of the rest)", |b| {
-        b.iter(|| black_box(block_on(cheap.login(black_box(USER_ID), black_box(PASSWORD))).unwrap()));
-    });
+    group.bench_function(
+        "Portal::login, argon2 at minimum cost (upper bound of the rest)",
+        |b| {
+            b.iter(|| {
+                black_box(block_on(cheap.login(black_box(USER_ID), black_box(PASSWORD))).unwrap())
+            });
+        },
+    );
     group.finish();
 
     let per_call = |f: &mut dyn FnMut(), rounds: u32| {
@@ -108,9 +125,15 @@ fn login(c: &mut Criterion) {
         }
         start.elapsed().as_secs_f64() / f64::from(rounds)
     };
-    let rest = per_call(&mut || drop(black_box(block_on(cheap.login(USER_ID, PASSWORD)))), 2_000);
+    let rest = per_call(
+        &mut || drop(black_box(block_on(cheap.login(USER_ID, PASSWORD)))),
+        2_000,
+    );
     let verify = per_call(&mut || drop(black_box(hasher.verify(PASSWORD, &hash))), 40);
-    let login = per_call(&mut || drop(black_box(block_on(portal.login(USER_ID, PASSWORD)))), 40);
+    let login = per_call(
+        &mut || drop(black_box(block_on(portal.login(USER_ID, PASSWORD)))),
+        40,
+    );
     println!(
         "login summary: bare verify {:.2} ms, login {:.2} ms, login at minimum argon2 cost {:.1} µs \
          = {:.3}% of a default login (target < 1%)",
