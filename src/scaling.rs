@@ -1,0 +1,1 @@
+//! Scaling out (documentation only): TODO.
