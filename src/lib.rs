@@ -99,6 +99,7 @@ pub mod mail;
 pub mod memory;
 pub mod otp;
 pub mod portal;
+pub mod scaling;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 #[cfg(feature = "sqlite")]
@@ -110,7 +111,6 @@ pub mod store;
 pub mod testkit;
 pub mod throttle;
 pub mod ticket;
-pub mod scaling;
 
 // --- re-exports: kana & identity ---
 pub use identity::{

@@ -450,7 +450,11 @@ impl SqliteStore {
         rows.into_iter().map(AccountRow::into_account).collect()
     }
 
-    fn read_account(&self, sql: &str, params: impl rusqlite::Params) -> Result<Option<Account>, SqliteError> {
+    fn read_account(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Option<Account>, SqliteError> {
         self.pool
             .with(|conn| {
                 Ok(conn
@@ -475,9 +479,16 @@ fn registration_columns(payload: &ChallengePayload) -> [Option<&str>; 8] {
             Some(account.password_hash.as_str()),
             None,
         ],
-        ChallengePayload::PasswordReset { user_key } => {
-            [None, None, None, None, None, None, None, user_key.as_deref()]
-        }
+        ChallengePayload::PasswordReset { user_key } => [
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            user_key.as_deref(),
+        ],
     }
 }
 
@@ -594,8 +605,16 @@ impl Store for SqliteStore {
             ChallengePayload::Registration(_) => KIND_REGISTRATION,
             ChallengePayload::PasswordReset { .. } => KIND_RESET,
         };
-        let [user_key, user_id, insurer_code, symbol, number, email, hash, reset_user_key] =
-            registration_columns(&record.payload);
+        let [
+            user_key,
+            user_id,
+            insurer_code,
+            symbol,
+            number,
+            email,
+            hash,
+            reset_user_key,
+        ] = registration_columns(&record.payload);
         self.pool.with(|conn| {
             conn.prepare_cached(
                 "INSERT OR REPLACE INTO challenges (id, purpose, code_mac, issued_at, expires_at,
@@ -697,7 +716,12 @@ impl Store for SqliteStore {
                      sends = sends + 1
                  WHERE id = ?1",
             )?
-            .execute(params![id.as_bytes(), code_mac.as_bytes(), now_sql, expires_sql])?;
+            .execute(params![
+                id.as_bytes(),
+                code_mac.as_bytes(),
+                now_sql,
+                expires_sql
+            ])?;
             tx.commit()?;
             Ok(ResendOutcome::Replaced)
         })

@@ -355,16 +355,16 @@ mod tests {
             .into_iter()
             .map(|t| time_to_sql(t).unwrap())
             .collect();
-        assert!(ordered.is_sorted(), "SQL comparisons must follow time order");
+        assert!(
+            ordered.is_sorted(),
+            "SQL comparisons must follow time order"
+        );
     }
 
     #[test]
     fn times_beyond_the_range_are_refused_not_wrapped() {
         let far = SystemTime::UNIX_EPOCH + Duration::from_nanos(i64::MAX.unsigned_abs() + 1);
-        assert!(matches!(
-            time_to_sql(far),
-            Err(SqliteError::TimeOutOfRange)
-        ));
+        assert!(matches!(time_to_sql(far), Err(SqliteError::TimeOutOfRange)));
     }
 
     #[test]

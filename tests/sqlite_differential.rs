@@ -22,23 +22,80 @@ const USERS: [&str; 3] = ["member01", "MEMBER01", "other001"];
 
 #[derive(Clone, Debug)]
 enum Op {
-    Acquire { key: u8, at: u16, windowed: bool },
-    Clear { key: u8 },
-    InsertSignup { slot: u8, insured: u8, at: u16 },
-    FindSignup { slot: u8 },
-    InsertRegistration { slot: u8, user: u8, insured: u8, mac: u8, at: u16 },
-    InsertReset { slot: u8, user: Option<u8>, mac: u8, at: u16 },
-    FindChallenge { slot: u8 },
-    Count { slot: u8 },
-    Replace { slot: u8, mac: u8, at: u16, cooldown: u8, max_sends: u8 },
-    Delete { slot: u8 },
-    Complete { slot: u8, mac: u8, at: u16 },
-    CompleteReset { slot: u8, mac: u8, hash: u8 },
-    FindAccount { user: u8 },
-    FindByInsured { insured: u8 },
-    UpdateHash { user: u8, expected: u8, new: u8 },
-    Terms { user: u8, version: u8 },
-    Purge { at: u16, grace: u16 },
+    Acquire {
+        key: u8,
+        at: u16,
+        windowed: bool,
+    },
+    Clear {
+        key: u8,
+    },
+    InsertSignup {
+        slot: u8,
+        insured: u8,
+        at: u16,
+    },
+    FindSignup {
+        slot: u8,
+    },
+    InsertRegistration {
+        slot: u8,
+        user: u8,
+        insured: u8,
+        mac: u8,
+        at: u16,
+    },
+    InsertReset {
+        slot: u8,
+        user: Option<u8>,
+        mac: u8,
+        at: u16,
+    },
+    FindChallenge {
+        slot: u8,
+    },
+    Count {
+        slot: u8,
+    },
+    Replace {
+        slot: u8,
+        mac: u8,
+        at: u16,
+        cooldown: u8,
+        max_sends: u8,
+    },
+    Delete {
+        slot: u8,
+    },
+    Complete {
+        slot: u8,
+        mac: u8,
+        at: u16,
+    },
+    CompleteReset {
+        slot: u8,
+        mac: u8,
+        hash: u8,
+    },
+    FindAccount {
+        user: u8,
+    },
+    FindByInsured {
+        insured: u8,
+    },
+    UpdateHash {
+        user: u8,
+        expected: u8,
+        new: u8,
+    },
+    Terms {
+        user: u8,
+        version: u8,
+    },
+    Purge {
+        at: u16,
+        grace: u16,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -47,29 +104,68 @@ fn op() -> impl Strategy<Value = Op> {
     // exactly.
     let at = 0..60_u16;
     prop_oneof![
-        (0..3_u8, at.clone(), any::<bool>())
-            .prop_map(|(key, at, windowed)| Op::Acquire { key, at, windowed }),
+        (0..3_u8, at.clone(), any::<bool>()).prop_map(|(key, at, windowed)| Op::Acquire {
+            key,
+            at,
+            windowed
+        }),
         (0..3_u8).prop_map(|key| Op::Clear { key }),
-        (slot.clone(), 0..3_u8, at.clone())
-            .prop_map(|(slot, insured, at)| Op::InsertSignup { slot, insured, at }),
+        (slot.clone(), 0..3_u8, at.clone()).prop_map(|(slot, insured, at)| Op::InsertSignup {
+            slot,
+            insured,
+            at
+        }),
         slot.clone().prop_map(|slot| Op::FindSignup { slot }),
         (slot.clone(), 0..3_u8, 0..3_u8, 0..2_u8, at.clone()).prop_map(
-            |(slot, user, insured, mac, at)| Op::InsertRegistration { slot, user, insured, mac, at }
+            |(slot, user, insured, mac, at)| Op::InsertRegistration {
+                slot,
+                user,
+                insured,
+                mac,
+                at
+            }
         ),
-        (slot.clone(), proptest::option::of(0..3_u8), 0..2_u8, at.clone())
-            .prop_map(|(slot, user, mac, at)| Op::InsertReset { slot, user, mac, at }),
+        (
+            slot.clone(),
+            proptest::option::of(0..3_u8),
+            0..2_u8,
+            at.clone()
+        )
+            .prop_map(|(slot, user, mac, at)| Op::InsertReset {
+                slot,
+                user,
+                mac,
+                at
+            }),
         slot.clone().prop_map(|slot| Op::FindChallenge { slot }),
         slot.clone().prop_map(|slot| Op::Count { slot }),
         (slot.clone(), 0..3_u8, at.clone(), 0..3_u8, 1..4_u8).prop_map(
-            |(slot, mac, at, cooldown, max_sends)| Op::Replace { slot, mac, at, cooldown, max_sends }
+            |(slot, mac, at, cooldown, max_sends)| Op::Replace {
+                slot,
+                mac,
+                at,
+                cooldown,
+                max_sends
+            }
         ),
         slot.clone().prop_map(|slot| Op::Delete { slot }),
-        (slot.clone(), 0..3_u8, at.clone()).prop_map(|(slot, mac, at)| Op::Complete { slot, mac, at }),
-        (slot, 0..3_u8, 0..3_u8).prop_map(|(slot, mac, hash)| Op::CompleteReset { slot, mac, hash }),
+        (slot.clone(), 0..3_u8, at.clone()).prop_map(|(slot, mac, at)| Op::Complete {
+            slot,
+            mac,
+            at
+        }),
+        (slot, 0..3_u8, 0..3_u8).prop_map(|(slot, mac, hash)| Op::CompleteReset {
+            slot,
+            mac,
+            hash
+        }),
         (0..3_u8).prop_map(|user| Op::FindAccount { user }),
         (0..3_u8).prop_map(|insured| Op::FindByInsured { insured }),
-        (0..3_u8, 0..3_u8, 0..3_u8)
-            .prop_map(|(user, expected, new)| Op::UpdateHash { user, expected, new }),
+        (0..3_u8, 0..3_u8, 0..3_u8).prop_map(|(user, expected, new)| Op::UpdateHash {
+            user,
+            expected,
+            new
+        }),
         (0..3_u8, 0..4_u8).prop_map(|(user, version)| Op::Terms { user, version }),
         (at.clone(), 0..25_u16).prop_map(|(at, grace)| Op::Purge { at, grace }),
     ]
@@ -99,7 +195,13 @@ fn insured(n: u8) -> InsuredKey {
     InsuredKey::new("06139999", "12", &format!("{}", 100 + n)).unwrap()
 }
 
-fn challenge(slot: u8, purpose: Purpose, mac_n: u8, at: u16, payload: ChallengePayload) -> ChallengeRecord {
+fn challenge(
+    slot: u8,
+    purpose: Purpose,
+    mac_n: u8,
+    at: u16,
+    payload: ChallengePayload,
+) -> ChallengeRecord {
     ChallengeRecord {
         code: CodeChallenge {
             id: id(slot),
@@ -178,16 +280,33 @@ where
                 .await
                 .unwrap()
         ),
-        Op::Clear { key } => format!("{:?}", store.clear_attempts(&format!("k{key}")).await.unwrap()),
-        Op::InsertSignup { slot, insured: n, at } => format!(
+        Op::Clear { key } => format!(
+            "{:?}",
+            store.clear_attempts(&format!("k{key}")).await.unwrap()
+        ),
+        Op::InsertSignup {
+            slot,
+            insured: n,
+            at,
+        } => format!(
             "{:?}",
             store
-                .insert_signup(SignupRecord { id: id(slot), insured_key: insured(n), expires_at: time(at) })
+                .insert_signup(SignupRecord {
+                    id: id(slot),
+                    insured_key: insured(n),
+                    expires_at: time(at)
+                })
                 .await
                 .unwrap()
         ),
         Op::FindSignup { slot } => format!("{:?}", store.find_signup(id(slot)).await.unwrap()),
-        Op::InsertRegistration { slot, user: u, insured: n, mac: m, at } => {
+        Op::InsertRegistration {
+            slot,
+            user: u,
+            insured: n,
+            mac: m,
+            at,
+        } => {
             let payload = ChallengePayload::Registration(NewAccount {
                 user_id: user(u),
                 insured_key: insured(n),
@@ -197,7 +316,12 @@ where
             let record = challenge(slot, Purpose::Registration, m, at, payload);
             format!("{:?}", store.insert_challenge(record).await.unwrap())
         }
-        Op::InsertReset { slot, user: u, mac: m, at } => {
+        Op::InsertReset {
+            slot,
+            user: u,
+            mac: m,
+            at,
+        } => {
             let payload = ChallengePayload::PasswordReset {
                 user_key: u.map(|u| user(u).unique_key().to_owned()),
             };
@@ -206,7 +330,13 @@ where
         }
         Op::FindChallenge { slot } => show_challenge(store.find_challenge(id(slot)).await.unwrap()),
         Op::Count { slot } => show_challenge(store.count_code_attempt(id(slot)).await.unwrap()),
-        Op::Replace { slot, mac: m, at, cooldown, max_sends } => {
+        Op::Replace {
+            slot,
+            mac: m,
+            at,
+            cooldown,
+            max_sends,
+        } => {
             let rules = ResendRules {
                 cooldown: Duration::from_secs(u64::from(cooldown) * 60),
                 max_sends: u32::from(max_sends),
@@ -214,7 +344,13 @@ where
             format!(
                 "{:?}",
                 store
-                    .replace_code(id(slot), mac(m), time(at), time(at) + Duration::from_secs(600), rules)
+                    .replace_code(
+                        id(slot),
+                        mac(m),
+                        time(at),
+                        time(at) + Duration::from_secs(600),
+                        rules
+                    )
                     .await
                     .unwrap()
             )
@@ -222,11 +358,21 @@ where
         Op::Delete { slot } => format!("{:?}", store.delete_challenge(id(slot)).await.unwrap()),
         Op::Complete { slot, mac: m, at } => format!(
             "{:?}",
-            store.complete_registration(id(slot), &mac(m), time(at)).await.unwrap()
+            store
+                .complete_registration(id(slot), &mac(m), time(at))
+                .await
+                .unwrap()
         ),
-        Op::CompleteReset { slot, mac: m, hash: h } => format!(
+        Op::CompleteReset {
+            slot,
+            mac: m,
+            hash: h,
+        } => format!(
             "{:?}",
-            store.complete_password_reset(id(slot), &mac(m), hash(h)).await.unwrap()
+            store
+                .complete_password_reset(id(slot), &mac(m), hash(h))
+                .await
+                .unwrap()
         ),
         Op::FindAccount { user: u } => {
             show_account(store.find_account(user(u).unique_key()).await.unwrap())
@@ -234,7 +380,11 @@ where
         Op::FindByInsured { insured: n } => {
             show_account(store.find_account_by_insured(&insured(n)).await.unwrap())
         }
-        Op::UpdateHash { user: u, expected, new } => format!(
+        Op::UpdateHash {
+            user: u,
+            expected,
+            new,
+        } => format!(
             "{:?}",
             store
                 .update_password_hash(user(u).unique_key(), &hash(expected), hash(new))
@@ -244,7 +394,10 @@ where
         Op::Terms { user: u, version } => format!(
             "{:?}",
             store
-                .record_terms_acceptance(user(u).unique_key(), TermsVersion::new(u32::from(version)))
+                .record_terms_acceptance(
+                    user(u).unique_key(),
+                    TermsVersion::new(u32::from(version))
+                )
                 .await
                 .unwrap()
         ),
@@ -265,12 +418,24 @@ where
 {
     let mut out = String::new();
     for slot in 0..4 {
-        let _ = writeln!(out, "{}", show_challenge(store.find_challenge(id(slot)).await.unwrap()));
+        let _ = writeln!(
+            out,
+            "{}",
+            show_challenge(store.find_challenge(id(slot)).await.unwrap())
+        );
         let _ = writeln!(out, "{:?}", store.find_signup(id(slot)).await.unwrap());
     }
     for u in 0..3 {
-        let _ = writeln!(out, "{}", show_account(store.find_account(user(u).unique_key()).await.unwrap()));
-        let _ = writeln!(out, "{}", show_account(store.find_account_by_insured(&insured(u)).await.unwrap()));
+        let _ = writeln!(
+            out,
+            "{}",
+            show_account(store.find_account(user(u).unique_key()).await.unwrap())
+        );
+        let _ = writeln!(
+            out,
+            "{}",
+            show_account(store.find_account_by_insured(&insured(u)).await.unwrap())
+        );
     }
     out
 }

@@ -5,7 +5,12 @@
 //! The test binary re-executes itself: the parent test spawns `CHILDREN` copies running only
 //! `process_child`, which does nothing unless `KENPO_SQLITE_CHILD` is set.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod sqlite_support;
 
@@ -70,7 +75,13 @@ fn variant(i: usize) -> String {
     "racer01"
         .chars()
         .enumerate()
-        .map(|(bit, ch)| if i >> bit & 1 == 1 { ch.to_ascii_uppercase() } else { ch })
+        .map(|(bit, ch)| {
+            if i >> bit & 1 == 1 {
+                ch.to_ascii_uppercase()
+            } else {
+                ch
+            }
+        })
         .collect()
 }
 
@@ -149,7 +160,12 @@ fn separate_processes_consume_once_and_count_every_attempt() {
         .iter()
         .map(|own_id| {
             Command::new(&exe)
-                .args(["--exact", "process_child", "--nocapture", "--test-threads=1"])
+                .args([
+                    "--exact",
+                    "process_child",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
                 .env(ROLE, "race")
                 .env("KENPO_DB", &path)
                 .env("KENPO_CONSUME", consume_id.to_hex())
@@ -175,7 +191,10 @@ fn separate_processes_consume_once_and_count_every_attempt() {
         );
         let line = stdout
             .lines()
-            .find_map(|line| line.split_once("RESULT ").map(|(_, result)| result.to_owned()))
+            .find_map(|line| {
+                line.split_once("RESULT ")
+                    .map(|(_, result)| result.to_owned())
+            })
             .unwrap_or_else(|| panic!("child reported nothing:\n{stdout}"));
         results.push(line);
     }
@@ -184,11 +203,21 @@ fn separate_processes_consume_once_and_count_every_attempt() {
     // Exactly one process consumed the shared challenge.
     let mut consumed: HashMap<String, usize> = HashMap::new();
     for line in &results {
-        *consumed.entry(field(line, "consumed").to_owned()).or_default() += 1;
+        *consumed
+            .entry(field(line, "consumed").to_owned())
+            .or_default() += 1;
     }
     assert_eq!(consumed.get("Created"), Some(&1), "{results:#?}");
-    assert_eq!(consumed.get("ChallengeGone"), Some(&(CHILDREN - 1)), "{results:#?}");
-    assert!(block_on(store.find_challenge(consume_id)).unwrap().is_none());
+    assert_eq!(
+        consumed.get("ChallengeGone"),
+        Some(&(CHILDREN - 1)),
+        "{results:#?}"
+    );
+    assert!(
+        block_on(store.find_challenge(consume_id))
+            .unwrap()
+            .is_none()
+    );
 
     // Six spellings of one user ID, one per process: one account.
     let own_created = results
@@ -202,7 +231,11 @@ fn separate_processes_consume_once_and_count_every_attempt() {
             .all(|line| matches!(field(line, "own"), "Created" | "UserIdTaken")),
         "{results:#?}"
     );
-    assert_eq!(store.account_count().unwrap(), 2, "winner01 and one racer01");
+    assert_eq!(
+        store.account_count().unwrap(),
+        2,
+        "winner01 and one racer01"
+    );
     assert!(block_on(store.find_account("racer01")).unwrap().is_some());
 
     // Every attempt counted once: the counts seen are exactly 1..=total.
@@ -213,7 +246,9 @@ fn separate_processes_consume_once_and_count_every_attempt() {
         .collect();
     seen.sort_unstable();
     assert_eq!(seen, (1..=total).collect::<Vec<_>>());
-    let after = block_on(store.find_challenge(attempts_id)).unwrap().unwrap();
+    let after = block_on(store.find_challenge(attempts_id))
+        .unwrap()
+        .unwrap();
     assert_eq!(after.code.attempts, total);
 
     // The shared throttle let exactly its limit through.

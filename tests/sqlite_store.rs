@@ -87,9 +87,14 @@ fn data_survives_closing_and_reopening() {
         let store = SqliteStore::open(&path).unwrap();
         let birth = BirthDate::new(1975, 3, 2).unwrap();
         store
-            .add_insured(InsuredRecord::new("06139999", "12", "345", birth, "ケンポ ショウコ").unwrap())
+            .add_insured(
+                InsuredRecord::new("06139999", "12", "345", birth, "ケンポ ショウコ").unwrap(),
+            )
             .unwrap();
-        assert_eq!(register(&store, "NGK000123", "345"), RegistrationOutcome::Created);
+        assert_eq!(
+            register(&store, "NGK000123", "345"),
+            RegistrationOutcome::Created
+        );
     }
     let store = SqliteStore::open_with(&path, SqliteOptions::default().connections(1)).unwrap();
     let insured = block_on(store.find_insured(&key("345"))).unwrap().unwrap();
@@ -97,7 +102,11 @@ fn data_survives_closing_and_reopening() {
     assert_eq!(insured.name().as_str(), "ケンポ ショウコ");
     let account = block_on(store.find_account("ngk000123")).unwrap().unwrap();
     assert_eq!(account.user_id.as_str(), "NGK000123");
-    assert_eq!(account.created_at, t0(), "times round-trip to the nanosecond");
+    assert_eq!(
+        account.created_at,
+        t0(),
+        "times round-trip to the nanosecond"
+    );
     assert_eq!(store.account_count().unwrap(), 1);
     assert_eq!(store.insured_count().unwrap(), 1);
     assert_eq!(store.challenge_count().unwrap(), 0);
@@ -114,7 +123,13 @@ fn a_file_from_a_newer_release_is_refused_untouched() {
         .unwrap();
     let error = SqliteStore::open(&path).unwrap_err();
     assert!(
-        matches!(error, SqliteError::SchemaTooNew { found: 99, supported: 1 }),
+        matches!(
+            error,
+            SqliteError::SchemaTooNew {
+                found: 99,
+                supported: 1
+            }
+        ),
         "{error:?}"
     );
     assert!(error.to_string().contains("99"));
@@ -131,7 +146,10 @@ fn reopening_does_not_run_the_migration_again() {
     let dir = TempDir::new("migrate-once");
     let path = dir.db("once.db");
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(register(&store, "member01", "1"), RegistrationOutcome::Created);
+    assert_eq!(
+        register(&store, "member01", "1"),
+        RegistrationOutcome::Created
+    );
     // A second pool on the same file while the first is open, then a third after it closed.
     let second = SqliteStore::open(&path).unwrap();
     drop(store);
@@ -183,7 +201,10 @@ fn the_database_itself_refuses_duplicate_user_keys_and_insured_keys() {
     let dir = TempDir::new("constraints");
     let path = dir.db("unique.db");
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(register(&store, "Member01", "1"), RegistrationOutcome::Created);
+    assert_eq!(
+        register(&store, "Member01", "1"),
+        RegistrationOutcome::Created
+    );
     let raw = Connection::open(&path).unwrap();
     let insert = "INSERT INTO accounts (user_key, user_id, insurer_code, symbol, number, email,
                       password_hash, terms_accepted, created_at)
@@ -191,7 +212,10 @@ fn the_database_itself_refuses_duplicate_user_keys_and_insured_keys() {
     let same_user_key = raw.execute(insert, ["member01", "MEMBER01", "2"]);
     assert!(same_user_key.is_err(), "a second account for member01");
     let same_insured = raw.execute(insert, ["other001", "other001", "1"]);
-    assert!(same_insured.is_err(), "a second account for insured person 1");
+    assert!(
+        same_insured.is_err(),
+        "a second account for insured person 1"
+    );
     assert_eq!(store.account_count().unwrap(), 1);
 }
 
@@ -200,7 +224,10 @@ fn a_row_that_no_longer_validates_is_reported_as_corrupt() {
     let dir = TempDir::new("corrupt");
     let path = dir.db("corrupt.db");
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(register(&store, "member01", "1"), RegistrationOutcome::Created);
+    assert_eq!(
+        register(&store, "member01", "1"),
+        RegistrationOutcome::Created
+    );
     Connection::open(&path)
         .unwrap()
         .execute("UPDATE accounts SET user_id = 'x'", [])
@@ -221,11 +248,18 @@ fn a_row_that_no_longer_validates_is_reported_as_corrupt() {
         )
         .unwrap();
     let raw = Connection::open(&path).unwrap();
-    raw.execute("UPDATE challenges SET sends = -1", []).unwrap_err();
-    raw.execute("UPDATE challenges SET attempts = 4294967296", []).unwrap();
+    raw.execute("UPDATE challenges SET sends = -1", [])
+        .unwrap_err();
+    raw.execute("UPDATE challenges SET attempts = 4294967296", [])
+        .unwrap();
     let error = block_on(store.find_challenge(challenge_id)).unwrap_err();
     assert!(
-        matches!(error, SqliteError::Corrupt { what: "attempt count" }),
+        matches!(
+            error,
+            SqliteError::Corrupt {
+                what: "attempt count"
+            }
+        ),
         "{error:?}"
     );
 }
@@ -254,7 +288,10 @@ fn a_writer_waits_for_the_busy_timeout_and_then_fails_with_busy() {
         let waiter = scope.spawn(|| block_on(patient.clear_attempts("login:x")));
         std::thread::sleep(Duration::from_millis(200));
         holder.execute_batch("COMMIT").unwrap();
-        waiter.join().unwrap().expect("the patient writer got the lock once it was free");
+        waiter
+            .join()
+            .unwrap()
+            .expect("the patient writer got the lock once it was free");
     });
 }
 
@@ -268,7 +305,10 @@ fn debug_names_the_file_and_clones_share_the_pool() {
         .unwrap();
     assert_eq!(store.insured_count().unwrap(), 1);
     let debug = format!("{store:?}");
-    assert!(debug.contains(":memory:") && debug.contains("connections: 1"), "{debug}");
+    assert!(
+        debug.contains(":memory:") && debug.contains("connections: 1"),
+        "{debug}"
+    );
     // Replacing a roster entry keeps one row.
     store
         .add_insured(InsuredRecord::new("06139999", "12", "9", birth, "ケンポ ハナヨ").unwrap())
@@ -280,10 +320,16 @@ fn debug_names_the_file_and_clones_share_the_pool() {
 
 #[test]
 fn options_never_open_zero_connections() {
-    assert_eq!(SqliteOptions::default().connections(0).connection_count(), 1);
+    assert_eq!(
+        SqliteOptions::default().connections(0).connection_count(),
+        1
+    );
     let dir = TempDir::new("zero");
-    let store = SqliteStore::open_with(dir.db("z.db"), SqliteOptions::default().connections(0))
-        .unwrap();
+    let store =
+        SqliteStore::open_with(dir.db("z.db"), SqliteOptions::default().connections(0)).unwrap();
     assert_eq!(store.connections(), 1);
-    assert_eq!(register(&store, "member01", "1"), RegistrationOutcome::Created);
+    assert_eq!(
+        register(&store, "member01", "1"),
+        RegistrationOutcome::Created
+    );
 }
