@@ -59,6 +59,8 @@
 //! # }
 //! ```
 
+#![allow(clippy::doc_markdown)] // SQLite and PostgreSQL are names, not code.
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -378,6 +380,7 @@ impl SqliteStore {
     ///
     /// # Errors
     /// [`SqliteError::Sqlite`] if the write fails.
+    #[allow(clippy::needless_pass_by_value)] // the same signature as `MemoryStore::add_insured`
     pub fn add_insured(&self, record: InsuredRecord) -> Result<(), SqliteError> {
         let key = record.key();
         self.pool.with(|conn| {

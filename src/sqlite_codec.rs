@@ -4,6 +4,8 @@
 //! only fail with rusqlite errors), then rebuilt into validated types, where a value that no
 //! longer validates becomes [`SqliteError::Corrupt`].
 
+#![allow(clippy::doc_markdown)] // SQLite and PostgreSQL are names, not code.
+
 use std::time::{Duration, SystemTime};
 
 use rusqlite::Row;

@@ -5,6 +5,8 @@
 //! `BEGIN IMMEDIATE` transaction, so that concurrent openers (threads or processes) migrate it
 //! exactly once. A later release appends a script; it never edits an old one.
 
+#![allow(clippy::doc_markdown)] // SQLite and PostgreSQL are names, not code.
+
 use rusqlite::{Connection, TransactionBehavior};
 
 use crate::sqlite::SqliteError;

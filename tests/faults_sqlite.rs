@@ -2,6 +2,7 @@
 //! the whole step back: no account without its consumed challenge, no consumed challenge
 //! without its account, no password set without its reset consumed.
 
+#![allow(clippy::doc_markdown)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod sqlite_support;

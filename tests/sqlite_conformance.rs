@@ -1,6 +1,7 @@
 //! `SqliteStore` passes the store conformance suite, thread races included, on one database
 //! file shared by several connections (and on one connection, and in memory).
 
+#![allow(clippy::doc_markdown)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod sqlite_support;

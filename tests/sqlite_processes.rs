@@ -1,4 +1,4 @@
-//! Separate OS processes sharing one SQLite file: exactly one consumes a challenge, every
+//! Separate OS processes sharing one `SQLite` file: exactly one consumes a challenge, every
 //! attempt is counted exactly once, one user ID (case-insensitively) gets one account, and a
 //! shared throttle lets exactly its limit through.
 //!
@@ -132,25 +132,14 @@ fn field<'a>(line: &'a str, name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {name} in {line:?}"))
 }
 
-#[test]
-fn separate_processes_consume_once_and_count_every_attempt() {
-    let dir = TempDir::new("processes");
-    let path = dir.db("shared.db");
-    let store = SqliteStore::open(&path).unwrap();
-    let consume = registration("winner01", 1);
-    let attempts = registration("counted01", 2);
-    let (consume_id, attempts_id) = (consume.code.id, attempts.code.id);
-    block_on(store.insert_challenge(consume)).unwrap();
-    block_on(store.insert_challenge(attempts)).unwrap();
-    let own: Vec<TicketId> = (0..CHILDREN)
-        .map(|i| {
-            let record = registration(&variant(i), 100 + i);
-            let id = record.code.id;
-            block_on(store.insert_challenge(record)).unwrap();
-            id
-        })
-        .collect();
-
+/// Starts one child per entry of `own`, all released at the same instant, and returns each
+/// child's `RESULT` line.
+fn race_in_children(
+    path: &std::path::Path,
+    consume_id: TicketId,
+    attempts_id: TicketId,
+    own: &[TicketId],
+) -> Vec<String> {
     let start_ms = (SystemTime::now() + Duration::from_millis(1500))
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -167,7 +156,7 @@ fn separate_processes_consume_once_and_count_every_attempt() {
                     "--test-threads=1",
                 ])
                 .env(ROLE, "race")
-                .env("KENPO_DB", &path)
+                .env("KENPO_DB", path)
                 .env("KENPO_CONSUME", consume_id.to_hex())
                 .env("KENPO_ATTEMPTS", attempts_id.to_hex())
                 .env("KENPO_OWN", own_id.to_hex())
@@ -198,6 +187,29 @@ fn separate_processes_consume_once_and_count_every_attempt() {
             .unwrap_or_else(|| panic!("child reported nothing:\n{stdout}"));
         results.push(line);
     }
+    results
+}
+
+#[test]
+fn separate_processes_consume_once_and_count_every_attempt() {
+    let dir = TempDir::new("processes");
+    let path = dir.db("shared.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let consume = registration("winner01", 1);
+    let attempts = registration("counted01", 2);
+    let (consume_id, attempts_id) = (consume.code.id, attempts.code.id);
+    block_on(store.insert_challenge(consume)).unwrap();
+    block_on(store.insert_challenge(attempts)).unwrap();
+    let own: Vec<TicketId> = (0..CHILDREN)
+        .map(|i| {
+            let record = registration(&variant(i), 100 + i);
+            let id = record.code.id;
+            block_on(store.insert_challenge(record)).unwrap();
+            id
+        })
+        .collect();
+
+    let results = race_in_children(&path, consume_id, attempts_id, &own);
     assert_eq!(results.len(), CHILDREN);
 
     // Exactly one process consumed the shared challenge.

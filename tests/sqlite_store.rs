@@ -1,6 +1,7 @@
 //! `SqliteStore` specifics: schema creation and versioning, WAL, persistence across opens,
 //! exact round trips, the database's own unique constraints, corrupt rows, the busy timeout.
 
+#![allow(clippy::doc_markdown)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod sqlite_support;

@@ -397,12 +397,28 @@ fn stress<S: Store + Clone>(
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let elapsed = started.elapsed();
+    verify(
+        store,
+        &fixture,
+        &tallies,
+        &accounts(store),
+        challenge_count(store),
+    );
+    elapsed
+}
 
+/// The invariants after the load.
+fn verify<S: Store>(
+    store: &S,
+    fixture: &Fixture,
+    tallies: &[Tally],
+    accounts: &[Account],
+    challenge_count: usize,
+) {
     // No account is duplicated, and every account comes from exactly one success.
-    let accounts = accounts(store);
     let mut user_keys = HashSet::new();
     let mut insured = HashSet::new();
-    for account in &accounts {
+    for account in accounts {
         assert!(
             user_keys.insert(account.user_id.unique_key().to_owned()),
             "duplicate user ID"
@@ -452,7 +468,7 @@ fn stress<S: Store + Clone>(
         .filter(|id| fixture.shared.iter().any(|(shared, _, _)| shared == *id))
         .count();
     assert_eq!(
-        challenge_count(store),
+        challenge_count,
         refused.len() + (SHARED - shared_created) + ATTEMPT_POOL + RESEND_POOL,
         "unconsumed challenges"
     );
@@ -476,7 +492,6 @@ fn stress<S: Store + Clone>(
             "login counter {i}: {tries} tries"
         );
     }
-    elapsed
 }
 
 fn sqlite_store(dir: &TempDir) -> SqliteStore {
@@ -508,7 +523,7 @@ fn memory_store_under_eight_threads_of_ten_thousand_operations() {
     let store = MemoryStore::new();
     let elapsed = stress(
         &store,
-        |store, record| store.add_insured(record),
+        MemoryStore::add_insured,
         MemoryStore::accounts,
         MemoryStore::challenge_count,
         10_000,

@@ -1,4 +1,4 @@
-//! Helpers shared by the SQLite tests: throw-away database files.
+//! Helpers shared by the `SQLite` tests: throw-away database files.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
