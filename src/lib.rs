@@ -69,7 +69,7 @@
 //!
 //! | feature | what it adds |
 //! |---|---|
-//! | `testkit` | [`testkit`]: a conformance suite any [`Store`] can run, and a tiny `block_on`. Outside `SemVer`. |
+//! | `testkit` | [`testkit`]: a conformance suite any [`Store`] can run, and a tiny `block_on`. Outside SemVer. |
 //!
 //! ## Security notes
 //!
