@@ -2,7 +2,12 @@
 //! answers and leave the same state on both (proptest).
 
 #![allow(clippy::doc_markdown)]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 #![allow(clippy::too_many_lines)] // one match arm per store call
 
 use std::fmt::Write as _;
