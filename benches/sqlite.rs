@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Each thread count runs with the default durability (`synchronous = FULL`: every commit is
-//! on disk) and with `synchronous = NORMAL`.
+//! on disk, so the disk's flush time dominates) and with `synchronous = NORMAL`. The database
+//! is a fresh file in the system temp directory; the store holds eight connections.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

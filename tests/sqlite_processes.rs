@@ -92,19 +92,48 @@ fn env(name: &str) -> String {
 /// The child's part; a no-op in an ordinary test run.
 #[test]
 fn process_child() {
-    if std::env::var_os(ROLE).is_none() {
-        return;
+    match std::env::var(ROLE).as_deref() {
+        Ok("race") => race_child(),
+        Ok("create") => create_child(),
+        _ => {}
     }
-    let store = SqliteStore::open(env("KENPO_DB")).expect("child opens the database");
-    let consume: TicketId = env("KENPO_CONSUME").parse().unwrap();
-    let attempts: TicketId = env("KENPO_ATTEMPTS").parse().unwrap();
-    let own: TicketId = env("KENPO_OWN").parse().unwrap();
+}
+
+fn wait_for_start() {
     let start_ms: u64 = env("KENPO_START_MS").parse().unwrap();
-    // Everyone starts together.
     let start = UNIX_EPOCH + Duration::from_millis(start_ms);
     if let Ok(wait) = start.duration_since(SystemTime::now()) {
         std::thread::sleep(wait);
     }
+}
+
+fn start_ms() -> String {
+    (SystemTime::now() + Duration::from_millis(1500))
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        .to_string()
+}
+
+/// Opens a database file that does not exist yet, at the same instant as the others, and
+/// registers its own account.
+fn create_child() {
+    wait_for_start();
+    let store = SqliteStore::open(env("KENPO_DB")).expect("concurrent creation of the file");
+    let index: usize = env("KENPO_INDEX").parse().unwrap();
+    let record = registration(&format!("opener{index:02}"), 1000 + index);
+    let id = record.code.id;
+    block_on(store.insert_challenge(record)).unwrap();
+    let outcome = block_on(store.complete_registration(id, &mac(), t0())).unwrap();
+    println!("\nRESULT outcome={outcome:?}");
+}
+
+fn race_child() {
+    let store = SqliteStore::open(env("KENPO_DB")).expect("child opens the database");
+    let consume: TicketId = env("KENPO_CONSUME").parse().unwrap();
+    let attempts: TicketId = env("KENPO_ATTEMPTS").parse().unwrap();
+    let own: TicketId = env("KENPO_OWN").parse().unwrap();
+    wait_for_start();
     let consumed = block_on(store.complete_registration(consume, &mac(), t0())).unwrap();
     let own_outcome = block_on(store.complete_registration(own, &mac(), t0())).unwrap();
     let mut counts = Vec::new();
@@ -140,10 +169,7 @@ fn race_in_children(
     attempts_id: TicketId,
     own: &[TicketId],
 ) -> Vec<String> {
-    let start_ms = (SystemTime::now() + Duration::from_millis(1500))
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
+    let start_ms = start_ms();
     let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = own
         .iter()
@@ -160,7 +186,7 @@ fn race_in_children(
                 .env("KENPO_CONSUME", consume_id.to_hex())
                 .env("KENPO_ATTEMPTS", attempts_id.to_hex())
                 .env("KENPO_OWN", own_id.to_hex())
-                .env("KENPO_START_MS", start_ms.to_string())
+                .env("KENPO_START_MS", &start_ms)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -275,4 +301,43 @@ fn separate_processes_consume_once_and_count_every_attempt() {
         RegistrationOutcome::ChallengeGone,
         "after {registered:?} the challenge is gone for good"
     );
+}
+
+#[test]
+fn separate_processes_creating_one_new_file_at_once_all_succeed() {
+    let dir = TempDir::new("create");
+    let path = dir.db("fresh.db");
+    let start = start_ms();
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = (0..CHILDREN)
+        .map(|index| {
+            Command::new(&exe)
+                .args([
+                    "--exact",
+                    "process_child",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(ROLE, "create")
+                .env("KENPO_DB", &path)
+                .env("KENPO_INDEX", index.to_string())
+                .env("KENPO_START_MS", &start)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("RESULT outcome=Created"),
+            "{}\n{stdout}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.account_count().unwrap(), CHILDREN);
 }
