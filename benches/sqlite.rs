@@ -136,7 +136,14 @@ fn register(portal: &BenchPortal, n: u64) {
     let (identity, form) = person(n);
     let ticket = block_on(portal.authenticate_insured(&identity)).unwrap();
     let pending = block_on(portal.begin_registration(&ticket, &form)).unwrap();
-    let code = portal.mailer().codes.lock().unwrap()[&form.email].clone();
+    let code = portal
+        .mailer()
+        .codes
+        .lock()
+        .unwrap()
+        .get(&form.email)
+        .unwrap()
+        .clone();
     block_on(portal.confirm_registration(&pending, &code)).unwrap();
 }
 
