@@ -99,8 +99,13 @@ pub mod mail;
 pub mod memory;
 pub mod otp;
 pub mod portal;
+pub mod scaling;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(feature = "sqlite")]
+mod sqlite_codec;
+#[cfg(feature = "sqlite")]
+mod sqlite_schema;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -125,4 +130,6 @@ pub use memory::{MemoryStore, RecordingMailer};
 pub use portal::{LoginSuccess, Portal, RegistrationForm};
 pub use store::Store;
 // --- re-exports: sqlite ---
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SqliteError, SqliteStore};
 pub use ticket::{PasswordResetTicket, PendingRegistration, SignupTicket};

@@ -1,0 +1,122 @@
+//! The schema of [`SqliteStore`](crate::sqlite::SqliteStore) and its migrations.
+//!
+//! The schema version lives in SQLite's `PRAGMA user_version`. [`MIGRATIONS`] holds one
+//! script per version: opening a database at version `v` runs the scripts after `v`, in one
+//! `BEGIN IMMEDIATE` transaction, so that concurrent openers (threads or processes) migrate it
+//! exactly once. A later release appends a script; it never edits an old one.
+
+#![allow(clippy::doc_markdown)] // SQLite and PostgreSQL are names, not code.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::sqlite::SqliteError;
+
+/// Version 1: the roster, accounts, first authentications, challenges and counters.
+///
+/// Times are signed nanoseconds since the Unix epoch (exact round trips of `SystemTime`
+/// until 2262); ids and MACs are BLOBs; password hashes are PHC strings.
+const V1: &str = "
+CREATE TABLE roster (
+    insurer_code TEXT NOT NULL,
+    symbol       TEXT NOT NULL,
+    number       TEXT NOT NULL,
+    birth_date   TEXT NOT NULL,  -- YYYY-MM-DD
+    name_kana    TEXT NOT NULL,  -- as the insurer spelled it
+    PRIMARY KEY (insurer_code, symbol, number)
+) WITHOUT ROWID;
+
+CREATE TABLE accounts (
+    user_key       TEXT NOT NULL PRIMARY KEY,  -- UserId::unique_key: NGK0001 and ngk0001 collide
+    user_id        TEXT NOT NULL,              -- as registered
+    insurer_code   TEXT NOT NULL,
+    symbol         TEXT NOT NULL,
+    number         TEXT NOT NULL,
+    email          TEXT NOT NULL,
+    password_hash  TEXT NOT NULL,
+    terms_accepted INTEGER,
+    created_at     INTEGER NOT NULL,
+    UNIQUE (insurer_code, symbol, number)      -- one account per insured person
+) WITHOUT ROWID;
+
+CREATE TABLE signups (
+    id           BLOB NOT NULL PRIMARY KEY CHECK (length(id) = 16),
+    insurer_code TEXT NOT NULL,
+    symbol       TEXT NOT NULL,
+    number       TEXT NOT NULL,
+    expires_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX signups_by_expiry ON signups (expires_at);
+
+-- Unconsumed challenges only: consuming one deletes its row in the transaction that creates
+-- the account or sets the password.
+CREATE TABLE challenges (
+    id             BLOB NOT NULL PRIMARY KEY CHECK (length(id) = 16),
+    purpose        INTEGER NOT NULL CHECK (purpose IN (1, 2)),
+    code_mac       BLOB NOT NULL CHECK (length(code_mac) = 32),
+    issued_at      INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    attempts       INTEGER NOT NULL CHECK (attempts >= 0),
+    sends          INTEGER NOT NULL CHECK (sends >= 0),
+    kind           INTEGER NOT NULL CHECK (kind IN (1, 2)),  -- 1 registration, 2 reset
+    -- kind 1: the account to create
+    user_key       TEXT,
+    user_id        TEXT,
+    insurer_code   TEXT,
+    symbol         TEXT,
+    number         TEXT,
+    email          TEXT,
+    password_hash  TEXT,
+    -- kind 2: the account whose password to set (NULL for a decoy)
+    reset_user_key TEXT,
+    CHECK (kind <> 1 OR (user_key IS NOT NULL AND user_id IS NOT NULL
+        AND insurer_code IS NOT NULL AND symbol IS NOT NULL AND number IS NOT NULL
+        AND email IS NOT NULL AND password_hash IS NOT NULL))
+) WITHOUT ROWID;
+CREATE INDEX challenges_by_expiry ON challenges (expires_at);
+
+CREATE TABLE counters (
+    key          TEXT NOT NULL PRIMARY KEY,
+    failures     INTEGER NOT NULL CHECK (failures >= 0),
+    window_start INTEGER,
+    locked_until INTEGER
+) WITHOUT ROWID;
+";
+
+/// One script per schema version, oldest first: `MIGRATIONS[v]` takes version `v` to `v + 1`.
+pub(crate) const MIGRATIONS: &[&str] = &[V1];
+
+/// The schema version this release writes and reads.
+pub(crate) const SCHEMA_VERSION: u32 = 1;
+
+// A new migration must come with a new version.
+const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
+
+/// Brings the database to [`SCHEMA_VERSION`], in one immediate transaction.
+///
+/// # Errors
+/// [`SqliteError::SchemaTooNew`] for a database written by a newer release; SQLite errors.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), SqliteError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let found = u32::try_from(found).map_err(|_| SqliteError::SchemaTooNew {
+        found,
+        supported: SCHEMA_VERSION,
+    })?;
+    if found > SCHEMA_VERSION {
+        return Err(SqliteError::SchemaTooNew {
+            found: i64::from(found),
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let done = usize::try_from(found).unwrap_or(usize::MAX);
+    for script in MIGRATIONS.iter().skip(done) {
+        tx.execute_batch(script)?;
+    }
+    // PRAGMA takes no bound parameters; the value is a constant of this crate.
+    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+    tx.commit()?;
+    Ok(())
+}
