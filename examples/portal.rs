@@ -106,9 +106,25 @@ const USER_ID: &str = "NGK000456";
 const PASSWORD: &str = "Sakura#2024x";
 
 fn main() {
-    let store = MemoryStore::new();
-    roster(|record| store.add_insured(record));
-    run(store);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => {
+            println!("store: MemoryStore (add `-- --db FILE` to keep the data in SQLite)");
+            let store = MemoryStore::new();
+            roster(|record| store.add_insured(record));
+            run(store);
+        }
+        [flag, path] if flag == "--db" => {
+            println!("store: SqliteStore at {path}");
+            let store = kenpo_auth::SqliteStore::open(path).expect("open the database");
+            roster(|record| store.add_insured(record).expect("write the roster"));
+            run(store);
+        }
+        _ => {
+            eprintln!("usage: cargo run --example portal [-- --db FILE]");
+            std::process::exit(2);
+        }
+    }
 }
 
 fn run<S: Store>(store: S) {
@@ -244,11 +260,16 @@ fn login<S: Store>(portal: &Portal<S, PrintingMailer, ManualClock>, _mailer: &Pr
 
 fn forgotten<S: Store>(portal: &Portal<S, PrintingMailer, ManualClock>, mailer: &PrintingMailer) {
     step("パスワードを忘れた方 / password reset (also lifts the lock)");
+    let before = mailer.inbox.sent().len();
     let ticket = block_on(portal.request_password_reset("ngk000123")).unwrap();
-    block_on(portal.reset_password(&ticket, &mailer.last_code(), "Momiji(2025)z")).unwrap();
-    ok("new password set");
-    block_on(portal.login("ngk000123", "Momiji(2025)z")).unwrap();
-    ok("ngk000123 logs in with the new password");
+    if mailer.inbox.sent().len() > before {
+        block_on(portal.reset_password(&ticket, &mailer.last_code(), "Momiji(2025)z")).unwrap();
+        ok("new password set");
+        block_on(portal.login("ngk000123", "Momiji(2025)z")).unwrap();
+        ok("ngk000123 logs in with the new password");
+    } else {
+        ok("(no mail: this account had its five reset mails in the last fifteen minutes)");
+    }
     let before = mailer.inbox.sent().len();
     block_on(portal.request_password_reset("nobody999")).unwrap();
     ok(&format!(
