@@ -88,8 +88,7 @@ fn describe(ch: char) -> String {
 
 /// The character as shown to the member: itself when it is visible, its code otherwise.
 fn show_ja(ch: char) -> String {
-    if ch.is_control() || ch.is_whitespace() || matches!(ch, '\u{200B}'..='\u{200F}' | '\u{FEFF}')
-    {
+    if ch.is_control() || ch.is_whitespace() || matches!(ch, '\u{200B}'..='\u{200F}' | '\u{FEFF}') {
         format!("U+{:04X}", u32::from(ch))
     } else {
         ch.to_string()
@@ -168,10 +167,11 @@ impl<'a> Folder<'a> {
         }
     }
 
-    fn pair(&mut self, first: char, second: char) -> Option<Result<char, NameError>> {
+    /// Outputs `first` now and `second` next.
+    fn pair(&mut self, first: char, second: char) -> char {
         self.pending = Some(second);
         self.last = Some(second);
-        Some(Ok(first))
+        first
     }
 }
 
@@ -190,14 +190,14 @@ impl Iterator for Folder<'_> {
                 SKIP => continue,
                 ITERATE => match self.last {
                     Some(c) => Some(Ok(c)),
-                    None => self.fail(NameError::IterationMarkAtStart),
+                    None => Some(Err(self.fail(NameError::IterationMarkAtStart))),
                 },
-                YORI => self.pair('ヨ', 'リ'),
-                KOTO => self.pair('コ', 'ト'),
-                INVALID => self.fail(NameError::InvalidChar {
+                YORI => Some(Ok(self.pair('ヨ', 'リ'))),
+                KOTO => Some(Ok(self.pair('コ', 'ト'))),
+                INVALID => Some(Err(self.fail(NameError::InvalidChar {
                     ch,
                     position: self.position,
-                }),
+                }))),
                 c => {
                     self.last = Some(c);
                     Some(Ok(c))
@@ -209,9 +209,9 @@ impl Iterator for Folder<'_> {
 
 impl Folder<'_> {
     /// Reports `error` and stops the stream.
-    fn fail(&mut self, error: NameError) -> Option<Result<char, NameError>> {
+    fn fail(&mut self, error: NameError) -> NameError {
         self.chars = "".chars();
-        Some(Err(error))
+        error
     }
 }
 
@@ -422,9 +422,15 @@ mod tests {
     fn small_kana() {
         assert_eq!(f("ァィゥェォヵヶッャュョヮ"), "アイウエオカケツヤユヨワ");
         assert_eq!(f("ぁぃぅぇぉゕゖっゃゅょゎ"), "アイウエオカケツヤユヨワ");
-        assert_eq!(f("ㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ"), "クシストヌハヒフヘホムラリルレロ");
+        assert_eq!(
+            f("ㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ"),
+            "クシストヌハヒフヘホムラリルレロ"
+        );
         assert_eq!(f("ｧｨｩｪｫｬｭｮｯ"), "アイウエオヤユヨツ");
-        assert_eq!(f("\u{1B132}\u{1B155}\u{1B150}\u{1B164}\u{1B151}\u{1B165}\u{1B152}\u{1B166}\u{1B167}"), "ココイイエエオオン");
+        assert_eq!(
+            f("\u{1B132}\u{1B155}\u{1B150}\u{1B164}\u{1B151}\u{1B165}\u{1B152}\u{1B166}\u{1B167}"),
+            "ココイイエエオオン"
+        );
     }
 
     #[test]
@@ -445,7 +451,9 @@ mod tests {
 
     #[test]
     fn prolonged_sound_and_look_alikes() {
-        for dash in ['-', '‐', '‑', '‒', '–', '—', '―', '−', '－', 'ｰ', '〜', '～', 'ー'] {
+        for dash in [
+            '-', '‐', '‑', '‒', '–', '—', '―', '−', '－', 'ｰ', '〜', '～', 'ー',
+        ] {
             assert_eq!(f(&format!("サト{dash}")), "サトー", "{dash:?}");
         }
         assert_ne!(f("サトー"), f("サトウ"));
@@ -459,7 +467,11 @@ mod tests {
             " ", "　", "\t", "\u{A0}", "\u{202F}", "\u{200B}", "\u{2060}", "\u{FEFF}", "・", "･",
             "＝", "=", "゠",
         ] {
-            assert_eq!(f(&format!("{sep}ヤマ{sep}{sep}ダ{sep}")), "ヤマタ", "{sep:?}");
+            assert_eq!(
+                f(&format!("{sep}ヤマ{sep}{sep}ダ{sep}")),
+                "ヤマタ",
+                "{sep:?}"
+            );
         }
     }
 
@@ -469,7 +481,10 @@ mod tests {
         assert_eq!(fold("　 ゛"), Err(NameError::Empty));
         assert_eq!(
             fold("ヤマ田"),
-            Err(NameError::InvalidChar { ch: '田', position: 3 })
+            Err(NameError::InvalidChar {
+                ch: '田',
+                position: 3
+            })
         );
         for (s, ch) in [
             ("ヤマa", 'a'),
@@ -480,7 +495,11 @@ mod tests {
             ("ヤマ｡", '｡'),
             ("ヤマ㋐", '㋐'),
         ] {
-            assert_eq!(fold(s), Err(NameError::InvalidChar { ch, position: 3 }), "{s:?}");
+            assert_eq!(
+                fold(s),
+                Err(NameError::InvalidChar { ch, position: 3 }),
+                "{s:?}"
+            );
         }
     }
 
@@ -520,18 +539,33 @@ mod tests {
 
     #[test]
     fn messages() {
-        assert_eq!(NameError::Empty.message_ja(), "氏名（カナ）を入力してください");
+        assert_eq!(
+            NameError::Empty.message_ja(),
+            "氏名（カナ）を入力してください"
+        );
         assert_eq!(
             NameError::TooLong { max: 100 }.message_ja(),
             "氏名（カナ）は100文字以内で入力してください"
         );
         assert_eq!(
-            NameError::InvalidChar { ch: '\t', position: 2 }.message_ja(),
+            NameError::InvalidChar {
+                ch: '\t',
+                position: 2
+            }
+            .message_ja(),
             "氏名はカタカナまたはひらがなで入力してください（2文字目の「U+0009」は使用できません）"
         );
-        assert!(NameError::IterationMarkAtStart.message_ja().contains("繰り返し記号"));
+        assert!(
+            NameError::IterationMarkAtStart
+                .message_ja()
+                .contains("繰り返し記号")
+        );
         assert_eq!(
-            NameError::InvalidChar { ch: 'a', position: 2 }.to_string(),
+            NameError::InvalidChar {
+                ch: 'a',
+                position: 2
+            }
+            .to_string(),
             "character 'a' (U+0061) at position 2 is not allowed in a kana name"
         );
     }

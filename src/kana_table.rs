@@ -22,8 +22,8 @@ pub(crate) const CHOON: char = 'ー';
 /// Folds one full-width katakana code point in U+30A1..=U+30FA to its large, plain form.
 const fn plain_katakana(cp: u32) -> u32 {
     match cp {
-        // ァィゥェォ -> アイウエオ
-        0x30A1 | 0x30A3 | 0x30A5 | 0x30A7 | 0x30A9 => cp + 1,
+        // ァィゥェォ -> アイウエオ, ャュョ -> ヤユヨ
+        0x30A1 | 0x30A3 | 0x30A5 | 0x30A7 | 0x30A9 | 0x30E3 | 0x30E5 | 0x30E7 => cp + 1,
         // カ..ヂ: the voiced kana sit one after their plain twin.
         0x30AB..=0x30C2 => {
             if (cp - 0x30AB) % 2 == 1 {
@@ -38,8 +38,6 @@ const fn plain_katakana(cp: u32) -> u32 {
         0x30C7 | 0x30C9 => cp - 1,
         // ハ..ポ in groups of three: plain, voiced, semi-voiced.
         0x30CF..=0x30DD => cp - (cp - 0x30CF) % 3,
-        // ャュョ -> ヤユヨ
-        0x30E3 | 0x30E5 | 0x30E7 => cp + 1,
         // ヮ -> ワ, ヷ -> ワ
         0x30EE | 0x30F7 => 0x30EF,
         // ヰ ヸ -> イ
@@ -70,6 +68,8 @@ pub(crate) const KANA_START: u32 = 0x3040;
 /// U+3040..=U+30FF: hiragana and katakana.
 pub(crate) static KANA: [char; 0xC0] = build_kana();
 
+// Evaluated at compile time: an index out of range would fail the build, not panic.
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
 const fn build_kana() -> [char; 0xC0] {
     let mut table = [INVALID; 0xC0];
     let mut i = 0;
@@ -99,7 +99,7 @@ pub(crate) const HALF_START: u32 = 0xFF61;
 /// The full-width twin of each half-width form U+FF61..=U+FF9F (0 where the character is
 /// handled specially).
 const HALF_TO_FULL: [u32; 0x3F] = [
-    0, 0, 0, 0, 0, // ｡｢｣､･
+    0, 0, 0, 0, 0,      // ｡｢｣､･
     0x30F2, // ｦ
     0x30A1, 0x30A3, 0x30A5, 0x30A7, 0x30A9, // ｧｨｩｪｫ
     0x30E3, 0x30E5, 0x30E7, // ｬｭｮ
@@ -121,6 +121,8 @@ const HALF_TO_FULL: [u32; 0x3F] = [
 /// U+FF61..=U+FF9F: half-width katakana and punctuation.
 pub(crate) static HALF: [char; 0x3F] = build_half();
 
+// Evaluated at compile time: an index out of range would fail the build, not panic.
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
 const fn build_half() -> [char; 0x3F] {
     let mut table = [INVALID; 0x3F];
     let mut i = 0;
@@ -191,10 +193,7 @@ mod tests {
             .chars()
             .collect();
         for &c in KANA.iter().chain(HALF.iter()).chain(SMALL_EXT.iter()) {
-            assert!(
-                c <= KOTO || allowed.contains(&c),
-                "unexpected output {c:?}"
-            );
+            assert!(c <= KOTO || allowed.contains(&c), "unexpected output {c:?}");
         }
     }
 

@@ -2,7 +2,11 @@
 
 pub mod kana;
 // --- identity ---
+mod birth_date;
+mod era;
+mod form_error;
 pub mod identity;
+mod kana_table;
 // --- credentials ---
 pub mod email;
 pub mod hashing;
@@ -17,10 +21,15 @@ pub mod memory;
 pub mod otp;
 pub mod portal;
 pub mod store;
-pub mod ticket;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod ticket;
 
 // --- re-exports: kana & identity ---
+pub use identity::{
+    BirthDate, DateError, Field, FieldError, FieldErrorKind, FormErrors, IdentityForm,
+    InsuredIdentity, InsuredKey, InsuredRecord, MatchDiagnostic,
+};
+pub use kana::{KanaName, NameError};
 // --- re-exports: credentials ---
 // --- re-exports: portal ---
