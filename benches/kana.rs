@@ -186,16 +186,36 @@ fn criterion_groups(c: &mut Criterion, names: &[(String, String)]) {
     group.finish();
 }
 
-/// The best of `rounds` timed passes over all names.
-fn best(rounds: usize, f: impl Fn() -> usize) -> Duration {
-    (0..rounds)
-        .map(|_| {
-            let start = Instant::now();
-            black_box(f());
-            start.elapsed()
-        })
-        .min()
-        .unwrap()
+/// One timed pass.
+fn time(f: impl Fn() -> usize) -> Duration {
+    let start = Instant::now();
+    black_box(f());
+    start.elapsed()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Times `fast` and `naive` in interleaved rounds, so that both see the same machine load:
+/// (best time of `fast`, best time of `naive`, median over rounds of naive time / fast time).
+fn compare(
+    rounds: usize,
+    fast: impl Fn() -> usize,
+    naive: impl Fn() -> usize,
+) -> (Duration, Duration, f64) {
+    let mut fast_best = Duration::MAX;
+    let mut naive_best = Duration::MAX;
+    let mut ratios = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let f = time(&fast).min(time(&fast));
+        let n = time(&naive);
+        fast_best = fast_best.min(f);
+        naive_best = naive_best.min(n);
+        ratios.push(n.as_secs_f64() / f.as_secs_f64());
+    }
+    (fast_best, naive_best, median(ratios))
 }
 
 fn main() {
@@ -213,38 +233,31 @@ fn main() {
 
     let fold_bytes: usize = names.iter().map(|(a, _)| a.len()).sum();
     let pair_bytes: usize = names.iter().map(|(a, b)| a.len() + b.len()).sum();
-    let rows = [
-        ("fold", best(20, || fold_all(&names)), fold_bytes),
-        (
-            "fold (naive)",
-            best(5, || naive_fold_all(&names)),
-            fold_bytes,
-        ),
-        (
-            "equivalent, equal pairs",
-            best(20, || equivalent_all(&names)),
-            pair_bytes,
-        ),
-        (
-            "equivalent (naive: fold both, compare)",
-            best(5, || naive_equivalent_all(&names)),
-            pair_bytes,
-        ),
-    ];
-    let rate = |d: Duration| NAMES as f64 / d.as_secs_f64();
+    let fold = compare(15, || fold_all(&names), || naive_fold_all(&names));
+    let equivalent = compare(
+        15,
+        || equivalent_all(&names),
+        || naive_equivalent_all(&names),
+    );
+    let rate = |d: Duration| NAMES as f64 / d.as_secs_f64() / 1e6;
+    let mb = |bytes: usize, d: Duration| bytes as f64 / d.as_secs_f64() / 1e6;
     println!(
-        "\n{NAMES} names, mean {:.1} bytes each",
+        "\n{NAMES} names in mixed spellings, mean {:.1} bytes each; best of 15 interleaved rounds,",
         fold_bytes as f64 / NAMES as f64
     );
-    println!("| operation | names/s | MB/s | ratio to naive |");
-    println!("|---|---:|---:|---:|");
-    for (i, (label, time, bytes)) in rows.iter().enumerate() {
-        let baseline = rows[i / 2 * 2 + 1].1;
-        let ratio = baseline.as_secs_f64() / time.as_secs_f64();
+    println!("ratio = median over the rounds of (naive time / kenpo time)");
+    println!("| operation | kenpo names/s | kenpo MB/s | naive names/s | naive MB/s | ratio |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (label, (fast, naive, ratio), bytes) in [
+        ("`fold`", fold, fold_bytes),
+        ("`equivalent`, equal pairs", equivalent, pair_bytes),
+    ] {
         println!(
-            "| {label} | {:.2} M | {:.0} | {ratio:.1}× |",
-            rate(*time) / 1e6,
-            *bytes as f64 / time.as_secs_f64() / 1e6,
+            "| {label} | {:.2} M | {:.0} | {:.2} M | {:.0} | {ratio:.1}× |",
+            rate(fast),
+            mb(bytes, fast),
+            rate(naive),
+            mb(bytes, naive),
         );
     }
 }

@@ -43,7 +43,7 @@
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::str::{Chars, FromStr};
+use std::str::FromStr;
 
 use crate::kana_table::{self, INVALID, ITERATE, KOTO, SKIP, YORI};
 
@@ -143,76 +143,93 @@ const TOO_LONG: NameError = NameError::TooLong {
     max: MAX_NAME_CHARS,
 };
 
+/// What [`Folder::next`] returns besides key characters (which are all U+30A0 or above).
+const END: char = '\u{10}';
+/// The stream met an invalid character or a leading iteration mark; see [`first_error`].
+const ERROR: char = '\u{11}';
+/// No character (for `last` and `pending`).
+const NONE: char = '\u{0}';
+
 /// Streams the folded key of a name, one character at a time, without allocating.
 ///
-/// Yields `Err` at the first invalid character (and then nothing more). It does not check the
-/// length or emptiness of the name; [`fold`] and [`equivalent`] do.
+/// [`Folder::next`] returns a key character, [`END`] or [`ERROR`] (then the stream is over);
+/// the hot loop carries no positions or error values, [`first_error`] recomputes them. It does
+/// not check the length or emptiness of the name; [`fold`] and [`equivalent`] do.
 struct Folder<'a> {
-    chars: Chars<'a>,
-    /// 1-based position of the last character read.
-    position: usize,
-    /// The last character output, repeated by an iteration mark.
-    last: Option<char>,
-    /// The second character of `ゟ` or `ヿ`, still to be output.
-    pending: Option<char>,
+    /// The input still to read: valid UTF-8, at a character boundary.
+    rest: &'a [u8],
+    /// The last character output, repeated by an iteration mark, or [`NONE`].
+    last: char,
+    /// The second character of `ゟ` or `ヿ`, still to be output, or [`NONE`].
+    pending: char,
 }
 
 impl<'a> Folder<'a> {
     fn new(input: &'a str) -> Self {
         Folder {
-            chars: input.chars(),
-            position: 0,
-            last: None,
-            pending: None,
+            rest: input.as_bytes(),
+            last: NONE,
+            pending: NONE,
+        }
+    }
+
+    // Always inlined: with plain `#[inline]` it stayed a call in `equivalent`'s loop (perf).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn next(&mut self) -> char {
+        if self.pending != NONE {
+            return std::mem::replace(&mut self.pending, NONE);
+        }
+        loop {
+            let Some((action, len)) = kana_table::step(self.rest) else {
+                return END;
+            };
+            self.rest = self.rest.get(len..).unwrap_or_default();
+            // Key characters first: they are by far the most common.
+            if action > KOTO {
+                self.last = action;
+                return action;
+            }
+            match action {
+                SKIP => {}
+                ITERATE if self.last != NONE => return self.last,
+                YORI => return self.pair('ヨ', 'リ'),
+                KOTO => return self.pair('コ', 'ト'),
+                // INVALID, or ITERATE with nothing before it.
+                _ => {
+                    self.rest = &[];
+                    return ERROR;
+                }
+            }
         }
     }
 
     /// Outputs `first` now and `second` next.
     fn pair(&mut self, first: char, second: char) -> char {
-        self.pending = Some(second);
-        self.last = Some(second);
+        self.pending = second;
+        self.last = second;
         first
     }
 }
 
-impl Iterator for Folder<'_> {
-    type Item = Result<char, NameError>;
-
-    #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        if let Some(c) = self.pending.take() {
-            return Some(Ok(c));
-        }
-        loop {
-            let ch = self.chars.next()?;
-            self.position += 1;
-            return match kana_table::lookup(ch) {
-                SKIP => continue,
-                ITERATE => match self.last {
-                    Some(c) => Some(Ok(c)),
-                    None => Some(Err(self.fail(NameError::IterationMarkAtStart))),
-                },
-                YORI => Some(Ok(self.pair('ヨ', 'リ'))),
-                KOTO => Some(Ok(self.pair('コ', 'ト'))),
-                INVALID => Some(Err(self.fail(NameError::InvalidChar {
+/// The error [`Folder`] stopped at, with its position: the slow path, run only for bad input.
+fn first_error(input: &str) -> NameError {
+    let mut seen_kana = false;
+    for (i, ch) in input.chars().enumerate() {
+        match kana_table::lookup(ch) {
+            INVALID => {
+                return NameError::InvalidChar {
                     ch,
-                    position: self.position,
-                }))),
-                c => {
-                    self.last = Some(c);
-                    Some(Ok(c))
-                }
-            };
+                    position: i + 1,
+                };
+            }
+            ITERATE if !seen_kana => return NameError::IterationMarkAtStart,
+            SKIP | ITERATE => {}
+            _ => seen_kana = true,
         }
     }
-}
-
-impl Folder<'_> {
-    /// Reports `error` and stops the stream.
-    fn fail(&mut self, error: NameError) -> NameError {
-        self.chars = "".chars();
-        error
-    }
+    // Unreachable when called after `Folder` returned ERROR.
+    NameError::Empty
 }
 
 /// Folds a kana name to its canonical key (see the [module docs](self) for the rules).
@@ -220,9 +237,9 @@ impl Folder<'_> {
 /// # Errors
 ///
 /// [`NameError::TooLong`] for an input over [`MAX_INPUT_CHARS`] characters (checked first);
-/// then, in reading order, the first [`NameError::InvalidChar`],
-/// [`NameError::IterationMarkAtStart`], or [`NameError::TooLong`] when the key grows past
-/// [`MAX_NAME_CHARS`]; then [`NameError::Empty`] when nothing but separators and marks is left.
+/// then the first [`NameError::InvalidChar`] or [`NameError::IterationMarkAtStart`] in reading
+/// order; then [`NameError::TooLong`] for a key over [`MAX_NAME_CHARS`] characters; then
+/// [`NameError::Empty`] when nothing but separators and marks is left.
 ///
 /// ```
 /// use kenpo_auth::kana::{fold, NameError};
@@ -235,14 +252,31 @@ impl Folder<'_> {
 pub fn fold(input: &str) -> Result<String, NameError> {
     check_input_length(input)?;
     let mut key = String::with_capacity(input.len() + 6);
-    for (count, c) in Folder::new(input).enumerate() {
-        let c = c?;
-        if count == MAX_NAME_CHARS {
-            return Err(TOO_LONG);
+    // The same walk as `Folder`, specialised: the key itself holds the last character.
+    let mut rest = input.as_bytes();
+    while let Some((action, len)) = kana_table::step(rest) {
+        rest = rest.get(len..).unwrap_or_default();
+        if action > KOTO {
+            key.push(action);
+            continue;
         }
-        key.push(c);
+        match action {
+            SKIP => {}
+            YORI => key.push_str("ヨリ"),
+            KOTO => key.push_str("コト"),
+            ITERATE if !key.is_empty() => {
+                if let Some(last) = key.chars().next_back() {
+                    key.push(last);
+                }
+            }
+            // INVALID, or ITERATE with nothing before it.
+            _ => return Err(first_error(input)),
+        }
     }
-    if key.is_empty() {
+    // Every key character is in U+30A0..=U+30FF: three bytes of UTF-8.
+    if key.len() > 3 * MAX_NAME_CHARS {
+        Err(TOO_LONG)
+    } else if key.is_empty() {
         Err(NameError::Empty)
     } else {
         Ok(key)
@@ -268,10 +302,16 @@ pub fn equivalent(a: &str, b: &str) -> bool {
     let mut b = Folder::new(b);
     let mut count = 0;
     loop {
-        match (a.next(), b.next()) {
-            (Some(Ok(x)), Some(Ok(y))) if x == y && count < MAX_NAME_CHARS => count += 1,
-            (None, None) => return count > 0,
-            _ => return false,
+        let x = a.next();
+        if x != b.next() || x == ERROR {
+            return false;
+        }
+        if x == END {
+            return count > 0;
+        }
+        count += 1;
+        if count > MAX_NAME_CHARS {
+            return false;
         }
     }
 }

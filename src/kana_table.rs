@@ -63,10 +63,10 @@ const fn to_char(cp: u32) -> char {
 }
 
 /// First code point covered by [`KANA`] (the hiragana block).
-pub(crate) const KANA_START: u32 = 0x3040;
+const KANA_START: u32 = 0x3040;
 
 /// U+3040..=U+30FF: hiragana and katakana.
-pub(crate) static KANA: [char; 0xC0] = build_kana();
+const KANA: [char; 0xC0] = build_kana();
 
 // Evaluated at compile time: an index out of range would fail the build, not panic.
 #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
@@ -94,7 +94,7 @@ const fn build_kana() -> [char; 0xC0] {
 }
 
 /// First code point covered by [`HALF`] (the half-width katakana forms).
-pub(crate) const HALF_START: u32 = 0xFF61;
+const HALF_START: u32 = 0xFF61;
 
 /// The full-width twin of each half-width form U+FF61..=U+FF9F (0 where the character is
 /// handled specially).
@@ -119,7 +119,7 @@ const HALF_TO_FULL: [u32; 0x3F] = [
 ];
 
 /// U+FF61..=U+FF9F: half-width katakana and punctuation.
-pub(crate) static HALF: [char; 0x3F] = build_half();
+const HALF: [char; 0x3F] = build_half();
 
 // Evaluated at compile time: an index out of range would fail the build, not panic.
 #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
@@ -141,10 +141,10 @@ const fn build_half() -> [char; 0x3F] {
 }
 
 /// First code point covered by [`SMALL_EXT`] (Katakana Phonetic Extensions).
-pub(crate) const SMALL_EXT_START: u32 = 0x31F0;
+const SMALL_EXT_START: u32 = 0x31F0;
 
 /// U+31F0..=U+31FF: ㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ, each folded to its large kana.
-pub(crate) static SMALL_EXT: [char; 0x10] = [
+static SMALL_EXT: [char; 0x10] = [
     'ク', 'シ', 'ス', 'ト', 'ヌ', 'ハ', 'ヒ', 'フ', 'ヘ', 'ホ', 'ム', 'ラ', 'リ', 'ル', 'レ', 'ロ',
 ];
 
@@ -166,14 +166,56 @@ const fn other(ch: char) -> char {
     }
 }
 
+/// U+3000..=U+30FF (CJK punctuation, hiragana, katakana): the characters whose UTF-8 is
+/// `E3 80..=83 xx`, indexed by the low 8 bits of the code point.
+static BLOCK_30: [char; 0x100] = build_block_30();
+
+// Evaluated at compile time: an index out of range would fail the build, not panic.
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
+const fn build_block_30() -> [char; 0x100] {
+    let mut table = [INVALID; 0x100];
+    let mut i = 0;
+    while i < 0x100 {
+        let cp = 0x3000 + i as u32;
+        table[i] = if cp >= KANA_START {
+            KANA[(cp - KANA_START) as usize]
+        } else {
+            other(to_char(cp))
+        };
+        i += 1;
+    }
+    table
+}
+
+/// U+FF00..=U+FFFF (full-width ASCII, half-width katakana): the characters whose UTF-8 is
+/// `EF BC..=BF xx`, indexed by the low 8 bits of the code point.
+static BLOCK_FF: [char; 0x100] = build_block_ff();
+
+// Evaluated at compile time: an index out of range would fail the build, not panic.
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
+const fn build_block_ff() -> [char; 0x100] {
+    let mut table = [INVALID; 0x100];
+    let mut i = 0;
+    while i < 0x100 {
+        let cp = 0xFF00 + i as u32;
+        table[i] = if cp >= HALF_START && cp <= 0xFF9F {
+            HALF[(cp - HALF_START) as usize]
+        } else {
+            other(to_char(cp))
+        };
+        i += 1;
+    }
+    table
+}
+
 /// What one input character contributes to the folded key: an output character or one of the
 /// sentinel actions ([`INVALID`], [`SKIP`], [`ITERATE`], [`YORI`], [`KOTO`]).
 #[inline]
 pub(crate) fn lookup(ch: char) -> char {
     let cp = u32::from(ch);
     let (table, start): (&[char], u32) = match cp {
-        KANA_START..=0x30FF => (&KANA, KANA_START),
-        HALF_START..=0xFF9F => (&HALF, HALF_START),
+        0x3000..=0x30FF => (&BLOCK_30, 0x3000),
+        0xFF00..=0xFFFF => (&BLOCK_FF, 0xFF00),
         SMALL_EXT_START..=0x31FF => (&SMALL_EXT, SMALL_EXT_START),
         _ => return other(ch),
     };
@@ -181,6 +223,77 @@ pub(crate) fn lookup(ch: char) -> char {
         .ok()
         .and_then(|i| table.get(i).copied())
         .unwrap_or(INVALID)
+}
+
+/// [`lookup`] for ASCII, by byte.
+#[inline]
+fn ascii(b: u8) -> char {
+    match b {
+        b' ' | b'\t' | b'=' => SKIP,
+        b'-' => CHOON,
+        _ => INVALID,
+    }
+}
+
+/// Decodes the first character of valid UTF-8 (2 to 4 bytes) the slow way.
+#[cold]
+fn decode(rest: &[u8]) -> (char, usize) {
+    let c = |b: u8| u32::from(b & 0x3F);
+    let (cp, len) = match *rest {
+        [b0 @ 0xC0..=0xDF, b1, ..] => ((u32::from(b0 & 0x1F) << 6) | c(b1), 2),
+        [b0 @ 0xE0..=0xEF, b1, b2, ..] => ((u32::from(b0 & 0x0F) << 12) | (c(b1) << 6) | c(b2), 3),
+        [b0, b1, b2, b3, ..] => (
+            (u32::from(b0 & 0x07) << 18) | (c(b1) << 12) | (c(b2) << 6) | c(b3),
+            4,
+        ),
+        // Not reachable for valid UTF-8.
+        _ => (0, 1),
+    };
+    (char::from_u32(cp).map_or(INVALID, lookup), len)
+}
+
+/// [`BLOCK_30`] then [`BLOCK_FF`]: one table for both three-byte fast paths.
+static BLOCKS: [char; 0x200] = build_blocks();
+
+// Evaluated at compile time: an index out of range would fail the build, not panic.
+#[allow(clippy::indexing_slicing)]
+const fn build_blocks() -> [char; 0x200] {
+    let mut table = [INVALID; 0x200];
+    let mut i = 0;
+    while i < 0x100 {
+        table[i] = BLOCK_30[i];
+        table[0x100 + i] = BLOCK_FF[i];
+        i += 1;
+    }
+    table
+}
+
+/// The action for the first character of `rest` (as [`lookup`]) and its length in bytes, or
+/// `None` when `rest` is empty. `rest` must be valid UTF-8 (a suffix of a `str` at a character
+/// boundary).
+///
+/// U+3000..=U+30FF (`E3 80..=83 xx`) and U+FF00..=U+FFFF (`EF BC..=BF xx`) are looked up
+/// straight from their UTF-8 bytes in one table, choosing the half without a branch; ASCII by
+/// byte; everything else is decoded first.
+// Always inlined: it is the body of the hot loops of `fold` and `equivalent`.
+#[allow(clippy::inline_always)]
+#[inline(always)]
+pub(crate) fn step(rest: &[u8]) -> Option<(char, usize)> {
+    if let [b0, b1, b2, ..] = *rest {
+        let ff = b0 == 0xEF;
+        // Non-short-circuit `&`/`|` on purpose: one well-predicted branch for both blocks.
+        #[allow(clippy::needless_bitwise_bool)]
+        let fast = (b0 == 0xE3) & (b1 & 0xFC == 0x80) | ff & (b1 & 0xFC == 0xBC);
+        if fast {
+            let i = (usize::from(ff) << 8) | usize::from(((b1 & 0x03) << 6) | (b2 & 0x3F));
+            return Some((BLOCKS.get(i).copied().unwrap_or(INVALID), 3));
+        }
+    }
+    match *rest {
+        [] => None,
+        [b, ..] if b < 0x80 => Some((ascii(b), 1)),
+        _ => Some(decode(rest)),
+    }
 }
 
 #[cfg(test)]
@@ -194,6 +307,43 @@ mod tests {
             .collect();
         for &c in KANA.iter().chain(HALF.iter()).chain(SMALL_EXT.iter()) {
             assert!(c <= KOTO || allowed.contains(&c), "unexpected output {c:?}");
+        }
+    }
+
+    #[test]
+    fn step_agrees_with_lookup_for_every_character() {
+        for ch in (0..=0x10_FFFFu32).filter_map(char::from_u32) {
+            let s = format!("{ch}ア");
+            assert_eq!(
+                step(s.as_bytes()),
+                Some((lookup(ch), ch.len_utf8())),
+                "{ch:?}"
+            );
+        }
+        assert_eq!(step(b""), None);
+    }
+
+    #[test]
+    fn lookup_is_the_specification() {
+        // Spot checks of `lookup` by block, independent of the table layout.
+        assert_eq!(lookup('\u{3000}'), SKIP);
+        assert_eq!(lookup('〜'), CHOON);
+        assert_eq!(lookup('、'), INVALID);
+        assert_eq!(lookup('－'), CHOON);
+        assert_eq!(lookup('＝'), SKIP);
+        assert_eq!(lookup('～'), CHOON);
+        assert_eq!(lookup('Ａ'), INVALID);
+        assert_eq!(lookup('ｶ'), 'カ');
+        assert_eq!(lookup('\u{FFA0}'), INVALID);
+        assert_eq!(lookup('ㇰ'), 'ク');
+        assert_eq!(lookup('ゟ'), YORI);
+        assert_eq!(lookup('ヾ'), ITERATE);
+    }
+
+    #[test]
+    fn outputs_are_three_bytes_of_utf8() {
+        for &c in KANA.iter().chain(HALF.iter()).chain(SMALL_EXT.iter()) {
+            assert!(c <= KOTO || ('\u{30A0}'..='\u{30FF}').contains(&c), "{c:?}");
         }
     }
 
