@@ -1,52 +1,612 @@
-//! PLACEHOLDER (replaced by the kana branch).
-#![allow(missing_docs, clippy::missing_errors_doc)]
+//! Kana folding: one canonical key for every accepted spelling of a kana name.
+//!
+//! The member may type the insured person's name in hiragana or katakana, full- or half-width,
+//! with or without a space between surname and given name, and voiced (゛), semi-voiced (゜)
+//! and small kana count the same as the plain large kana. [`fold`] turns any such spelling into
+//! one key — full-width katakana with no separators, no voicing marks and no small kana — and
+//! two names match when their keys are equal:
+//!
+//! ```
+//! use kenpo_auth::kana;
+//!
+//! assert_eq!(kana::fold("ケンポ ショウコ").unwrap(), "ケンホシヨウコ");
+//! assert!(kana::equivalent("ケンポ ショウコ", "ｹﾝﾎﾟ　しようこ"));
+//! assert!(!kana::equivalent("サトー", "サトウ")); // ー is never a vowel
+//! ```
+//!
+//! The rules, in order of meaning (the implementation is a single pass over a lookup table):
+//!
+//! - **Width and script.** Hiragana and half-width katakana become full-width katakana;
+//!   `ゟ` becomes `ヨリ` and `ヿ` becomes `コト`.
+//! - **Voicing.** Voiced and semi-voiced kana become plain (`ガ`→`カ`, `パ`→`ハ`, `ヴ`→`ウ`,
+//!   `ヷヸヹヺ`→`ワイエオ`); the voicing marks U+3099, U+309A (combining), U+309B, U+309C
+//!   (spacing `゛゜`) and U+FF9E, U+FF9F (half-width `ﾞﾟ`) are dropped wherever they stand.
+//! - **Small kana** become large: `ァィゥェォヵヶッャュョヮ`, their hiragana twins, the
+//!   Katakana Phonetic Extensions U+31F0–U+31FF (`ㇰ`→`ク` … `ㇿ`→`ロ`) and the Small Kana
+//!   Extension (U+1B132, U+1B150–U+1B152, U+1B155, U+1B164–U+1B167).
+//! - **Old kana**: `ヰ`→`イ`, `ヱ`→`エ`, `ヲ`→`オ` (and `ゐゑを`).
+//! - **Iteration marks** `ヽゝヾゞ` repeat the previous character of the key; with nothing
+//!   before them they are an error ([`NameError::IterationMarkAtStart`]).
+//! - **Prolonged sound.** `ー` stays `ー`, and so do its look-alikes typed by mistake:
+//!   `-` `‐` `‑` `‒` `–` `—` `―` `−` `－` `ｰ` `〜` `～`. `ー` is never equated with a vowel.
+//! - **Separators are ignored**: space, tab, ideographic space U+3000, no-break spaces
+//!   (U+00A0, U+202F), zero-width space U+200B, word joiner U+2060, U+FEFF, and the name
+//!   separators `・` `･` `＝` `=` `゠`.
+//! - **Anything else** (kanji, Latin letters, digits, emoji, control characters, kana
+//!   punctuation such as `｡`) is an error naming the character and its position.
+//!
+//! A name is limited to [`MAX_NAME_CHARS`] characters of its folded key (separators and voicing
+//! marks do not count, so every spelling of a name has the same length and
+//! `fold(fold(x)) == fold(x)` always holds), and the input to [`MAX_INPUT_CHARS`] characters.
+//! Positions in errors are 1-based character positions in the input, the way a member would
+//! count them.
+
 use std::fmt;
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+use std::hash::{Hash, Hasher};
+use std::str::FromStr;
+
+use crate::kana_table::{self, INVALID, ITERATE, KOTO, SKIP, YORI};
+
+/// The longest accepted name, in characters of its folded key (kana and `ー`; separators and
+/// voicing marks do not count).
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// Why a string is not an acceptable kana name.
+///
+/// [`Display`](fmt::Display) is English, for logs; [`NameError::message_ja`] is Japanese, for
+/// the member.
 #[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
-    #[error("empty")]
+    /// The name is empty, or holds only separators and voicing marks.
+    #[error("the kana name is empty")]
     Empty,
+    /// The folded name has more than [`MAX_NAME_CHARS`] characters, or the input more than
+    /// [`MAX_INPUT_CHARS`].
+    #[error("the kana name is longer than {max} characters")]
+    TooLong {
+        /// The limit, [`MAX_NAME_CHARS`].
+        max: usize,
+    },
+    /// A character that is neither kana nor an accepted separator or mark.
+    #[error("character {} at position {position} is not allowed in a kana name", describe(*.ch))]
+    InvalidChar {
+        /// The offending character.
+        ch: char,
+        /// Its 1-based character position in the input.
+        position: usize,
+    },
+    /// An iteration mark (`ゝゞヽヾ`) with no kana before it.
+    #[error("the kana name starts with an iteration mark")]
+    IterationMarkAtStart,
 }
+
+/// `'x' (U+0078)`, for log messages.
+fn describe(ch: char) -> String {
+    format!("{ch:?} (U+{:04X})", u32::from(ch))
+}
+
+/// The character as shown to the member: itself when it is visible, its code otherwise.
+fn show_ja(ch: char) -> String {
+    if ch.is_control() || ch.is_whitespace() || matches!(ch, '\u{200B}'..='\u{200F}' | '\u{FEFF}') {
+        format!("U+{:04X}", u32::from(ch))
+    } else {
+        ch.to_string()
+    }
+}
+
 impl NameError {
+    /// A Japanese message for the member.
+    ///
+    /// ```
+    /// use kenpo_auth::kana::fold;
+    ///
+    /// let err = fold("山田タロウ").unwrap_err();
+    /// assert_eq!(
+    ///     err.message_ja(),
+    ///     "氏名はカタカナまたはひらがなで入力してください（1文字目の「山」は使用できません）"
+    /// );
+    /// ```
     #[must_use]
     pub fn message_ja(&self) -> String {
-        String::new()
+        match self {
+            Self::Empty => "氏名（カナ）を入力してください".to_owned(),
+            Self::TooLong { max, .. } => format!("氏名（カナ）は{max}文字以内で入力してください"),
+            Self::InvalidChar { ch, position } => format!(
+                "氏名はカタカナまたはひらがなで入力してください（{position}文字目の「{}」は使用できません）",
+                show_ja(*ch)
+            ),
+            Self::IterationMarkAtStart => {
+                "氏名の先頭に繰り返し記号（ゝ・ヽなど）は使用できません".to_owned()
+            }
+        }
     }
 }
+
+/// The longest accepted input, in characters as typed: room for a name of
+/// [`MAX_NAME_CHARS`] kana written with separate voicing marks and separators, and a bound on
+/// the work done for hostile input.
+pub const MAX_INPUT_CHARS: usize = 4 * MAX_NAME_CHARS;
+
+/// Fails with [`NameError::TooLong`] when `input` has more than [`MAX_INPUT_CHARS`] characters.
+#[inline]
+fn check_input_length(input: &str) -> Result<(), NameError> {
+    // A character is at least one byte, so short inputs need no counting.
+    if input.len() <= MAX_INPUT_CHARS || input.chars().nth(MAX_INPUT_CHARS).is_none() {
+        Ok(())
+    } else {
+        Err(TOO_LONG)
+    }
+}
+
+const TOO_LONG: NameError = NameError::TooLong {
+    max: MAX_NAME_CHARS,
+};
+
+/// What [`Folder::next`] returns besides key characters (which are all U+30A0 or above).
+const END: char = '\u{10}';
+/// The stream met an invalid character or a leading iteration mark; see [`first_error`].
+const ERROR: char = '\u{11}';
+/// No character (for `last` and `pending`).
+const NONE: char = '\u{0}';
+
+/// Streams the folded key of a name, one character at a time, without allocating.
+///
+/// [`Folder::next`] returns a key character, [`END`] or [`ERROR`] (then the stream is over);
+/// the hot loop carries no positions or error values, [`first_error`] recomputes them. It does
+/// not check the length or emptiness of the name; [`fold`] and [`equivalent`] do.
+struct Folder<'a> {
+    /// The input still to read: valid UTF-8, at a character boundary.
+    rest: &'a [u8],
+    /// The last character output, repeated by an iteration mark, or [`NONE`].
+    last: char,
+    /// The second character of `ゟ` or `ヿ`, still to be output, or [`NONE`].
+    pending: char,
+}
+
+impl<'a> Folder<'a> {
+    fn new(input: &'a str) -> Self {
+        Folder {
+            rest: input.as_bytes(),
+            last: NONE,
+            pending: NONE,
+        }
+    }
+
+    // Always inlined: with plain `#[inline]` it stayed a call in `equivalent`'s loop (perf).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn next(&mut self) -> char {
+        if self.pending != NONE {
+            return std::mem::replace(&mut self.pending, NONE);
+        }
+        loop {
+            let Some((action, len)) = kana_table::step(self.rest) else {
+                return END;
+            };
+            self.rest = self.rest.get(len..).unwrap_or_default();
+            // Key characters first: they are by far the most common.
+            if action > KOTO {
+                self.last = action;
+                return action;
+            }
+            match action {
+                SKIP => {}
+                ITERATE if self.last != NONE => return self.last,
+                YORI => return self.pair('ヨ', 'リ'),
+                KOTO => return self.pair('コ', 'ト'),
+                // INVALID, or ITERATE with nothing before it.
+                _ => {
+                    self.rest = &[];
+                    return ERROR;
+                }
+            }
+        }
+    }
+
+    /// Outputs `first` now and `second` next.
+    fn pair(&mut self, first: char, second: char) -> char {
+        self.pending = second;
+        self.last = second;
+        first
+    }
+}
+
+/// The error [`Folder`] stopped at, with its position: the slow path, run only for bad input.
+fn first_error(input: &str) -> NameError {
+    let mut seen_kana = false;
+    for (i, ch) in input.chars().enumerate() {
+        match kana_table::lookup(ch) {
+            INVALID => {
+                return NameError::InvalidChar {
+                    ch,
+                    position: i + 1,
+                };
+            }
+            ITERATE if !seen_kana => return NameError::IterationMarkAtStart,
+            SKIP | ITERATE => {}
+            _ => seen_kana = true,
+        }
+    }
+    // Unreachable when called after `Folder` returned ERROR.
+    NameError::Empty
+}
+
+/// Folds a kana name to its canonical key (see the [module docs](self) for the rules).
+///
+/// # Errors
+///
+/// [`NameError::TooLong`] for an input over [`MAX_INPUT_CHARS`] characters (checked first);
+/// then the first [`NameError::InvalidChar`] or [`NameError::IterationMarkAtStart`] in reading
+/// order; then [`NameError::TooLong`] for a key over [`MAX_NAME_CHARS`] characters; then
+/// [`NameError::Empty`] when nothing but separators and marks is left.
+///
+/// ```
+/// use kenpo_auth::kana::{fold, NameError};
+///
+/// assert_eq!(fold("がっこう").unwrap(), "カツコウ");
+/// assert_eq!(fold("ｶﾞｯｺｰ").unwrap(), "カツコー");
+/// assert_eq!(fold(" ・ "), Err(NameError::Empty));
+/// assert_eq!(fold("ヤマダ1"), Err(NameError::InvalidChar { ch: '1', position: 4 }));
+/// ```
 pub fn fold(input: &str) -> Result<String, NameError> {
-    if input.is_empty() {
+    check_input_length(input)?;
+    let mut key = String::with_capacity(input.len() + 6);
+    // The same walk as `Folder`, specialised: the key itself holds the last character.
+    let mut rest = input.as_bytes();
+    while let Some((action, len)) = kana_table::step(rest) {
+        rest = rest.get(len..).unwrap_or_default();
+        if action > KOTO {
+            key.push(action);
+            continue;
+        }
+        match action {
+            SKIP => {}
+            YORI => key.push_str("ヨリ"),
+            KOTO => key.push_str("コト"),
+            ITERATE if !key.is_empty() => {
+                if let Some(last) = key.chars().next_back() {
+                    key.push(last);
+                }
+            }
+            // INVALID, or ITERATE with nothing before it.
+            _ => return Err(first_error(input)),
+        }
+    }
+    // Every key character is in U+30A0..=U+30FF: three bytes of UTF-8.
+    if key.len() > 3 * MAX_NAME_CHARS {
+        Err(TOO_LONG)
+    } else if key.is_empty() {
         Err(NameError::Empty)
     } else {
-        Ok(input.replace(' ', ""))
+        Ok(key)
     }
 }
+
+/// Whether two names fold to the same key, without allocating.
+///
+/// Equal to `fold(a) == fold(b)` when both are valid; `false` when either is not.
+///
+/// ```
+/// use kenpo_auth::kana::equivalent;
+///
+/// assert!(equivalent("ケンポ ショウコ", "けんほ しようこ"));
+/// assert!(!equivalent("", ""));
+/// ```
 #[must_use]
 pub fn equivalent(a: &str, b: &str) -> bool {
-    fold(a).ok() == fold(b).ok()
+    if check_input_length(a).is_err() || check_input_length(b).is_err() {
+        return false;
+    }
+    let mut a = Folder::new(a);
+    let mut b = Folder::new(b);
+    let mut count = 0;
+    loop {
+        let x = a.next();
+        if x != b.next() || x == ERROR {
+            return false;
+        }
+        if x == END {
+            return count > 0;
+        }
+        count += 1;
+        if count > MAX_NAME_CHARS {
+            return false;
+        }
+    }
 }
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+
+/// A validated kana name: the original spelling and its folded key.
+///
+/// Equality and hashing use the folded key, so `KanaName`s that [`equivalent`] would match are
+/// equal; [`Display`](fmt::Display) shows the original. With serde, a `KanaName` is its original
+/// string and is validated again when deserialized.
+///
+/// ```
+/// use kenpo_auth::kana::KanaName;
+///
+/// let a = KanaName::parse("ケンポ ショウコ").unwrap();
+/// let b = KanaName::parse("けんほしようこ").unwrap();
+/// assert_eq!(a, b);
+/// assert_eq!(a.folded(), "ケンホシヨウコ");
+/// assert_eq!(a.to_string(), "ケンポ ショウコ");
+/// ```
+#[derive(Clone, Debug)]
 pub struct KanaName {
     original: String,
     folded: String,
 }
+
 impl KanaName {
-    pub fn parse(input: &str) -> Result<Self, NameError> {
-        Ok(Self {
+    /// Validates and folds a name.
+    ///
+    /// # Errors
+    ///
+    /// The same as [`fold`].
+    pub fn parse(input: &str) -> Result<KanaName, NameError> {
+        let folded = fold(input)?;
+        Ok(KanaName {
             original: input.to_owned(),
-            folded: fold(input)?,
+            folded,
         })
     }
+
+    /// The canonical key (see [`fold`]).
     #[must_use]
     pub fn folded(&self) -> &str {
         &self.folded
     }
+
+    /// The name as typed.
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.original
     }
 }
+
+impl PartialEq for KanaName {
+    fn eq(&self, other: &Self) -> bool {
+        self.folded == other.folded
+    }
+}
+
+impl Eq for KanaName {}
+
+impl Hash for KanaName {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.folded.hash(state);
+    }
+}
+
 impl fmt::Display for KanaName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.original)
+    }
+}
+
+impl AsRef<str> for KanaName {
+    fn as_ref(&self) -> &str {
+        &self.original
+    }
+}
+
+impl FromStr for KanaName {
+    type Err = NameError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        KanaName::parse(s)
+    }
+}
+
+impl TryFrom<&str> for KanaName {
+    type Error = NameError;
+
+    fn try_from(s: &str) -> Result<Self, Self::Error> {
+        KanaName::parse(s)
+    }
+}
+
+impl serde::Serialize for KanaName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.original)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KanaName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        KanaName::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(s: &str) -> String {
+        fold(s).unwrap()
+    }
+
+    #[test]
+    fn manual_example() {
+        assert_eq!(f("ケンポ ショウコ"), f("ケンホ シヨウコ"));
+        assert_eq!(f("ケンポ ショウコ"), "ケンホシヨウコ");
+    }
+
+    #[test]
+    fn width_and_script() {
+        assert_eq!(f("やまだ"), "ヤマタ");
+        assert_eq!(f("ﾔﾏﾀﾞ"), "ヤマタ");
+        assert_eq!(f("ｦﾝ"), "オン");
+        assert_eq!(f("ゟ"), "ヨリ");
+        assert_eq!(f("ヿ"), "コト");
+    }
+
+    #[test]
+    fn voicing_in_all_four_encodings() {
+        for s in [
+            "ガパ",
+            "カ\u{3099}ハ\u{309A}",
+            "カ゛ハ゜",
+            "ｶﾞﾊﾟ",
+            "が\u{3099}ぱ",
+            "゛カハ゜",
+        ] {
+            assert_eq!(f(s), "カハ", "{s}");
+        }
+        assert_eq!(f("ヴヷヸヹヺ"), "ウワイエオ");
+        assert_eq!(f("ゔ"), "ウ");
+    }
+
+    #[test]
+    fn small_kana() {
+        assert_eq!(f("ァィゥェォヵヶッャュョヮ"), "アイウエオカケツヤユヨワ");
+        assert_eq!(f("ぁぃぅぇぉゕゖっゃゅょゎ"), "アイウエオカケツヤユヨワ");
+        assert_eq!(
+            f("ㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ"),
+            "クシストヌハヒフヘホムラリルレロ"
+        );
+        assert_eq!(f("ｧｨｩｪｫｬｭｮｯ"), "アイウエオヤユヨツ");
+        assert_eq!(
+            f("\u{1B132}\u{1B155}\u{1B150}\u{1B164}\u{1B151}\u{1B165}\u{1B152}\u{1B166}\u{1B167}"),
+            "ココイイエエオオン"
+        );
+    }
+
+    #[test]
+    fn old_kana() {
+        assert_eq!(f("ヰヱヲゐゑを"), "イエオイエオ");
+    }
+
+    #[test]
+    fn iteration_marks() {
+        assert_eq!(f("いすゞ"), "イスス");
+        assert_eq!(f("サヽキ"), "ササキ");
+        assert_eq!(f("ささき"), f("さゝき"));
+        assert_eq!(fold("ヾ").err(), Some(NameError::IterationMarkAtStart));
+        assert_eq!(fold(" ゝカ").err(), Some(NameError::IterationMarkAtStart));
+        assert_eq!(f("ゟゝ"), "ヨリリ");
+        assert_eq!(f("カゝゝ"), "カカカ");
+    }
+
+    #[test]
+    fn prolonged_sound_and_look_alikes() {
+        for dash in [
+            '-', '‐', '‑', '‒', '–', '—', '―', '−', '－', 'ｰ', '〜', '～', 'ー',
+        ] {
+            assert_eq!(f(&format!("サト{dash}")), "サトー", "{dash:?}");
+        }
+        assert_ne!(f("サトー"), f("サトウ"));
+        assert_ne!(f("サトー"), f("サトオ"));
+        assert_ne!(f("サトウ"), f("サトオ"));
+    }
+
+    #[test]
+    fn separators() {
+        for sep in [
+            " ", "　", "\t", "\u{A0}", "\u{202F}", "\u{200B}", "\u{2060}", "\u{FEFF}", "・", "･",
+            "＝", "=", "゠",
+        ] {
+            assert_eq!(
+                f(&format!("{sep}ヤマ{sep}{sep}ダ{sep}")),
+                "ヤマタ",
+                "{sep:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_name_the_character_and_1_based_position() {
+        assert_eq!(fold(""), Err(NameError::Empty));
+        assert_eq!(fold("　 ゛"), Err(NameError::Empty));
+        assert_eq!(
+            fold("ヤマ田"),
+            Err(NameError::InvalidChar {
+                ch: '田',
+                position: 3
+            })
+        );
+        for (s, ch) in [
+            ("ヤマa", 'a'),
+            ("ヤマ1", '1'),
+            ("ヤマ😀", '😀'),
+            ("ヤマ\n", '\n'),
+            ("ヤマ\u{3040}", '\u{3040}'),
+            ("ヤマ｡", '｡'),
+            ("ヤマ㋐", '㋐'),
+        ] {
+            assert_eq!(
+                fold(s),
+                Err(NameError::InvalidChar { ch, position: 3 }),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn length_limit_counts_key_characters() {
+        let ok = "ア".repeat(MAX_NAME_CHARS);
+        assert!(fold(&ok).is_ok());
+        assert!(equivalent(&ok, &ok));
+        let long = "ア".repeat(MAX_NAME_CHARS + 1);
+        assert_eq!(fold(&long), Err(NameError::TooLong { max: 100 }));
+        assert!(!equivalent(&long, &long));
+        // Separate voicing marks and separators do not count ...
+        let half = "ｶﾞ ".repeat(MAX_NAME_CHARS);
+        assert_eq!(fold(&half).unwrap(), "カ".repeat(MAX_NAME_CHARS));
+        assert!(equivalent(&half, &ok.replace('ア', "が")));
+        // ... ゟ counts twice, so the key of a valid name is always valid ...
+        let yori = "ゟ".repeat(MAX_NAME_CHARS / 2 + 1);
+        assert_eq!(fold(&yori), Err(NameError::TooLong { max: 100 }));
+        // ... and the input itself is bounded.
+        let padded = format!("ア{}", " ".repeat(MAX_INPUT_CHARS));
+        assert_eq!(fold(&padded), Err(NameError::TooLong { max: 100 }));
+        assert!(!equivalent(&padded, "ア"));
+        let at_cap = format!("ア{}", " ".repeat(MAX_INPUT_CHARS - 1));
+        assert!(equivalent(&at_cap, "ア"));
+    }
+
+    #[test]
+    fn equivalent_rejects_invalid_and_empty() {
+        assert!(equivalent("ア", "あ"));
+        assert!(!equivalent("", ""));
+        assert!(!equivalent(" ", " "));
+        assert!(!equivalent("ア1", "ア1"));
+        assert!(!equivalent("ア", "アイ"));
+        assert!(!equivalent("アイ", "ア"));
+        assert!(!equivalent("ゝ", "ゝ"));
+    }
+
+    #[test]
+    fn messages() {
+        assert_eq!(
+            NameError::Empty.message_ja(),
+            "氏名（カナ）を入力してください"
+        );
+        assert_eq!(
+            NameError::TooLong { max: 100 }.message_ja(),
+            "氏名（カナ）は100文字以内で入力してください"
+        );
+        assert_eq!(
+            NameError::InvalidChar {
+                ch: '\t',
+                position: 2
+            }
+            .message_ja(),
+            "氏名はカタカナまたはひらがなで入力してください（2文字目の「U+0009」は使用できません）"
+        );
+        assert!(
+            NameError::IterationMarkAtStart
+                .message_ja()
+                .contains("繰り返し記号")
+        );
+        assert_eq!(
+            NameError::InvalidChar {
+                ch: 'a',
+                position: 2
+            }
+            .to_string(),
+            "character 'a' (U+0061) at position 2 is not allowed in a kana name"
+        );
     }
 }

@@ -83,9 +83,15 @@
 //!   zeroized on drop. Randomness comes only from the operating system's CSPRNG (through
 //!   `rand`'s thread-local generator).
 
+#![forbid(unsafe_code)]
+
 pub mod kana;
 // --- identity ---
+mod birth_date;
+mod era;
+mod form_error;
 pub mod identity;
+mod kana_table;
 // --- credentials ---
 pub mod email;
 pub mod hashing;
@@ -114,8 +120,10 @@ pub mod ticket;
 
 // --- re-exports: kana & identity ---
 pub use identity::{
-    BirthDate, DateError, FormErrors, IdentityForm, InsuredIdentity, InsuredKey, InsuredRecord,
+    BirthDate, DateError, Field, FieldError, FieldErrorKind, FormErrors, IdentityForm,
+    InsuredIdentity, InsuredKey, InsuredRecord, MatchDiagnostic,
 };
+pub use kana::{KanaName, NameError};
 // --- re-exports: credentials ---
 pub use email::{EmailAddress, EmailError};
 pub use hashing::{HashError, HashParams, PasswordHash, PasswordHasher, Pepper};
