@@ -17,10 +17,14 @@ pub mod memory;
 pub mod otp;
 pub mod portal;
 pub mod store;
-pub mod ticket;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod ticket;
 
 // --- re-exports: kana & identity ---
 // --- re-exports: credentials ---
+pub use email::{EmailAddress, EmailError};
+pub use hashing::{HashError, HashParams, PasswordHash, PasswordHasher, Pepper};
+pub use password::{NewPassword, PasswordError, PasswordPolicy, PasswordViolation};
+pub use user_id::{UserId, UserIdError};
 // --- re-exports: portal ---
