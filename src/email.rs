@@ -146,7 +146,8 @@ pub enum EmailError {
     DotAtom {
         /// Which rule the dots break (the first found).
         problem: DotProblem,
-        /// Position of the offending dot, counted in characters from 1.
+        /// Position of the offending dot (the first of a doubled pair), counted in characters
+        /// from 1.
         position: usize,
     },
 }
@@ -437,7 +438,7 @@ fn dot_problem(local: &str) -> Option<(DotProblem, usize)> {
         return Some((DotProblem::Leading, 0));
     }
     if let Some(index) = local.find("..") {
-        return Some((DotProblem::Consecutive, index + 1));
+        return Some((DotProblem::Consecutive, index));
     }
     if local.ends_with('.') {
         return Some((DotProblem::Trailing, local.len().saturating_sub(1)));
@@ -495,7 +496,7 @@ mod tests {
     #[test]
     fn dot_problems_are_located() {
         assert_eq!(dot_problem(".ab"), Some((DotProblem::Leading, 0)));
-        assert_eq!(dot_problem("ab..cd"), Some((DotProblem::Consecutive, 3)));
+        assert_eq!(dot_problem("ab..cd"), Some((DotProblem::Consecutive, 2)));
         assert_eq!(dot_problem("ab."), Some((DotProblem::Trailing, 2)));
         assert_eq!(dot_problem("a.b"), None);
     }
