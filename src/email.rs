@@ -217,30 +217,44 @@ fn describe_char(ch: char) -> String {
     }
 }
 
-/// RFC 5322 `atext`.
+/// RFC 5322 `atext` as a bit mask over ASCII: bit `b` is set when byte `b` is `atext`.
+const ATEXT_MASK: u128 = {
+    let mut mask = 0u128;
+    let mut b = 0u8;
+    while b < 128 {
+        let atext = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'/'
+                    | b'='
+                    | b'?'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'{'
+                    | b'|'
+                    | b'}'
+                    | b'~'
+            );
+        if atext {
+            mask |= 1 << b;
+        }
+        b += 1;
+    }
+    mask
+};
+
+/// Whether `b` is RFC 5322 `atext`.
 const fn is_atext(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'!' | b'#'
-                | b'$'
-                | b'%'
-                | b'&'
-                | b'\''
-                | b'*'
-                | b'+'
-                | b'-'
-                | b'/'
-                | b'='
-                | b'?'
-                | b'^'
-                | b'_'
-                | b'`'
-                | b'{'
-                | b'|'
-                | b'}'
-                | b'~'
-        )
+    b < 128 && (ATEXT_MASK >> b) & 1 == 1
 }
 
 /// Printable ASCII, space included: what a quoted string may hold (escaped or not).
@@ -281,15 +295,17 @@ impl EmailAddress {
         if input.contains('<') && input.ends_with('>') {
             return Err(EmailError::DisplayName);
         }
-        if let Some((index, ch)) = input
-            .chars()
-            .enumerate()
-            .find(|&(_, ch)| !ch.is_ascii() || ch.is_ascii_control())
-        {
-            return Err(EmailError::InvalidChar {
-                ch,
-                position: index + 1,
-            });
+        if !input.is_ascii() || input.bytes().any(|b| b.is_ascii_control()) {
+            if let Some((index, ch)) = input
+                .chars()
+                .enumerate()
+                .find(|&(_, ch)| !ch.is_ascii() || ch.is_ascii_control())
+            {
+                return Err(EmailError::InvalidChar {
+                    ch,
+                    position: index + 1,
+                });
+            }
         }
         // ASCII from here on: byte offsets are character offsets.
         if input.len() > MAX_LEN {
@@ -437,7 +453,7 @@ fn dot_problem(local: &str) -> Option<(DotProblem, usize)> {
     if local.starts_with('.') {
         return Some((DotProblem::Leading, 0));
     }
-    if let Some(index) = local.find("..") {
+    if let Some(index) = local.as_bytes().windows(2).position(|w| w == b"..") {
         return Some((DotProblem::Consecutive, index));
     }
     if local.ends_with('.') {

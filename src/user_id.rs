@@ -40,8 +40,10 @@ pub const ALLOWED_SYMBOLS: &str = "@-_.+";
 /// deserialises through [`UserId::parse`].
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct UserId {
-    value: String,
-    key: String,
+    /// The ID as entered followed by its lower-cased key, in one allocation.
+    both: String,
+    /// Length of the ID (and of the key).
+    len: usize,
 }
 
 /// Why a string is not a valid user ID.
@@ -176,16 +178,22 @@ impl UserId {
         if len > MAX_LEN {
             return Err(UserIdError::TooLong { len, max: MAX_LEN });
         }
+        let mut both = String::with_capacity(2 * input.len());
+        both.push_str(input);
+        both.push_str(input);
+        if let Some(key) = both.get_mut(input.len()..) {
+            key.make_ascii_lowercase();
+        }
         Ok(UserId {
-            value: input.to_owned(),
-            key: input.to_ascii_lowercase(),
+            both,
+            len: input.len(),
         })
     }
 
     /// The user ID exactly as entered.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.value
+        self.both.get(..self.len).unwrap_or_default()
     }
 
     /// The ASCII-lower-cased ID: the key a store keeps unique, so that IDs differing only in
@@ -200,19 +208,19 @@ impl UserId {
     /// ```
     #[must_use]
     pub fn unique_key(&self) -> &str {
-        &self.key
+        self.both.get(self.len..).unwrap_or_default()
     }
 }
 
 impl fmt::Display for UserId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.value)
+        f.write_str(self.as_str())
     }
 }
 
 impl AsRef<str> for UserId {
     fn as_ref(&self) -> &str {
-        &self.value
+        self.as_str()
     }
 }
 
@@ -234,7 +242,7 @@ impl TryFrom<&str> for UserId {
 
 impl Serialize for UserId {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.value)
+        serializer.serialize_str(self.as_str())
     }
 }
 
