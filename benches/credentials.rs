@@ -1,2 +1,167 @@
-//! Benchmark stub for credentials; filled in by its issue.
-fn main() {}
+//! Credentials benchmarks: the three validators beside regex-based equivalents, and argon2id
+//! `hash`, `verify` and `verify_dummy` at the default parameters.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use kenpo_auth::{EmailAddress, HashParams, NewPassword, PasswordHasher, PasswordPolicy, UserId};
+use regex::Regex;
+
+const USER_IDS: [&str; 3] = ["NGK0001234", "taro.yamada+kenpo@example", "NGK 0001"];
+const PASSWORDS: [&str; 3] = ["Kenpo#2024x", "kqzvx7!wkqzvx7!wkqzv", "Kenpo2024x"];
+const EMAILS: [&str; 3] = [
+    "taro.kenpo@example.co.jp",
+    "ngk0001+survey@mail.example-kenpo.or.jp",
+    "ab..cd@docomo.ne.jp",
+];
+
+fn validators(c: &mut Criterion) {
+    let user_id_re = Regex::new(r"^[A-Za-z0-9@\-_.+]{6,50}$").unwrap();
+    let mut group = c.benchmark_group("user_id");
+    group.bench_function("UserId::parse", |b| {
+        b.iter(|| {
+            for s in USER_IDS {
+                black_box(UserId::parse(black_box(s)).is_ok());
+            }
+        });
+    });
+    group.bench_function("regex baseline", |b| {
+        b.iter(|| {
+            for s in USER_IDS {
+                black_box(user_id_re.is_match(black_box(s)));
+            }
+        });
+    });
+    group.finish();
+
+    // The manual's composition rule alone, beside the regex set that expresses it.
+    let mut composition = PasswordPolicy::default();
+    composition.forbid_common = false;
+    composition.forbid_user_id = false;
+    let charset_re = Regex::new(r"^[A-Za-z0-9?!@#%&()_+]{8,20}$").unwrap();
+    let letter_re = Regex::new(r"[A-Za-z]").unwrap();
+    let digit_re = Regex::new(r"[0-9]").unwrap();
+    let symbol_re = Regex::new(r"[?!@#%&()_+]").unwrap();
+    let default_policy = PasswordPolicy::default();
+    let mut group = c.benchmark_group("password");
+    group.bench_function("check (composition only)", |b| {
+        b.iter(|| {
+            for s in PASSWORDS {
+                black_box(composition.check(black_box(s), None).is_ok());
+            }
+        });
+    });
+    group.bench_function("regex baseline (composition only)", |b| {
+        b.iter(|| {
+            for s in PASSWORDS {
+                let s = black_box(s);
+                black_box(
+                    charset_re.is_match(s)
+                        && letter_re.is_match(s)
+                        && digit_re.is_match(s)
+                        && symbol_re.is_match(s),
+                );
+            }
+        });
+    });
+    group.bench_function("check (default: + blocklist)", |b| {
+        b.iter(|| {
+            for s in PASSWORDS {
+                black_box(default_policy.check(black_box(s), None).is_ok());
+            }
+        });
+    });
+    group.finish();
+
+    let email_re = Regex::new(
+        r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$",
+    )
+    .unwrap();
+    let mut group = c.benchmark_group("email");
+    group.bench_function("EmailAddress::parse", |b| {
+        b.iter(|| {
+            for s in EMAILS {
+                black_box(EmailAddress::parse(black_box(s)).is_ok());
+            }
+        });
+    });
+    group.bench_function("regex baseline", |b| {
+        b.iter(|| {
+            for s in EMAILS {
+                let s = black_box(s);
+                black_box(s.len() <= 254 && email_re.is_match(s));
+            }
+        });
+    });
+    group.finish();
+}
+
+fn argon2id(c: &mut Criterion) {
+    let hasher = PasswordHasher::new(HashParams::default()).unwrap();
+    let password = NewPassword::parse("Kenpo#2024x").unwrap();
+    let stored = hasher.hash(&password).unwrap();
+    let mut group = c.benchmark_group("argon2id m=19456 t=2 p=1");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(6));
+    group.bench_function("hash", |b| {
+        b.iter(|| black_box(hasher.hash(black_box(&password)).unwrap()));
+    });
+    group.bench_function("verify (wrong password)", |b| {
+        b.iter(|| black_box(hasher.verify(black_box("Kenpo#2024y"), &stored).unwrap()));
+    });
+    group.bench_function("verify_dummy", |b| {
+        b.iter(|| hasher.verify_dummy(black_box("Kenpo#2024y")));
+    });
+    group.bench_function("verify (right password)", |b| {
+        b.iter(|| black_box(hasher.verify(black_box("Kenpo#2024x"), &stored).unwrap()));
+    });
+    group.finish();
+
+    // Criterion measures the functions one after another, so load drifting on a shared machine
+    // skews their comparison. Measure them in alternation instead (ABBA order, so neither always
+    // runs first) and report the median of the per-round ratios.
+    let rounds = 30;
+    let time_verify = || {
+        let start = Instant::now();
+        black_box(hasher.verify(black_box("Kenpo#2024y"), &stored).unwrap());
+        start.elapsed().as_secs_f64()
+    };
+    let time_dummy = || {
+        let start = Instant::now();
+        hasher.verify_dummy(black_box("Kenpo#2024y"));
+        start.elapsed().as_secs_f64()
+    };
+    let mut ratios = Vec::with_capacity(rounds);
+    let (mut real, mut dummy) = (
+        Vec::with_capacity(2 * rounds),
+        Vec::with_capacity(2 * rounds),
+    );
+    for _ in 0..rounds {
+        let (a1, b1, b2, a2) = (time_verify(), time_dummy(), time_dummy(), time_verify());
+        ratios.push((b1 + b2) / (a1 + a2));
+        real.extend([a1, a2]);
+        dummy.extend([b1, b2]);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (real, dummy, ratio) = (median(&mut real), median(&mut dummy), median(&mut ratios));
+    eprintln!(
+        "verify vs verify_dummy, {rounds} ABBA rounds: median verify {:.2} ms, median \
+         verify_dummy {:.2} ms, median ratio verify_dummy/verify = {ratio:.3}",
+        real * 1e3,
+        dummy * 1e3,
+    );
+}
+
+criterion_group!(benches, validators, argon2id);
+criterion_main!(benches);

@@ -1,49 +1,519 @@
-//! PLACEHOLDER (replaced by the cred branch).
-#![allow(missing_docs, clippy::missing_errors_doc)]
+//! E-mail addresses: what the portal accepts as a place to mail codes to.
+//!
+//! An address is `local-part@domain`, at most 254 octets in all:
+//!
+//! - the local part is an RFC 5322 dot-atom (`A–Z a–z 0–9` and ``! # $ % & ' * + - / = ? ^ _ ` { | } ~``
+//!   in dot-separated runs) of at most 64 octets, or a quoted string (`"john doe"@example.jp`)
+//!   of printable ASCII with `\` escapes;
+//! - the domain is dot-separated labels of letters, digits and inner hyphens (1–63 each), with
+//!   at least two labels and a top-level domain that is not all digits. Address literals
+//!   (`[192.0.2.1]`) and non-ASCII (internationalised) addresses are refused; a host may
+//!   convert an IDN domain to its `xn--` form first.
+//!
+//! Display names (`Taro <taro@example.jp>`), missing parts, spaces and a second `@` are errors.
+//! Nothing is trimmed or case-folded: [`EmailAddress::as_str`] is the input.
+//!
+//! **Legacy carrier addresses.** Japanese mobile carriers once issued addresses whose local part
+//! breaks dot-atom: a dot first or last, or two in a row (`ab..cd@docomo.ne.jp`). Mail to them
+//! may never arrive, so they get their own error, [`EmailError::DotAtom`], whose Japanese
+//! message carries the manual's warning. [`EmailError::is_dot_atom_warning`] tells a host it is
+//! the only problem, and [`EmailAddress::parse_allowing_legacy_dots`] accepts such an address
+//! for a host that chooses to warn rather than refuse. No mail is ever sent from here.
+//!
+//! ```
+//! use kenpo_auth::{EmailAddress, EmailError};
+//!
+//! let email = EmailAddress::parse("taro.kenpo@example.co.jp")?;
+//! assert_eq!(email.local_part(), "taro.kenpo");
+//! assert_eq!(email.domain(), "example.co.jp");
+//!
+//! let err = EmailAddress::parse("ab..cd@docomo.ne.jp").unwrap_err();
+//! assert!(err.is_dot_atom_warning());
+//! assert!(err.message_ja().contains("届かない"));
+//! assert!(EmailAddress::parse_allowing_legacy_dots("ab..cd@docomo.ne.jp").is_ok());
+//! # Ok::<(), EmailError>(())
+//! ```
+
 use std::fmt;
-#[derive(Clone, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
-pub struct EmailAddress(String);
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Most octets in a whole address (RFC 5321 path limit less the angle brackets).
+pub const MAX_LEN: usize = 254;
+
+/// Most octets in a local part (RFC 5321).
+pub const MAX_LOCAL_LEN: usize = 64;
+
+/// Most octets in one domain label (RFC 1035).
+pub const MAX_LABEL_LEN: usize = 63;
+
+/// A validated e-mail address.
+///
+/// Equality and hashing are on the address as typed. Serialises as a plain string and
+/// deserialises through [`EmailAddress::parse`].
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct EmailAddress {
+    value: String,
+    /// Byte index of the `@` that separates local part and domain.
+    at: usize,
+}
+
+/// Where a legacy local part breaks dot-atom.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DotProblem {
+    /// The local part starts with a dot.
+    Leading,
+    /// The local part ends with a dot.
+    Trailing,
+    /// Two or more dots in a row.
+    Consecutive,
+}
+
+/// Why a string is not an acceptable e-mail address.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EmailError {
-    #[error("bad")]
-    Bad,
-    #[error("dot")]
-    DotAtom,
+    /// Nothing was entered.
+    #[error("e-mail address is empty")]
+    Empty,
+    /// A display name or angle brackets (`Taro <taro@example.jp>`).
+    #[error("e-mail address has a display name or angle brackets")]
+    DisplayName,
+    /// A character not allowed where it stands (non-ASCII, a space, a control character, or a
+    /// symbol outside the dot-atom or domain alphabet); the first one found.
+    #[error("e-mail address contains a character that is not allowed ({}) at position {position}", describe_char(*ch))]
+    InvalidChar {
+        /// The offending character.
+        ch: char,
+        /// Its position, counted in characters from 1.
+        position: usize,
+    },
+    /// More than [`MAX_LEN`] octets.
+    #[error("e-mail address is longer than {max} octets")]
+    TooLong {
+        /// The maximum.
+        max: usize,
+    },
+    /// No `@`.
+    #[error("e-mail address has no @")]
+    MissingAt,
+    /// More than one `@` outside a quoted local part.
+    #[error("e-mail address has more than one @")]
+    MultipleAt,
+    /// Nothing before the `@`.
+    #[error("e-mail address has no local part before the @")]
+    EmptyLocalPart,
+    /// Nothing after the `@`.
+    #[error("e-mail address has no domain after the @")]
+    EmptyDomain,
+    /// A local part longer than [`MAX_LOCAL_LEN`] octets.
+    #[error("e-mail local part is longer than {max} octets")]
+    LocalPartTooLong {
+        /// The maximum.
+        max: usize,
+    },
+    /// A quoted local part without its closing quote, or with a dangling `\`.
+    #[error("e-mail quoted local part is not terminated")]
+    UnterminatedQuote,
+    /// Something other than `@` right after a quoted local part.
+    #[error("e-mail quoted local part is not followed by @")]
+    TextAfterQuote,
+    /// An empty domain label: a leading, trailing or doubled dot in the domain.
+    #[error("e-mail domain has an empty label")]
+    EmptyLabel,
+    /// A domain label longer than [`MAX_LABEL_LEN`] octets.
+    #[error("e-mail domain has a label longer than {max} octets")]
+    LabelTooLong {
+        /// The maximum.
+        max: usize,
+    },
+    /// A domain label starting or ending with `-`.
+    #[error("e-mail domain label starts or ends with a hyphen")]
+    LabelHyphen,
+    /// A domain without a dot, hence without a top-level domain.
+    #[error("e-mail domain has no top-level domain")]
+    MissingTld,
+    /// A top-level domain that is all digits or a single character.
+    #[error("e-mail top-level domain is not valid")]
+    InvalidTld,
+    /// The local part has a dot first, last or doubled (legacy mobile-carrier addresses);
+    /// everything else about the address is valid. Mail to it may never arrive.
+    #[error(
+        "e-mail local part is not an RFC 5322 dot-atom ({problem:?} dot at position {position}); mail may not arrive"
+    )]
+    DotAtom {
+        /// Which rule the dots break (the first found).
+        problem: DotProblem,
+        /// Position of the offending dot (the first of a doubled pair), counted in characters
+        /// from 1.
+        position: usize,
+    },
 }
+
 impl EmailError {
-    #[must_use]
-    pub fn message_ja(&self) -> String {
-        String::new()
-    }
+    /// Whether this is the legacy-carrier case only ([`EmailError::DotAtom`]): the address is
+    /// otherwise valid, so a host may warn the member instead of refusing (and then use
+    /// [`EmailAddress::parse_allowing_legacy_dots`]).
     #[must_use]
     pub fn is_dot_atom_warning(&self) -> bool {
-        matches!(self, Self::DotAtom)
+        matches!(self, Self::DotAtom { .. })
+    }
+
+    /// A Japanese message for the member.
+    #[must_use]
+    pub fn message_ja(&self) -> String {
+        match self {
+            Self::Empty => "メールアドレスを入力してください。".to_owned(),
+            Self::DisplayName => {
+                "メールアドレスのみを入力してください（名前や < > は不要です）。".to_owned()
+            }
+            Self::InvalidChar { ch, position } => {
+                let shown = describe_char(*ch);
+                if ch.is_whitespace() {
+                    format!("メールアドレスに空白（{position}文字目）は使えません。")
+                } else if matches!(ch, '\u{FF01}'..='\u{FF5E}') {
+                    format!(
+                        "メールアドレスの{position}文字目「{shown}」は全角です。半角で入力してください。"
+                    )
+                } else {
+                    format!("メールアドレスの{position}文字目「{shown}」は使えません。")
+                }
+            }
+            Self::TooLong { max } => {
+                format!("メールアドレスは{max}文字以内で入力してください。")
+            }
+            Self::MissingAt => "メールアドレスに「@」がありません。".to_owned(),
+            Self::MultipleAt => "メールアドレスに「@」が2つ以上あります。".to_owned(),
+            Self::EmptyLocalPart => "メールアドレスの「@」の前が空です。".to_owned(),
+            Self::EmptyDomain => "メールアドレスの「@」の後ろ（ドメイン）が空です。".to_owned(),
+            Self::LocalPartTooLong { max } => {
+                format!("メールアドレスの「@」の前は{max}文字以内にしてください。")
+            }
+            Self::UnterminatedQuote | Self::TextAfterQuote => {
+                "メールアドレスの引用符（\"）の使い方が正しくありません。".to_owned()
+            }
+            Self::EmptyLabel | Self::LabelHyphen | Self::LabelTooLong { .. } => {
+                "メールアドレスの「@」の後ろ（ドメイン）が正しくありません。".to_owned()
+            }
+            Self::MissingTld | Self::InvalidTld => {
+                "メールアドレスのドメインが正しくありません（例: example.co.jp）。".to_owned()
+            }
+            Self::DotAtom { .. } => "このメールアドレスは「@」の直前や先頭が「.」（ドット）であるか、「.」が連続しているため、RFCに準拠していません。認証番号のメールが届かない可能性があります。別のメールアドレスのご利用をおすすめします。".to_owned(),
+        }
     }
 }
+
+/// Shows a character for a message: printable ones as themselves, others as `U+XXXX`.
+fn describe_char(ch: char) -> String {
+    if ch.is_control()
+        || ch.is_whitespace()
+        || matches!(ch, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+    {
+        format!("U+{:04X}", u32::from(ch))
+    } else {
+        ch.to_string()
+    }
+}
+
+/// RFC 5322 `atext` as a bit mask over ASCII: bit `b` is set when byte `b` is `atext`.
+const ATEXT_MASK: u128 = {
+    let mut mask = 0u128;
+    let mut b = 0u8;
+    while b < 128 {
+        let atext = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'/'
+                    | b'='
+                    | b'?'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'{'
+                    | b'|'
+                    | b'}'
+                    | b'~'
+            );
+        if atext {
+            mask |= 1 << b;
+        }
+        b += 1;
+    }
+    mask
+};
+
+/// Whether `b` is RFC 5322 `atext`.
+const fn is_atext(b: u8) -> bool {
+    b < 128 && (ATEXT_MASK >> b) & 1 == 1
+}
+
+/// Printable ASCII, space included: what a quoted string may hold (escaped or not).
+const fn is_quotable(b: u8) -> bool {
+    matches!(b, 0x20..=0x7E)
+}
+
 impl EmailAddress {
-    pub fn parse(s: &str) -> Result<Self, EmailError> {
-        if s.contains("..") {
-            return Err(EmailError::DotAtom);
-        }
-        if !s.contains('@') {
-            return Err(EmailError::Bad);
-        }
-        Ok(Self(s.into()))
+    /// Validates `input` (see the module docs). Taken as is: no trimming.
+    ///
+    /// # Errors
+    /// [`EmailError`] naming the first problem. [`EmailError::DotAtom`] is returned only when
+    /// the address is otherwise valid.
+    ///
+    /// ```
+    /// use kenpo_auth::{EmailAddress, EmailError};
+    /// assert!(EmailAddress::parse("\"john doe\"@example.jp").is_ok());
+    /// assert_eq!(EmailAddress::parse("taro@@example.jp"), Err(EmailError::MultipleAt));
+    /// assert_eq!(EmailAddress::parse("taro@localhost"), Err(EmailError::MissingTld));
+    /// ```
+    pub fn parse(input: &str) -> Result<EmailAddress, EmailError> {
+        Self::parse_with(input, false)
     }
-    pub fn parse_legacy(s: &str) -> Result<Self, EmailError> {
-        if !s.contains('@') {
-            return Err(EmailError::Bad);
-        }
-        Ok(Self(s.into()))
+
+    /// Like [`parse`](Self::parse) but accepts a local part whose only fault is a dot first,
+    /// last or doubled (the legacy carrier addresses). Use it after warning the member.
+    ///
+    /// # Errors
+    /// Every [`EmailError`] of [`parse`](Self::parse) except [`EmailError::DotAtom`].
+    pub fn parse_allowing_legacy_dots(input: &str) -> Result<EmailAddress, EmailError> {
+        Self::parse_with(input, true)
     }
+
+    fn parse_with(input: &str, allow_legacy_dots: bool) -> Result<EmailAddress, EmailError> {
+        if input.is_empty() {
+            return Err(EmailError::Empty);
+        }
+        if input.contains('<') && input.ends_with('>') {
+            return Err(EmailError::DisplayName);
+        }
+        if !input.is_ascii() || input.bytes().any(|b| b.is_ascii_control()) {
+            if let Some((index, ch)) = input
+                .chars()
+                .enumerate()
+                .find(|&(_, ch)| !ch.is_ascii() || ch.is_ascii_control())
+            {
+                return Err(EmailError::InvalidChar {
+                    ch,
+                    position: index + 1,
+                });
+            }
+        }
+        // ASCII from here on: byte offsets are character offsets.
+        if input.len() > MAX_LEN {
+            return Err(EmailError::TooLong { max: MAX_LEN });
+        }
+        let bytes = input.as_bytes();
+        let (at, quoted) = if bytes.first() == Some(&b'"') {
+            (Self::quoted_end(bytes)?, true)
+        } else {
+            (input.find('@').ok_or(EmailError::MissingAt)?, false)
+        };
+        let local = input.get(..at).unwrap_or_default();
+        let domain = input.get(at + 1..).unwrap_or_default();
+        if local.is_empty() || local == "\"\"" {
+            return Err(EmailError::EmptyLocalPart);
+        }
+        if domain.contains('@') {
+            return Err(EmailError::MultipleAt);
+        }
+        if local.len() > MAX_LOCAL_LEN {
+            return Err(EmailError::LocalPartTooLong { max: MAX_LOCAL_LEN });
+        }
+        if !quoted {
+            if let Some(index) = local.bytes().position(|b| b != b'.' && !is_atext(b)) {
+                return Err(invalid_at(input, index));
+            }
+        }
+        Self::check_domain(input, at + 1)?;
+        if !quoted && !allow_legacy_dots {
+            if let Some((problem, index)) = dot_problem(local) {
+                return Err(EmailError::DotAtom {
+                    problem,
+                    position: index + 1,
+                });
+            }
+        }
+        Ok(EmailAddress {
+            value: input.to_owned(),
+            at,
+        })
+    }
+
+    /// For an input starting with `"`: the byte index of the `@` right after the closing quote.
+    fn quoted_end(bytes: &[u8]) -> Result<usize, EmailError> {
+        let mut index = 1;
+        loop {
+            match bytes.get(index) {
+                None => return Err(EmailError::UnterminatedQuote),
+                Some(b'\\') => match bytes.get(index + 1) {
+                    Some(&b) if is_quotable(b) => index += 2,
+                    _ => return Err(EmailError::UnterminatedQuote),
+                },
+                Some(b'"') => break,
+                Some(&b) if is_quotable(b) => index += 1,
+                Some(&b) => {
+                    return Err(EmailError::InvalidChar {
+                        ch: char::from(b),
+                        position: index + 1,
+                    });
+                }
+            }
+        }
+        match bytes.get(index + 1) {
+            Some(b'@') => Ok(index + 1),
+            None => Err(EmailError::MissingAt),
+            Some(_) => Err(EmailError::TextAfterQuote),
+        }
+    }
+
+    /// Checks the domain, which starts at byte `start` of `input` (ASCII).
+    fn check_domain(input: &str, start: usize) -> Result<(), EmailError> {
+        let domain = input.get(start..).unwrap_or_default();
+        if domain.is_empty() {
+            return Err(EmailError::EmptyDomain);
+        }
+        if let Some(index) = domain
+            .bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'.'))
+        {
+            return Err(invalid_at(input, start + index));
+        }
+        let mut labels = 0usize;
+        let mut last = "";
+        for label in domain.split('.') {
+            if label.is_empty() {
+                return Err(EmailError::EmptyLabel);
+            }
+            if label.len() > MAX_LABEL_LEN {
+                return Err(EmailError::LabelTooLong { max: MAX_LABEL_LEN });
+            }
+            if label.starts_with('-') || label.ends_with('-') {
+                return Err(EmailError::LabelHyphen);
+            }
+            labels += 1;
+            last = label;
+        }
+        if labels < 2 {
+            return Err(EmailError::MissingTld);
+        }
+        if last.len() < 2 || last.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(EmailError::InvalidTld);
+        }
+        Ok(())
+    }
+
+    /// The whole address, as entered.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.value
+    }
+
+    /// The part before the `@` (with its quotes, if quoted).
+    #[must_use]
+    pub fn local_part(&self) -> &str {
+        self.value.get(..self.at).unwrap_or_default()
+    }
+
+    /// The part after the `@`.
+    #[must_use]
+    pub fn domain(&self) -> &str {
+        self.value.get(self.at + 1..).unwrap_or_default()
+    }
+
+    /// Whether the local part breaks dot-atom the legacy-carrier way (only possible for an
+    /// address from [`parse_allowing_legacy_dots`](Self::parse_allowing_legacy_dots)).
+    #[must_use]
+    pub fn has_legacy_dots(&self) -> bool {
+        !self.local_part().starts_with('"') && dot_problem(self.local_part()).is_some()
     }
 }
+
+/// The `InvalidChar` error for the ASCII byte at `index` of `input`.
+fn invalid_at(input: &str, index: usize) -> EmailError {
+    EmailError::InvalidChar {
+        ch: input
+            .as_bytes()
+            .get(index)
+            .map_or('\u{FFFD}', |&b| char::from(b)),
+        position: index + 1,
+    }
+}
+
+/// The first dot-atom dot fault of an unquoted local part, with the dot's byte index.
+fn dot_problem(local: &str) -> Option<(DotProblem, usize)> {
+    if local.starts_with('.') {
+        return Some((DotProblem::Leading, 0));
+    }
+    if let Some(index) = local.as_bytes().windows(2).position(|w| w == b"..") {
+        return Some((DotProblem::Consecutive, index));
+    }
+    if local.ends_with('.') {
+        return Some((DotProblem::Trailing, local.len().saturating_sub(1)));
+    }
+    None
+}
+
 impl fmt::Display for EmailAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.value)
+    }
+}
+
+impl AsRef<str> for EmailAddress {
+    fn as_ref(&self) -> &str {
+        &self.value
+    }
+}
+
+impl FromStr for EmailAddress {
+    type Err = EmailError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl TryFrom<&str> for EmailAddress {
+    type Error = EmailError;
+
+    fn try_from(s: &str) -> Result<Self, Self::Error> {
+        Self::parse(s)
+    }
+}
+
+impl Serialize for EmailAddress {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.value)
+    }
+}
+
+impl<'de> Deserialize<'de> for EmailAddress {
+    /// Through [`EmailAddress::parse_allowing_legacy_dots`], so that an address a host
+    /// accepted after a warning can be read back.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        EmailAddress::parse_allowing_legacy_dots(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_problems_are_located() {
+        assert_eq!(dot_problem(".ab"), Some((DotProblem::Leading, 0)));
+        assert_eq!(dot_problem("ab..cd"), Some((DotProblem::Consecutive, 2)));
+        assert_eq!(dot_problem("ab."), Some((DotProblem::Trailing, 2)));
+        assert_eq!(dot_problem("a.b"), None);
     }
 }

@@ -127,7 +127,7 @@ pub use kana::{KanaName, NameError};
 // --- re-exports: credentials ---
 pub use email::{EmailAddress, EmailError};
 pub use hashing::{HashError, HashParams, PasswordHash, PasswordHasher, Pepper};
-pub use password::{NewPassword, PasswordError, PasswordPolicy};
+pub use password::{NewPassword, PasswordError, PasswordPolicy, PasswordViolation};
 pub use user_id::{UserId, UserIdError};
 // --- re-exports: portal ---
 pub use clock::{Clock, ManualClock, SystemClock};

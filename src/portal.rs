@@ -217,7 +217,7 @@ impl<S, M, C> Portal<S, M, C> {
     fn parse_email(&self, input: &str) -> Result<EmailAddress, EmailError> {
         match EmailAddress::parse(input) {
             Err(error) if error.is_dot_atom_warning() && self.config.accept_dot_atom_violations => {
-                EmailAddress::parse_legacy(input)
+                EmailAddress::parse_allowing_legacy_dots(input)
             }
             other => other,
         }
@@ -534,6 +534,9 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// [`Error::Hashing`].
     pub async fn login(&self, user_id: &str, password: &str) -> Result<LoginSuccess, Error> {
         let hasher = self.hasher()?;
+        // The NIST preset stores passwords after NFKC; the manual's policy leaves them as typed.
+        let password = self.config.password_policy.normalize_for_login(password);
+        let password = password.as_str();
         let Ok(user_id) = UserId::parse(user_id) else {
             hasher.verify_dummy(password);
             return Err(Error::AuthenticationFailed);

@@ -103,7 +103,7 @@ fn user_id_from_sql(value: &str) -> Result<UserId, SqliteError> {
 /// carrier address a host chose to accept (`Config::accept_dot_atom_violations`).
 fn email_from_sql(value: &str) -> Result<EmailAddress, SqliteError> {
     EmailAddress::parse(value)
-        .or_else(|_| EmailAddress::parse_legacy(value))
+        .or_else(|_| EmailAddress::parse_allowing_legacy_dots(value))
         .map_err(|_| corrupt("e-mail address"))
 }
 

@@ -1,44 +1,273 @@
-//! PLACEHOLDER (replaced by the cred branch).
-#![allow(missing_docs, clippy::missing_errors_doc)]
+//! User IDs: the manual's rule, exactly.
+//!
+//! A user ID is 6 to 50 half-width characters from `A–Z a–z 0–9` and the symbols
+//! `@ - _ . +`. Anything else — full-width look-alikes such as `Ａ` or `＠`, spaces, control
+//! characters, other symbols — is an error that names the first offending character and its
+//! position.
+//!
+//! Comparison is case-sensitive as stored ([`UserId::as_str`]); [`UserId::unique_key`] is the
+//! ASCII-lower-cased form a store keeps under a unique constraint, so that `NGK0001` and
+//! `ngk0001` can never both exist.
+//!
+//! ```
+//! use kenpo_auth::UserId;
+//!
+//! let id = UserId::parse("NGK0001")?;
+//! assert_eq!(id.as_str(), "NGK0001");
+//! assert_eq!(id.unique_key(), "ngk0001");
+//! assert!(UserId::parse("NGK 0001").is_err());
+//! # Ok::<(), kenpo_auth::UserIdError>(())
+//! ```
+
 use std::fmt;
-#[derive(Clone, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Fewest characters a user ID may have (the manual: 6).
+pub const MIN_LEN: usize = 6;
+
+/// Most characters a user ID may have (the manual: 50).
+pub const MAX_LEN: usize = 50;
+
+/// The symbols a user ID may contain besides ASCII letters and digits.
+pub const ALLOWED_SYMBOLS: &str = "@-_.+";
+
+/// A validated user ID.
+///
+/// Equality and hashing are case-sensitive, on the ID as typed; use
+/// [`unique_key`](Self::unique_key) for uniqueness. Serialises as a plain string and
+/// deserialises through [`UserId::parse`].
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct UserId {
-    id: String,
-    key: String,
+    /// The ID as entered followed by its lower-cased key, in one allocation.
+    both: String,
+    /// Length of the ID (and of the key).
+    len: usize,
 }
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+
+/// Why a string is not a valid user ID.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UserIdError {
-    #[error("bad")]
-    Bad,
+    /// Nothing was entered.
+    #[error("user ID is empty")]
+    Empty,
+    /// A character outside `A–Z a–z 0–9 @ - _ . +`; the first one found.
+    #[error("user ID contains a character that is not allowed ({}) at position {position}", describe_char(*ch))]
+    InvalidChar {
+        /// The offending character.
+        ch: char,
+        /// Its position, counted in characters from 1.
+        position: usize,
+    },
+    /// Fewer than [`MIN_LEN`] characters.
+    #[error("user ID is too short: {len} characters, at least {min} required")]
+    TooShort {
+        /// Characters entered.
+        len: usize,
+        /// The minimum.
+        min: usize,
+    },
+    /// More than [`MAX_LEN`] characters.
+    #[error("user ID is too long: {len} characters, at most {max} allowed")]
+    TooLong {
+        /// Characters entered.
+        len: usize,
+        /// The maximum.
+        max: usize,
+    },
 }
+
 impl UserIdError {
+    /// A Japanese message for the member.
+    ///
+    /// ```
+    /// use kenpo_auth::UserId;
+    /// let err = UserId::parse("ＮＧＫ0001").unwrap_err();
+    /// assert!(err.message_ja().contains("半角"));
+    /// ```
     #[must_use]
     pub fn message_ja(&self) -> String {
-        String::new()
+        match self {
+            Self::Empty => "ユーザーIDを入力してください。".to_owned(),
+            Self::InvalidChar { ch, position } => {
+                let shown = describe_char(*ch);
+                if is_full_width_ascii(*ch) {
+                    format!(
+                        "ユーザーIDの{position}文字目「{shown}」は全角です。半角で入力してください。"
+                    )
+                } else if ch.is_whitespace() {
+                    format!("ユーザーIDに空白（{position}文字目）は使えません。")
+                } else {
+                    format!(
+                        "ユーザーIDの{position}文字目「{shown}」は使えません。半角英数字と記号 @ - _ . + で入力してください。"
+                    )
+                }
+            }
+            Self::TooShort { min, .. } => {
+                format!("ユーザーIDは{min}文字以上で入力してください。")
+            }
+            Self::TooLong { max, .. } => {
+                format!("ユーザーIDは{max}文字以内で入力してください。")
+            }
+        }
     }
 }
+
+/// Shows a character for a message: printable ones as themselves, others as `U+XXXX`.
+fn describe_char(ch: char) -> String {
+    if ch.is_control() || ch.is_whitespace() || is_invisible(ch) {
+        format!("U+{:04X}", u32::from(ch))
+    } else {
+        ch.to_string()
+    }
+}
+
+/// Format and other invisible characters a message should not print raw.
+fn is_invisible(ch: char) -> bool {
+    matches!(ch, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+}
+
+/// The full-width forms of printable ASCII (U+FF01–U+FF5E) and the ideographic space.
+fn is_full_width_ascii(ch: char) -> bool {
+    matches!(ch, '\u{FF01}'..='\u{FF5E}' | '\u{3000}')
+}
+
+/// Whether `ch` may appear in a user ID.
+#[must_use]
+pub const fn is_allowed_char(ch: char) -> bool {
+    ch.is_ascii_alphanumeric() || matches!(ch, '@' | '-' | '_' | '.' | '+')
+}
+
 impl UserId {
-    pub fn parse(s: &str) -> Result<Self, UserIdError> {
-        if s.len() < 6 {
-            return Err(UserIdError::Bad);
+    /// Validates `input` against the manual's rule. The input is taken as is: no trimming,
+    /// no width conversion.
+    ///
+    /// # Errors
+    /// [`UserIdError`] naming the first problem: an empty input, the first character outside
+    /// the allowed set (with its position), or a length outside 6–50.
+    ///
+    /// ```
+    /// use kenpo_auth::{UserId, UserIdError};
+    /// assert!(UserId::parse("taro.yamada+kenpo@example").is_ok());
+    /// assert_eq!(
+    ///     UserId::parse("abc def"),
+    ///     Err(UserIdError::InvalidChar { ch: ' ', position: 4 })
+    /// );
+    /// assert_eq!(UserId::parse("abc"), Err(UserIdError::TooShort { len: 3, min: 6 }));
+    /// ```
+    pub fn parse(input: &str) -> Result<UserId, UserIdError> {
+        if input.is_empty() {
+            return Err(UserIdError::Empty);
         }
-        Ok(Self {
-            id: s.into(),
-            key: s.to_ascii_lowercase(),
+        let mut len = 0usize;
+        for (index, ch) in input.chars().enumerate() {
+            if !is_allowed_char(ch) {
+                return Err(UserIdError::InvalidChar {
+                    ch,
+                    position: index + 1,
+                });
+            }
+            len = index + 1;
+        }
+        // Every character is ASCII from here on, so bytes and characters agree.
+        if len < MIN_LEN {
+            return Err(UserIdError::TooShort { len, min: MIN_LEN });
+        }
+        if len > MAX_LEN {
+            return Err(UserIdError::TooLong { len, max: MAX_LEN });
+        }
+        let mut both = String::with_capacity(2 * input.len());
+        both.push_str(input);
+        both.push_str(input);
+        if let Some(key) = both.get_mut(input.len()..) {
+            key.make_ascii_lowercase();
+        }
+        Ok(UserId {
+            both,
+            len: input.len(),
         })
     }
+
+    /// The user ID exactly as entered.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.id
+        self.both.get(..self.len).unwrap_or_default()
     }
+
+    /// The ASCII-lower-cased ID: the key a store keeps unique, so that IDs differing only in
+    /// case cannot both exist.
+    ///
+    /// ```
+    /// use kenpo_auth::UserId;
+    /// let a = UserId::parse("NGK0001").unwrap();
+    /// let b = UserId::parse("ngk0001").unwrap();
+    /// assert_ne!(a, b);
+    /// assert_eq!(a.unique_key(), b.unique_key());
+    /// ```
     #[must_use]
     pub fn unique_key(&self) -> &str {
-        &self.key
+        self.both.get(self.len..).unwrap_or_default()
     }
 }
+
 impl fmt::Display for UserId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.id)
+        f.write_str(self.as_str())
+    }
+}
+
+impl AsRef<str> for UserId {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl FromStr for UserId {
+    type Err = UserIdError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl TryFrom<&str> for UserId {
+    type Error = UserIdError;
+
+    fn try_from(s: &str) -> Result<Self, Self::Error> {
+        Self::parse(s)
+    }
+}
+
+impl Serialize for UserId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for UserId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        UserId::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_every_allowed_character() {
+        let all = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx";
+        assert!(UserId::parse(all).is_ok());
+        assert!(UserId::parse("yz0123456789@-_.+").is_ok());
+    }
+
+    #[test]
+    fn describes_control_characters_by_code_point() {
+        let err = UserId::parse("abc\u{7}defg").unwrap_err();
+        assert!(err.to_string().contains("U+0007"));
+        assert!(err.message_ja().contains("U+0007"));
     }
 }
