@@ -59,7 +59,10 @@ fn the_counter_sees_allocations() {
     let n = allocations_during(|| {
         std::hint::black_box(kana::fold("ケンポ ショウコ").unwrap());
     });
-    assert!(n >= 1, "fold allocates its key, but {n} allocations were counted");
+    assert!(
+        n >= 1,
+        "fold allocates its key, but {n} allocations were counted"
+    );
 }
 
 #[test]
@@ -86,12 +89,17 @@ fn equivalent_allocates_nothing() {
     let mut results = Vec::with_capacity(pairs.len());
     let n = allocations_during(|| {
         for (a, b) in &pairs {
-            results.push(kana::equivalent(std::hint::black_box(a), std::hint::black_box(b)));
+            results.push(kana::equivalent(
+                std::hint::black_box(a),
+                std::hint::black_box(b),
+            ));
         }
     });
     assert_eq!(n, 0, "equivalent allocated {n} times");
     assert_eq!(
         results,
-        [true, true, true, true, false, true, false, false, false, false, true, false, false]
+        [
+            true, true, true, true, false, true, false, false, false, false, true, false, false
+        ]
     );
 }
