@@ -201,7 +201,7 @@ fn register<S: Store>(
         ..legacy
     };
     refused(
-        "NGK000123 is taken: ngk0001 and NGK0001 cannot both exist",
+        "NGK000123 is taken: ngk000123 and NGK000123 cannot both exist",
         &block_on(portal.begin_registration(&ticket, &form)).unwrap_err(),
     );
     let form = RegistrationForm {

@@ -124,7 +124,7 @@ fn malformed_fields_are_listed_and_not_counted() {
     let fx = fixture();
     let bad = IdentityForm {
         insurer_code: "06-13".into(),
-        symbol: "".into(),
+        symbol: String::new(),
         number: "5６7".into(),
         birth_date: "1975-02-30".into(),
         name_kana: "山田".into(),

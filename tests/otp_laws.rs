@@ -67,7 +67,7 @@ proptest! {
 
     #[test]
     fn another_key_never_accepts(seed in any::<u64>()) {
-        let (code, mut challenge, key) = issue(seed);
+        let (code, mut challenge, _) = issue(seed);
         challenge.attempts = 1;
         let other_key = SecretKey::from_bytes([key_byte_after(seed); 32]);
         let verdict = challenge.check(&other_key, &TypedCode::parse(&code).unwrap(), SystemTime::UNIX_EPOCH, 5);
@@ -94,7 +94,7 @@ proptest! {
             prop_assert_eq!(counter.acquire(now, &policy), AttemptGate::Allowed);
         }
         prop_assert_eq!(counter.acquire(now, &policy), AttemptGate::Refused { retry_after: Duration::from_secs(lockout) });
-        let almost = now + Duration::from_secs(lockout) - Duration::from_millis(1);
+        let almost = now + Duration::from_millis(lockout * 1000 - 1);
         prop_assert_eq!(counter.acquire(almost, &policy), AttemptGate::Refused { retry_after: Duration::from_millis(1) });
         prop_assert_eq!(counter.acquire(now + Duration::from_secs(lockout), &policy), AttemptGate::Allowed);
     }

@@ -16,7 +16,7 @@ use kenpo_auth::{MemoryStore, PasswordHash, Store, TermsVersion, testkit};
 
 #[test]
 fn memory_store_passes_the_conformance_suite() {
-    let report = testkit::run(MemoryStore::new, |store, record| store.add_insured(record))
+    let report = testkit::run(MemoryStore::new, MemoryStore::add_insured)
         .unwrap_or_else(|failure| panic!("{failure}"));
     assert!(report.passed.contains(&"race_consume"));
     assert_eq!(report.passed.len(), 18);
