@@ -69,7 +69,8 @@
 //!
 //! | feature | what it adds |
 //! |---|---|
-//! | `testkit` | [`testkit`]: a conformance suite any [`Store`] can run, and a tiny `block_on`. Outside SemVer. |
+//! | `sqlite` | `SqliteStore`: a [`Store`] on bundled SQLite, shareable by threads and processes (WAL, busy timeout, versioned schema). |
+//! | `testkit` | `testkit`: a conformance suite any [`Store`] can run, and a tiny `block_on`. Outside SemVer. |
 //!
 //! ## Security notes
 //!
