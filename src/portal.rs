@@ -267,6 +267,26 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .map_err(store_error)
     }
 
+    /// Counts an identity check of this insured person (before making it) and makes it:
+    /// whether the roster holds someone matching all five fields. Returns the counter's key
+    /// with the answer, so that a success can clear it.
+    async fn check_identity(&self, identity: &InsuredIdentity) -> Result<(String, bool), Error> {
+        let counter = identity_counter(identity.key());
+        let now = self.clock.now();
+        if let AttemptGate::Refused { retry_after } =
+            self.gate(&counter, now, self.identity_policy()).await?
+        {
+            return Err(Error::TooManyAttempts { retry_after });
+        }
+        let record = self
+            .store
+            .find_insured(identity.key())
+            .await
+            .map_err(store_error)?;
+        let matched = record.is_some_and(|record| record.matches(identity));
+        Ok((counter, matched))
+    }
+
     /// Issues a code for a new challenge and stores the challenge.
     async fn open_challenge(
         &self,
@@ -338,21 +358,11 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// [`Error::AlreadyRegistered`] when the person already has a user ID.
     pub async fn authenticate_insured(&self, form: &IdentityForm) -> Result<SignupTicket, Error> {
         let identity = InsuredIdentity::parse(form)?;
-        let now = self.clock.now();
-        let counter = identity_counter(identity.key());
-        if let AttemptGate::Refused { retry_after } =
-            self.gate(&counter, now, self.identity_policy()).await?
-        {
-            return Err(Error::TooManyAttempts { retry_after });
-        }
-        let record = self
-            .store
-            .find_insured(identity.key())
-            .await
-            .map_err(store_error)?;
-        if !record.is_some_and(|record| record.matches(&identity)) {
+        let (counter, matched) = self.check_identity(&identity).await?;
+        if !matched {
             return Err(Error::IdentityNotConfirmed);
         }
+        let now = self.clock.now();
         self.store
             .clear_attempts(&counter)
             .await
@@ -709,24 +719,12 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     pub async fn remind_user_id(&self, form: &IdentityForm, email: &str) -> Result<(), Error> {
         let identity = InsuredIdentity::parse(form)?;
         let email = self.parse_email(email)?;
-        let now = self.clock.now();
-        let counter = identity_counter(identity.key());
-        if let AttemptGate::Refused { retry_after } =
-            self.gate(&counter, now, self.identity_policy()).await?
-        {
-            return Err(Error::TooManyAttempts { retry_after });
-        }
-        let record = self
-            .store
-            .find_insured(identity.key())
-            .await
-            .map_err(store_error)?;
+        let (_, matched) = self.check_identity(&identity).await?;
         let account = self
             .store
             .find_account_by_insured(identity.key())
             .await
             .map_err(store_error)?;
-        let matched = record.is_some_and(|record| record.matches(&identity));
         if let Some(account) = account.filter(|account| {
             matched && account.email.as_str().eq_ignore_ascii_case(email.as_str())
         }) {
