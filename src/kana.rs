@@ -252,18 +252,37 @@ fn first_error(input: &str) -> NameError {
 pub fn fold(input: &str) -> Result<String, NameError> {
     check_input_length(input)?;
     let mut key = String::with_capacity(input.len() + 6);
-    // The same walk as `Folder`, specialised to push into the key.
-    let mut rest = input.as_bytes();
+    let bytes = input.as_bytes();
+    // Bytes of the input read so far: always at a character boundary.
+    let mut done = 0;
     // The code of the last key character, for iteration marks.
     let mut last = INVALID;
-    while let Some((action, len)) = kana_table::step(rest) {
-        rest = rest.get(len..).unwrap_or_default();
-        if action >= FIRST_KEY {
-            last = action;
-            // `key_char` tells the compiler this is three bytes of UTF-8.
-            key.push(key_char(action));
-            continue;
+    loop {
+        // Fast loop: kana, voicing marks and most separators are three bytes of UTF-8 each,
+        // so walk the input by three-byte chunks while that holds. No lengths to decode, no
+        // slicing: the loop counter is the only state carried from one character to the next.
+        // A chunk that is not such a character (ASCII, another length, or bytes starting
+        // mid-character after one) or that needs more than a push (`ゝ`, `ゟ`, an error) ends
+        // it; everything before that chunk is whole characters.
+        for chunk in bytes.get(done..).unwrap_or_default().chunks_exact(3) {
+            let &[b0, b1, b2] = chunk else { break };
+            let Some(code) = kana_table::three_byte(b0, b1, b2) else {
+                break;
+            };
+            if code >= FIRST_KEY {
+                last = code;
+                // `key_char` tells the compiler this is three bytes of UTF-8.
+                key.push(key_char(code));
+            } else if code != SKIP {
+                break;
+            }
+            done += 3;
         }
+        // Then one character the general way, and back to the fast loop.
+        let Some((action, len)) = kana_table::step(bytes.get(done..).unwrap_or_default()) else {
+            break;
+        };
+        done += len;
         match action {
             SKIP => {}
             YORI => {
@@ -275,6 +294,10 @@ pub fn fold(input: &str) -> Result<String, NameError> {
                 last = kana_table::key('ト');
             }
             ITERATE if last != INVALID => key.push(key_char(last)),
+            _ if action >= FIRST_KEY => {
+                last = action;
+                key.push(key_char(action));
+            }
             // INVALID, or ITERATE with nothing before it.
             _ => return Err(first_error(input)),
         }

@@ -321,6 +321,22 @@ const fn build_blocks() -> [Code; 0x200] {
     table
 }
 
+/// The action for a character whose UTF-8 is the three bytes `b0 b1 b2`, when it is in
+/// U+3000..=U+30FF (`E3 80..=83 xx`) or U+FF00..=U+FFFF (`EF BC..=BF xx`): looked up straight
+/// from its bytes in one table, choosing the half without a branch. `None` for anything else
+/// (including bytes that do not start a character).
+// Always inlined: it is the body of the hot loops of `fold` and `equivalent`.
+#[allow(clippy::inline_always)]
+#[inline(always)]
+pub(crate) fn three_byte(b0: u8, b1: u8, b2: u8) -> Option<Code> {
+    let ff = b0 == 0xEF;
+    // Non-short-circuit `&`/`|` on purpose: one well-predicted branch for both blocks.
+    #[allow(clippy::needless_bitwise_bool)]
+    let fast = (b0 == 0xE3) & (b1 & 0xFC == 0x80) | ff & (b1 & 0xFC == 0xBC);
+    let i = (usize::from(ff) << 8) | usize::from(((b1 & 0x03) << 6) | (b2 & 0x3F));
+    fast.then(|| BLOCKS.get(i).copied().unwrap_or(INVALID))
+}
+
 /// The action for the first character of `rest` (as [`lookup`]) and its length in bytes, or
 /// `None` when `rest` is empty. `rest` must be valid UTF-8 (a suffix of a `str` at a character
 /// boundary).
@@ -332,15 +348,10 @@ const fn build_blocks() -> [Code; 0x200] {
 #[allow(clippy::inline_always)]
 #[inline(always)]
 pub(crate) fn step(rest: &[u8]) -> Option<(Code, usize)> {
-    if let [b0, b1, b2, ..] = *rest {
-        let ff = b0 == 0xEF;
-        // Non-short-circuit `&`/`|` on purpose: one well-predicted branch for both blocks.
-        #[allow(clippy::needless_bitwise_bool)]
-        let fast = (b0 == 0xE3) & (b1 & 0xFC == 0x80) | ff & (b1 & 0xFC == 0xBC);
-        if fast {
-            let i = (usize::from(ff) << 8) | usize::from(((b1 & 0x03) << 6) | (b2 & 0x3F));
-            return Some((BLOCKS.get(i).copied().unwrap_or(INVALID), 3));
-        }
+    if let [b0, b1, b2, ..] = *rest
+        && let Some(code) = three_byte(b0, b1, b2)
+    {
+        return Some((code, 3));
     }
     match *rest {
         [] => None,
