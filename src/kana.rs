@@ -456,6 +456,51 @@ mod tests {
         fold(s).unwrap()
     }
 
+    /// The key by `Folder`, one character at a time: the reference for `fold`'s chunked walk.
+    fn by_folder(s: &str) -> Result<String, NameError> {
+        let mut folder = Folder::new(s);
+        let mut key = String::new();
+        loop {
+            match folder.next() {
+                END => {
+                    return if key.is_empty() {
+                        Err(NameError::Empty)
+                    } else {
+                        Ok(key)
+                    };
+                }
+                ERROR => return Err(first_error(s)),
+                code => key.push(key_char(code)),
+            }
+        }
+    }
+
+    #[test]
+    fn fast_chunks_resume_after_every_kind_of_character() {
+        for s in [
+            "ア bイ",
+            "ア-イウ",
+            "アéイウ",
+            "アéイ",
+            "ア\u{1B132}イウ",
+            "アイ ゝ",
+            "ア ゟゝカ",
+            "アヿゝ",
+            "ｱ ｲ\u{3099}ウ",
+            "ア=ア",
+            "ア a",
+            "アイ\u{1F600}",
+            "ア\tイ\u{200B}ウ",
+            " ゝ",
+            "ゝア",
+            "アイウエオカ",
+            "アイウエオ ",
+            "abc",
+        ] {
+            assert_eq!(fold(s), by_folder(s), "{s:?}");
+        }
+    }
+
     #[test]
     fn manual_example() {
         assert_eq!(f("ケンポ ショウコ"), f("ケンホ シヨウコ"));
