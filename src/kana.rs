@@ -45,7 +45,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
-use crate::kana_table::{self, INVALID, ITERATE, KOTO, SKIP, YORI};
+use crate::kana_table::{self, Code, FIRST_KEY, INVALID, ITERATE, KOTO, SKIP, YORI, key, key_char};
 
 /// The longest accepted name, in characters of its folded key (kana and `ー`; separators and
 /// voicing marks do not count).
@@ -143,25 +143,25 @@ const TOO_LONG: NameError = NameError::TooLong {
     max: MAX_NAME_CHARS,
 };
 
-/// What [`Folder::next`] returns besides key characters (which are all U+30A0 or above).
-const END: char = '\u{10}';
+/// What [`Folder::next`] returns besides key codes (which are all [`FIRST_KEY`] or above).
+const END: Code = 0x10;
 /// The stream met an invalid character or a leading iteration mark; see [`first_error`].
-const ERROR: char = '\u{11}';
+const ERROR: Code = 0x11;
 /// No character (for `last` and `pending`).
-const NONE: char = '\u{0}';
+const NONE: Code = 0;
 
 /// Streams the folded key of a name, one character at a time, without allocating.
 ///
-/// [`Folder::next`] returns a key character, [`END`] or [`ERROR`] (then the stream is over);
+/// [`Folder::next`] returns the [`Code`] of a key character, [`END`] or [`ERROR`] (then the stream is over);
 /// the hot loop carries no positions or error values, [`first_error`] recomputes them. It does
 /// not check the length or emptiness of the name; [`fold`] and [`equivalent`] do.
 struct Folder<'a> {
     /// The input still to read: valid UTF-8, at a character boundary.
     rest: &'a [u8],
     /// The last character output, repeated by an iteration mark, or [`NONE`].
-    last: char,
+    last: Code,
     /// The second character of `ゟ` or `ヿ`, still to be output, or [`NONE`].
-    pending: char,
+    pending: Code,
 }
 
 impl<'a> Folder<'a> {
@@ -176,7 +176,7 @@ impl<'a> Folder<'a> {
     // Always inlined: with plain `#[inline]` it stayed a call in `equivalent`'s loop (perf).
     #[allow(clippy::inline_always)]
     #[inline(always)]
-    fn next(&mut self) -> char {
+    fn next(&mut self) -> Code {
         if self.pending != NONE {
             return std::mem::replace(&mut self.pending, NONE);
         }
@@ -186,15 +186,15 @@ impl<'a> Folder<'a> {
             };
             self.rest = self.rest.get(len..).unwrap_or_default();
             // Key characters first: they are by far the most common.
-            if action > KOTO {
+            if action >= FIRST_KEY {
                 self.last = action;
                 return action;
             }
             match action {
                 SKIP => {}
                 ITERATE if self.last != NONE => return self.last,
-                YORI => return self.pair('ヨ', 'リ'),
-                KOTO => return self.pair('コ', 'ト'),
+                YORI => return self.pair(key('ヨ'), key('リ')),
+                KOTO => return self.pair(key('コ'), key('ト')),
                 // INVALID, or ITERATE with nothing before it.
                 _ => {
                     self.rest = &[];
@@ -205,7 +205,7 @@ impl<'a> Folder<'a> {
     }
 
     /// Outputs `first` now and `second` next.
-    fn pair(&mut self, first: char, second: char) -> char {
+    fn pair(&mut self, first: Code, second: Code) -> Code {
         self.pending = second;
         self.last = second;
         first
@@ -252,22 +252,51 @@ fn first_error(input: &str) -> NameError {
 pub fn fold(input: &str) -> Result<String, NameError> {
     check_input_length(input)?;
     let mut key = String::with_capacity(input.len() + 6);
-    // The same walk as `Folder`, specialised: the key itself holds the last character.
-    let mut rest = input.as_bytes();
-    while let Some((action, len)) = kana_table::step(rest) {
-        rest = rest.get(len..).unwrap_or_default();
-        if action > KOTO {
-            key.push(action);
-            continue;
+    let bytes = input.as_bytes();
+    // Bytes of the input read so far: always at a character boundary.
+    let mut done = 0;
+    // The code of the last key character, for iteration marks.
+    let mut last = INVALID;
+    loop {
+        // Fast loop: kana, voicing marks and most separators are three bytes of UTF-8 each,
+        // so walk the input by three-byte chunks while that holds. No lengths to decode, no
+        // slicing: the loop counter is the only state carried from one character to the next.
+        // A chunk that is not such a character (ASCII, another length, or bytes starting
+        // mid-character after one) or that needs more than a push (`ゝ`, `ゟ`, an error) ends
+        // it; everything before that chunk is whole characters.
+        for chunk in bytes.get(done..).unwrap_or_default().chunks_exact(3) {
+            let &[b0, b1, b2] = chunk else { break };
+            let Some(code) = kana_table::three_byte(b0, b1, b2) else {
+                break;
+            };
+            if code >= FIRST_KEY {
+                last = code;
+                // `key_char` tells the compiler this is three bytes of UTF-8.
+                key.push(key_char(code));
+            } else if code != SKIP {
+                break;
+            }
+            done += 3;
         }
+        // Then one character the general way, and back to the fast loop.
+        let Some((action, len)) = kana_table::step(bytes.get(done..).unwrap_or_default()) else {
+            break;
+        };
+        done += len;
         match action {
             SKIP => {}
-            YORI => key.push_str("ヨリ"),
-            KOTO => key.push_str("コト"),
-            ITERATE if !key.is_empty() => {
-                if let Some(last) = key.chars().next_back() {
-                    key.push(last);
-                }
+            YORI => {
+                key.push_str("ヨリ");
+                last = kana_table::key('リ');
+            }
+            KOTO => {
+                key.push_str("コト");
+                last = kana_table::key('ト');
+            }
+            ITERATE if last != INVALID => key.push(key_char(last)),
+            _ if action >= FIRST_KEY => {
+                last = action;
+                key.push(key_char(action));
             }
             // INVALID, or ITERATE with nothing before it.
             _ => return Err(first_error(input)),
@@ -425,6 +454,51 @@ mod tests {
 
     fn f(s: &str) -> String {
         fold(s).unwrap()
+    }
+
+    /// The key by `Folder`, one character at a time: the reference for `fold`'s chunked walk.
+    fn by_folder(s: &str) -> Result<String, NameError> {
+        let mut folder = Folder::new(s);
+        let mut key = String::new();
+        loop {
+            match folder.next() {
+                END => {
+                    return if key.is_empty() {
+                        Err(NameError::Empty)
+                    } else {
+                        Ok(key)
+                    };
+                }
+                ERROR => return Err(first_error(s)),
+                code => key.push(key_char(code)),
+            }
+        }
+    }
+
+    #[test]
+    fn fast_chunks_resume_after_every_kind_of_character() {
+        for s in [
+            "ア bイ",
+            "ア-イウ",
+            "アéイウ",
+            "アéイ",
+            "ア\u{1B132}イウ",
+            "アイ ゝ",
+            "ア ゟゝカ",
+            "アヿゝ",
+            "ｱ ｲ\u{3099}ウ",
+            "ア=ア",
+            "ア a",
+            "アイ\u{1F600}",
+            "ア\tイ\u{200B}ウ",
+            " ゝ",
+            "ゝア",
+            "アイウエオカ",
+            "アイウエオ ",
+            "abc",
+        ] {
+            assert_eq!(fold(s), by_folder(s), "{s:?}");
+        }
     }
 
     #[test]
