@@ -1,13 +1,15 @@
-//! Lookup tables behind [`crate::kana::fold`]: one entry per input character of the kana
-//! blocks, built at compile time.
+//! Lookup tables behind [`crate::kana::fold`] and [`crate::kana::equivalent`], built at
+//! compile time from one specification, [`lookup`].
 //!
 //! Every entry is one byte, a [`Code`]: either an output character of the folded key (a large,
 //! plain, full-width katakana or `ー`, all in U+30A0..=U+30FF, stored as its low byte, so
-//! always `0xA0` or more) or one of the small sentinel actions below.
+//! always `0xA0` or more) or one of the small sentinel actions below. One byte per entry makes
+//! comparing two keys a byte comparison and lets [`key_char`] rebuild a `char` the compiler
+//! knows to be three bytes of UTF-8.
 //!
-//! One byte per entry keeps the tables small (the hot one is 512 bytes), makes comparing two
-//! keys a byte comparison, and lets [`key_char`] rebuild a `char` the compiler knows to be
-//! three bytes of UTF-8.
+//! The hot table is [`FAST`]: kana, voicing marks and the three-byte separators are read from
+//! their UTF-8 bytes with one load and one comparison ([`fast_lookup`]). Everything else goes
+//! through [`step`]: ASCII by byte, the rest decoded and looked up.
 
 /// An entry of the tables: a sentinel action (below [`FIRST_KEY`]) or the low byte of a key
 /// character in U+3000..=U+30FF.
@@ -176,7 +178,7 @@ const fn build_half() -> [Code; 0x3F] {
 const SMALL_EXT_START: u32 = 0x31F0;
 
 /// U+31F0..=U+31FF: ㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ, each folded to its large kana.
-static SMALL_EXT: [Code; 0x10] = [
+const SMALL_EXT: [Code; 0x10] = [
     key('ク'),
     key('シ'),
     key('ス'),
@@ -213,9 +215,8 @@ const fn other(ch: char) -> Code {
     }
 }
 
-/// U+3000..=U+30FF (CJK punctuation, hiragana, katakana): the characters whose UTF-8 is
-/// `E3 80..=83 xx`, indexed by the low 8 bits of the code point.
-static BLOCK_30: [Code; 0x100] = build_block_30();
+/// U+3000..=U+30FF: CJK punctuation, hiragana and katakana.
+const BLOCK_30: [Code; 0x100] = build_block_30();
 
 // Evaluated at compile time: an index out of range would fail the build, not panic.
 #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
@@ -237,9 +238,8 @@ const fn build_block_30() -> [Code; 0x100] {
     table
 }
 
-/// U+FF00..=U+FFFF (full-width ASCII, half-width katakana): the characters whose UTF-8 is
-/// `EF BC..=BF xx`, indexed by the low 8 bits of the code point.
-static BLOCK_FF: [Code; 0x100] = build_block_ff();
+/// U+FF00..=U+FFFF: full-width ASCII and half-width katakana.
+const BLOCK_FF: [Code; 0x100] = build_block_ff();
 
 // Evaluated at compile time: an index out of range would fail the build, not panic.
 #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
@@ -262,20 +262,18 @@ const fn build_block_ff() -> [Code; 0x100] {
 }
 
 /// What one input character contributes to the folded key: an output character or one of the
-/// sentinel actions ([`INVALID`], [`SKIP`], [`ITERATE`], [`YORI`], [`KOTO`]).
-#[inline]
-pub(crate) fn lookup(ch: char) -> Code {
-    let cp = u32::from(ch);
-    let (table, start): (&[Code], u32) = match cp {
-        0x3000..=0x30FF => (&BLOCK_30, 0x3000),
-        0xFF00..=0xFFFF => (&BLOCK_FF, 0xFF00),
-        SMALL_EXT_START..=0x31FF => (&SMALL_EXT, SMALL_EXT_START),
-        _ => return other(ch),
-    };
-    usize::try_from(cp - start)
-        .ok()
-        .and_then(|i| table.get(i).copied())
-        .unwrap_or(INVALID)
+/// sentinel actions ([`INVALID`], [`SKIP`], [`ITERATE`], [`YORI`], [`KOTO`]). This is the
+/// specification; the tables the hot loops read are built from it.
+// Evaluated at compile time for the tables: an index out of range would fail the build.
+#[allow(clippy::indexing_slicing)]
+pub(crate) const fn lookup(ch: char) -> Code {
+    let cp = ch as u32;
+    match cp {
+        0x3000..=0x30FF => BLOCK_30[(cp - 0x3000) as usize],
+        0xFF00..=0xFFFF => BLOCK_FF[(cp - 0xFF00) as usize],
+        SMALL_EXT_START..=0x31FF => SMALL_EXT[(cp - SMALL_EXT_START) as usize],
+        _ => other(ch),
+    }
 }
 
 /// [`lookup`] for ASCII, by byte.
@@ -288,7 +286,7 @@ fn ascii(b: u8) -> Code {
     }
 }
 
-/// Decodes the first character of valid UTF-8 (2 to 4 bytes) the slow way.
+/// Decodes the first character of valid UTF-8 (2 to 4 bytes) and looks it up.
 #[cold]
 fn decode(rest: &[u8]) -> (Code, usize) {
     let c = |b: u8| u32::from(b & 0x3F);
@@ -305,53 +303,77 @@ fn decode(rest: &[u8]) -> (Code, usize) {
     (char::from_u32(cp).map_or(INVALID, lookup), len)
 }
 
-/// [`BLOCK_30`] then [`BLOCK_FF`]: one table for both three-byte fast paths.
-static BLOCKS: [Code; 0x200] = build_blocks();
+/// The table of [`fast_lookup`], indexed by the low 12 bits of a three-byte character's code
+/// point: the lead byte of the one character with those bits that is a key character or
+/// skipped, with its code, as `lead << 8 | code`; [`NO_LEAD`] where there is none.
+///
+/// The three-byte characters that matter differ in their low 12 bits: U+3000..=U+31FF (lead
+/// `E3`), U+FEFF and U+FF00..=U+FFFF (lead `EF`), and the dashes and spaces of U+2000..=U+20FF
+/// (lead `E2`) except U+2060, whose bits `だ` U+3060 has; U+2060 is left to [`step`]. A test
+/// checks [`fast_lookup`] against [`lookup`] for every character.
+static FAST: [u16; FAST_LEN] = build_fast();
 
-// Evaluated at compile time: an index out of range would fail the build, not panic.
-#[allow(clippy::indexing_slicing)]
-const fn build_blocks() -> [Code; 0x200] {
-    let mut table = [INVALID; 0x200];
-    let mut i = 0;
-    while i < 0x100 {
-        table[i] = BLOCK_30[i];
-        table[0x100 + i] = BLOCK_FF[i];
-        i += 1;
+/// Entries in [`FAST`]: the low 12 bits of a code point.
+const FAST_LEN: usize = 0x1000;
+
+/// A [`FAST`] entry that no lead byte matches (`FF` never occurs in UTF-8).
+const NO_LEAD: u16 = 0xFF00;
+
+// Evaluated at compile time: an index out of range would fail the build, not panic, and the
+// array is never on the stack at run time.
+#[allow(clippy::indexing_slicing, clippy::large_stack_arrays)]
+const fn build_fast() -> [u16; FAST_LEN] {
+    let mut table = [NO_LEAD; FAST_LEN];
+    // Later blocks win; U+3060 (だ) must win over U+2060.
+    let blocks: [(u32, u16); 3] = [(0x2000, 0xE2), (0xF000, 0xEF), (0x3000, 0xE3)];
+    let mut b = 0;
+    while b < blocks.len() {
+        let (base, lead) = blocks[b];
+        let mut low = 0;
+        while low < 0x1000 {
+            if let Some(ch) = char::from_u32(base | low) {
+                let code = lookup(ch);
+                if code == SKIP || code >= FIRST_KEY {
+                    table[low as usize] = (lead << 8) | code as u16;
+                }
+            }
+            low += 1;
+        }
+        b += 1;
     }
     table
 }
 
-/// The action for a character whose UTF-8 is the three bytes `b0 b1 b2`, when it is in
-/// U+3000..=U+30FF (`E3 80..=83 xx`) or U+FF00..=U+FFFF (`EF BC..=BF xx`): looked up straight
-/// from its bytes in one table, choosing the half without a branch. `None` for anything else
-/// (including bytes that do not start a character).
+/// The code of a three-byte character `b0 b1 b2` when it is a key character or skipped
+/// ([`SKIP`]), read with one table load and one comparison; `None` for anything else (another
+/// length, an iteration mark, an invalid character, U+2060), which the caller hands to
+/// [`step`].
+///
+/// When `b0` is a lead byte, `b1 b2` must be the rest of its character (the bytes come from a
+/// `str`, read from a character boundary); the bytes of a character of another length never
+/// match, because no entry's lead byte is below `E0`.
 // Always inlined: it is the body of the hot loops of `fold` and `equivalent`.
 #[allow(clippy::inline_always)]
 #[inline(always)]
-pub(crate) fn three_byte(b0: u8, b1: u8, b2: u8) -> Option<Code> {
-    let ff = b0 == 0xEF;
-    // Non-short-circuit `&`/`|` on purpose: one well-predicted branch for both blocks.
-    #[allow(clippy::needless_bitwise_bool)]
-    let fast = (b0 == 0xE3) & (b1 & 0xFC == 0x80) | ff & (b1 & 0xFC == 0xBC);
-    let i = (usize::from(ff) << 8) | usize::from(((b1 & 0x03) << 6) | (b2 & 0x3F));
-    fast.then(|| BLOCKS.get(i).copied().unwrap_or(INVALID))
+pub(crate) fn fast_lookup(b0: u8, b1: u8, b2: u8) -> Option<Code> {
+    // The continuation bits of `b1 b2`: the low 12 bits of the code point.
+    let i = (usize::from(b1 & 0x3F) << 6) | usize::from(b2 & 0x3F);
+    let [code, lead] = FAST.get(i).copied().unwrap_or(NO_LEAD).to_le_bytes();
+    (lead == b0).then_some(code)
 }
 
 /// The action for the first character of `rest` (as [`lookup`]) and its length in bytes, or
 /// `None` when `rest` is empty. `rest` must be valid UTF-8 (a suffix of a `str` at a character
 /// boundary).
 ///
-/// U+3000..=U+30FF (`E3 80..=83 xx`) and U+FF00..=U+FFFF (`EF BC..=BF xx`) are looked up
-/// straight from their UTF-8 bytes in one table, choosing the half without a branch; ASCII by
-/// byte; everything else is decoded first.
-// Always inlined: it is the body of the hot loops of `fold` and `equivalent`.
-#[allow(clippy::inline_always)]
-#[inline(always)]
+/// Kana, voicing marks and three-byte separators are read by [`fast_lookup`], ASCII by byte,
+/// and everything else is decoded first.
+#[inline]
 pub(crate) fn step(rest: &[u8]) -> Option<(Code, usize)> {
-    if let [b0, b1, b2, ..] = *rest
-        && let Some(code) = three_byte(b0, b1, b2)
-    {
-        return Some((code, 3));
+    if let [b0, b1, b2, ..] = *rest {
+        if let Some(code) = fast_lookup(b0, b1, b2) {
+            return Some((code, 3));
+        }
     }
     match *rest {
         [] => None,
@@ -393,6 +415,33 @@ mod tests {
             );
         }
         assert_eq!(step(b""), None);
+    }
+
+    #[test]
+    fn fast_lookup_agrees_with_lookup_for_every_three_byte_character() {
+        let mut fast = 0;
+        for ch in ('\u{800}'..='\u{FFFF}').filter(|c| c.len_utf8() == 3) {
+            let mut buf = [0; 3];
+            ch.encode_utf8(&mut buf);
+            let [b0, b1, b2] = buf;
+            match fast_lookup(b0, b1, b2) {
+                Some(code) => {
+                    assert_eq!(code, lookup(ch), "{ch:?}");
+                    fast += 1;
+                }
+                None => assert!(
+                    !(lookup(ch) == SKIP || lookup(ch) >= FIRST_KEY) || ch == '\u{2060}',
+                    "{ch:?} missed the fast table"
+                ),
+            }
+        }
+        assert!(fast > 200, "{fast}");
+        // Bytes that do not start a three-byte character never hit.
+        for b0 in (0..0xE0).chain(0xF0..=0xFF) {
+            for (b1, b2) in [(0x82, 0xA2), (0xBD, 0xB1), (0x80, 0x80)] {
+                assert_eq!(fast_lookup(b0, b1, b2), None, "{b0:#X}");
+            }
+        }
     }
 
     #[test]
