@@ -14,7 +14,8 @@
 //! assert!(!kana::equivalent("サトー", "サトウ")); // ー is never a vowel
 //! ```
 //!
-//! The rules, in order of meaning (the implementation is a single pass over a lookup table):
+//! The rules, in order of meaning (the implementation is one pass over the input, reading
+//! compile-time lookup tables):
 //!
 //! - **Width and script.** Hiragana and half-width katakana become full-width katakana;
 //!   `ゟ` becomes `ヨリ` and `ヿ` becomes `コト`.

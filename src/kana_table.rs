@@ -215,52 +215,6 @@ const fn other(ch: char) -> Code {
     }
 }
 
-/// U+3000..=U+30FF: CJK punctuation, hiragana and katakana.
-const BLOCK_30: [Code; 0x100] = build_block_30();
-
-// Evaluated at compile time: an index out of range would fail the build, not panic.
-#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
-const fn build_block_30() -> [Code; 0x100] {
-    let mut table = [INVALID; 0x100];
-    let mut i = 0;
-    while i < 0x100 {
-        let cp = 0x3000 + i as u32;
-        table[i] = if cp >= KANA_START {
-            KANA[(cp - KANA_START) as usize]
-        } else {
-            match char::from_u32(cp) {
-                Some(c) => other(c),
-                None => INVALID,
-            }
-        };
-        i += 1;
-    }
-    table
-}
-
-/// U+FF00..=U+FFFF: full-width ASCII and half-width katakana.
-const BLOCK_FF: [Code; 0x100] = build_block_ff();
-
-// Evaluated at compile time: an index out of range would fail the build, not panic.
-#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
-const fn build_block_ff() -> [Code; 0x100] {
-    let mut table = [INVALID; 0x100];
-    let mut i = 0;
-    while i < 0x100 {
-        let cp = 0xFF00 + i as u32;
-        table[i] = if cp >= HALF_START && cp <= 0xFF9F {
-            HALF[(cp - HALF_START) as usize]
-        } else {
-            match char::from_u32(cp) {
-                Some(c) => other(c),
-                None => INVALID,
-            }
-        };
-        i += 1;
-    }
-    table
-}
-
 /// What one input character contributes to the folded key: an output character or one of the
 /// sentinel actions ([`INVALID`], [`SKIP`], [`ITERATE`], [`YORI`], [`KOTO`]). This is the
 /// specification; the tables the hot loops read are built from it.
@@ -269,8 +223,8 @@ const fn build_block_ff() -> [Code; 0x100] {
 pub(crate) const fn lookup(ch: char) -> Code {
     let cp = ch as u32;
     match cp {
-        0x3000..=0x30FF => BLOCK_30[(cp - 0x3000) as usize],
-        0xFF00..=0xFFFF => BLOCK_FF[(cp - 0xFF00) as usize],
+        KANA_START..=0x30FF => KANA[(cp - KANA_START) as usize],
+        HALF_START..=0xFF9F => HALF[(cp - HALF_START) as usize],
         SMALL_EXT_START..=0x31FF => SMALL_EXT[(cp - SMALL_EXT_START) as usize],
         _ => other(ch),
     }
