@@ -264,8 +264,8 @@ fn first_error(input: &str) -> NameError {
 /// ```
 pub fn fold(input: &str) -> Result<String, NameError> {
     check_input_length(input)?;
-    // Allocated before the walk, whose work does not depend on it, so that the allocator's
-    // runs alongside (about 2 of 40 ns per name, measured).
+    // Allocated before the walk, which does not depend on it, so that the processor overlaps
+    // the allocator's work with the walk's (about 2 of 40 ns per name, measured).
     let out = String::with_capacity(3 * SHORT_KEY);
     let mut codes = KeyCodes::new();
     let bytes = input.as_bytes();
@@ -641,16 +641,18 @@ mod tests {
     }
 
     #[test]
-    fn keys_around_the_short_and_buffer_sizes() {
+    fn keys_around_the_short_buffer_and_limit_sizes() {
         for n in [
             1,
             SHORT_KEY - 1,
             SHORT_KEY,
             SHORT_KEY + 1,
-            KEY_BUFFER - 1,
+            KEY_BUFFER,
             KEY_BUFFER + 1,
+            MAX_NAME_CHARS,
+            MAX_NAME_CHARS + 1,
         ] {
-            for unit in ["ア", "ｶﾞ", "カ\u{3099}", "ア ", "ゟ"] {
+            for unit in ["ア", "ｶﾞ", "カ\u{3099}", "ア ", "ゟ", "アゝ"] {
                 let s = unit.repeat(n);
                 assert_eq!(fold(&s), by_lookup(&s), "{n} × {unit:?}");
             }
@@ -658,7 +660,18 @@ mod tests {
         // Marks after the last key character leave stale codes past the key; they are cut.
         let s = format!("{}゛゛", "ア".repeat(SHORT_KEY - 1));
         assert_eq!(fold(&s).unwrap(), "ア".repeat(SHORT_KEY - 1));
-        // Past the buffer the count goes on, and errors keep their reading order.
+        // Past the limit the count goes on, and errors keep their reading order.
+        let s = format!("{}1", "ア".repeat(MAX_NAME_CHARS + 2));
+        assert_eq!(
+            fold(&s),
+            Err(NameError::InvalidChar {
+                ch: '1',
+                position: MAX_NAME_CHARS + 3
+            })
+        );
+        let s = format!("{}ゝ", "ア".repeat(MAX_NAME_CHARS + 2));
+        assert_eq!(fold(&s), Err(TOO_LONG));
+        // Also once the code buffer has wrapped around.
         let s = format!("{}1", "ア".repeat(KEY_BUFFER + 2));
         assert_eq!(
             fold(&s),
@@ -667,8 +680,12 @@ mod tests {
                 position: KEY_BUFFER + 3
             })
         );
-        let s = format!("{}ゝ", "ア".repeat(KEY_BUFFER + 2));
-        assert_eq!(fold(&s), Err(TOO_LONG));
+        // An iteration mark at the very end of the longest key repeats the right character.
+        let s = format!("{}カゝ", "ア".repeat(MAX_NAME_CHARS - 2));
+        assert_eq!(
+            fold(&s).unwrap(),
+            format!("{}カカ", "ア".repeat(MAX_NAME_CHARS - 2))
+        );
     }
 
     #[test]
