@@ -3,7 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::convert::Infallible;
-use std::time::{Duration, SystemTime};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use kenpo_auth::identity::{InsuredKey, InsuredRecord};
 use kenpo_auth::otp::CodeMac;
@@ -42,6 +43,36 @@ enum Bug {
 struct Mutant {
     inner: MemoryStore,
     bug: Bug,
+    stale_readers: StaleReaders,
+}
+
+/// The window of [`Bug::StaleConsume`]: callers that read a live challenge wait here until a
+/// second caller has read the same one (or a lone caller gives up), so that the stale read
+/// always overlaps another. A fixed 2 ms sleep was not enough: on a loaded machine the other
+/// racers were scheduled after the first had finished, and the planted bug went unseen.
+#[derive(Default)]
+struct StaleReaders {
+    seen: Mutex<Vec<TicketId>>,
+    second_reader: Condvar,
+}
+
+impl StaleReaders {
+    /// Long enough for any scheduler to run a second racer; paid in full only by lone callers.
+    const PATIENCE: Duration = Duration::from_millis(200);
+
+    fn wait_for_another_reader(&self, id: TicketId) {
+        let deadline = Instant::now() + Self::PATIENCE;
+        let mut seen = self.seen.lock().unwrap();
+        seen.push(id);
+        self.second_reader.notify_all();
+        while seen.iter().filter(|&&other| other == id).count() < 2 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            seen = self.second_reader.wait_timeout(seen, left).unwrap().0;
+        }
+    }
 }
 
 impl Store for Mutant {
@@ -138,7 +169,9 @@ impl Store for Mutant {
             }
             Bug::StaleConsume => {
                 let seen = self.inner.find_challenge(id).await?.is_some();
-                std::thread::sleep(Duration::from_millis(2));
+                if seen {
+                    self.stale_readers.wait_for_another_reader(id);
+                }
                 let outcome = self.inner.complete_registration(id, code_mac, now).await?;
                 let gone_now = self.inner.find_challenge(id).await?.is_none();
                 Ok(
@@ -209,6 +242,7 @@ fn failing_check(bug: Bug) -> &'static str {
         || Mutant {
             inner: MemoryStore::new(),
             bug,
+            stale_readers: StaleReaders::default(),
         },
         |store, record| store.inner.add_insured(record),
     )
