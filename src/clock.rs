@@ -50,10 +50,10 @@ impl ManualClock {
         }
     }
 
-    /// Moves the clock (and every clone of it) forward by `by`.
+    /// Moves the clock (and every clone of it) forward by `by`, saturating at [`horizon`].
     pub fn advance(&self, by: Duration) {
         let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
-        *now += by;
+        *now = later(*now, by);
     }
 
     /// Sets the clock (and every clone of it) to `to`.
@@ -72,4 +72,48 @@ impl<C: Clock + ?Sized> Clock for Arc<C> {
     fn now(&self) -> SystemTime {
         (**self).now()
     }
+}
+
+/// The latest time the crate ever computes: 2262-04-11T23:47:16.854775807Z, the last instant
+/// that signed 64-bit nanoseconds since the Unix epoch can hold (as SQLite and PostgreSQL
+/// stores keep times).
+///
+/// Adding a duration to a time saturates here instead of overflowing ([`later`]), so a
+/// setting such as `login_lockout = Duration::MAX` ("locked until the help desk unlocks")
+/// means "locked until the horizon" and never panics.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use kenpo_auth::clock::{horizon, later};
+///
+/// assert_eq!(later(SystemTime::UNIX_EPOCH, Duration::MAX), horizon());
+/// ```
+#[must_use]
+pub fn horizon() -> SystemTime {
+    const HORIZON_NANOS: u64 = i64::MAX.unsigned_abs();
+    SystemTime::UNIX_EPOCH + Duration::from_nanos(HORIZON_NANOS)
+}
+
+/// `time + by`, saturating at [`horizon`] (or at `time` itself, if it already lies beyond).
+#[must_use]
+pub fn later(time: SystemTime, by: Duration) -> SystemTime {
+    let limit = horizon().max(time);
+    time.checked_add(by).map_or(limit, |sum| sum.min(limit))
+}
+
+/// How long from `now` until `until`; zero if `until` has passed.
+#[must_use]
+pub fn until(now: SystemTime, until: SystemTime) -> Duration {
+    until.duration_since(now).unwrap_or(Duration::ZERO)
+}
+
+/// `time - by`, saturating at the mirror of [`horizon`] before the Unix epoch (1677).
+#[must_use]
+pub fn earlier(time: SystemTime, by: Duration) -> SystemTime {
+    const HORIZON_NANOS: u64 = i64::MAX.unsigned_abs();
+    let limit = SystemTime::UNIX_EPOCH
+        .checked_sub(Duration::from_nanos(HORIZON_NANOS))
+        .unwrap_or(SystemTime::UNIX_EPOCH)
+        .min(time);
+    time.checked_sub(by).map_or(limit, |difference| difference.max(limit))
 }

@@ -3,10 +3,13 @@
 
 use std::time::Duration;
 
+use crate::config::ConfigError;
 use crate::email::EmailError;
 use crate::hashing::HashError;
 use crate::identity::FormErrors;
+use crate::otp::CodeShape;
 use crate::password::PasswordError;
+use crate::random::RandomError;
 use crate::user_id::UserIdError;
 
 /// A boxed host error (storage or mail).
@@ -33,9 +36,15 @@ pub enum Error {
     /// The e-mail address typed for the reminder is not an address.
     #[error("e-mail address: {0}")]
     Email(#[from] EmailError),
-    /// The typed code is not six digits (not counted as an attempt).
-    #[error("the code must be six digits")]
-    CodeFormat,
+    /// The user ID typed for a password reset is not a user ID.
+    #[error("user ID: {0}")]
+    UserId(#[from] UserIdError),
+    /// The typed code does not have the code's shape (not counted as an attempt).
+    #[error("the code must be {}", match shape { CodeShape::SixDigits => "six digits", _ => "twelve characters (XXXX-XXXX-XXXX)" })]
+    CodeFormat {
+        /// The shape expected.
+        shape: CodeShape,
+    },
     /// No insured person on the roster matches all five fields (which one differed is not said).
     #[error("the insured person could not be confirmed")]
     IdentityNotConfirmed,
@@ -66,6 +75,11 @@ pub enum Error {
     /// Too many wrong codes: this challenge is dead; start again.
     #[error("too many wrong codes; the challenge is void")]
     CodeAttemptsExhausted,
+    /// Too many wrong password-reset codes for this user ID, over all its requests: reset codes
+    /// no longer work, the right one included, until the help desk unlocks the account. The
+    /// same answer whether or not the user ID exists.
+    #[error("reset codes suspended for this user ID after too many wrong entries")]
+    ResetSuspended,
     /// The challenge is unknown, already used, or its code was replaced by a resend.
     #[error("the challenge is unknown or already used")]
     ChallengeGone,
@@ -88,6 +102,11 @@ pub enum Error {
         /// Time left on the lock.
         retry_after: Duration,
     },
+    /// So many consecutive failed logins for this user ID that only a password reset (or the
+    /// help desk) lets it log in again; even the right password fails. The same answer whether
+    /// or not the user ID exists.
+    #[error("login suspended for this user ID until a password reset")]
+    LoginSuspended,
     /// The host named an account that does not exist.
     #[error("no such account")]
     AccountNotFound,
@@ -97,6 +116,12 @@ pub enum Error {
     /// Password hashing failed (bad parameters or a malformed stored hash).
     #[error("password hashing: {0}")]
     Hashing(#[from] HashError),
+    /// The configuration breaks a budget ([`Config::check`](crate::Config::check)).
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// The operating system's random number generator failed.
+    #[error("{0}")]
+    Randomness(#[from] RandomError),
     /// The host's store failed. Nothing was half-done: each store call is atomic.
     #[error("store: {0}")]
     Store(#[source] BoxError),
@@ -105,9 +130,27 @@ pub enum Error {
     Mail(#[source] BoxError),
 }
 
-fn minutes_ja(wait: Duration) -> u64 {
-    wait.as_secs().div_ceil(60).max(1)
+/// How long to wait, in the member's words: 「5分ほど」「3時間ほど」「2日ほど」. A wait of more
+/// than a month means "until the help desk acts".
+fn wait_ja(wait: Duration) -> String {
+    const HOUR: u64 = 60 * 60;
+    const DAY: u64 = 24 * HOUR;
+    let secs = wait.as_secs();
+    if secs <= HOUR {
+        format!("{}分ほど", secs.div_ceil(60).max(1))
+    } else if secs <= 2 * DAY {
+        format!("{}時間ほど", secs.div_ceil(HOUR))
+    } else {
+        format!("{}日ほど", secs.div_ceil(DAY))
+    }
 }
+
+/// A lock is "for good" when it outlasts any wait worth telling a member about.
+fn is_for_good(wait: Duration) -> bool {
+    wait > Duration::from_secs(31 * 24 * 60 * 60)
+}
+
+const HELP_DESK_JA: &str = "お手数ですが、ご加入の健康保険組合にお問い合わせください。";
 
 const SYSTEM_ERROR_JA: &str =
     "ただいまシステムで障害が発生しています。しばらく時間をおいてから、もう一度お試しください。";
@@ -126,13 +169,20 @@ impl Error {
             Self::Registration(errors) => errors.message_ja(),
             Self::Password(error) => error.message_ja(),
             Self::Email(error) => error.message_ja(),
-            Self::CodeFormat => "認証番号は6桁の数字で入力してください。".to_owned(),
+            Self::UserId(error) => error.message_ja(),
+            Self::CodeFormat {
+                shape: CodeShape::SixDigits,
+            } => "認証番号は6桁の数字で入力してください。".to_owned(),
+            Self::CodeFormat { .. } => "認証番号は、メールに記載された英数字12文字（例: K7QM-4TZD-9WHB）を入力してください。".to_owned(),
             Self::IdentityNotConfirmed => "入力された内容では、被保険者ご本人であることを確認できませんでした。\
                 保険者指定コード・記号・番号・生年月日・氏名（カナ）をご確認のうえ、もう一度入力してください。"
                 .to_owned(),
+            Self::TooManyAttempts { retry_after } if is_for_good(*retry_after) => {
+                format!("入力の誤りが続いたため、この手続きはご利用いただけません。{HELP_DESK_JA}")
+            }
             Self::TooManyAttempts { retry_after } => format!(
-                "入力の誤りが続いたため、一時的にご利用いただけません。{}分ほど時間をおいてから、もう一度お試しください。",
-                minutes_ja(*retry_after)
+                "入力の誤りや手続きが続いたため、一時的にご利用いただけません。{}時間をおいてから、もう一度お試しください。",
+                wait_ja(*retry_after)
             ),
             Self::AlreadyRegistered => "この被保険者のユーザーIDは既に登録されています。\
                 ユーザーIDをお忘れの場合は、ログイン画面の「ユーザーIDを忘れた方」からご確認ください。"
@@ -163,17 +213,30 @@ impl Error {
                 お手数ですが、最初からやり直してください。"
                 .to_owned(),
             Self::AuthenticationFailed => "ユーザーIDまたはパスワードが正しくありません。".to_owned(),
+            Self::AccountLocked { retry_after } if is_for_good(*retry_after) => format!(
+                "ログインに続けて失敗したため、このユーザーIDはご利用いただけません。{HELP_DESK_JA}"
+            ),
             Self::AccountLocked { retry_after } => format!(
                 "ログインに続けて失敗したため、このユーザーIDは一時的にご利用いただけません。\
-                 {}分ほど時間をおいてから、もう一度お試しください。",
-                minutes_ja(*retry_after)
+                 {}時間をおいてから、もう一度お試しください。",
+                wait_ja(*retry_after)
+            ),
+            Self::LoginSuspended => format!(
+                "ログインに続けて失敗したため、このユーザーIDではログインできなくなりました。\
+                 「パスワードを忘れた方」からパスワードを再設定してください。\
+                 再設定できない場合は、{HELP_DESK_JA}"
+            ),
+            Self::ResetSuspended => format!(
+                "認証番号の入力誤りが続いたため、このユーザーIDのパスワード再設定はご利用いただけません。{HELP_DESK_JA}"
             ),
             Self::AccountNotFound | Self::UnknownTermsVersion => {
                 "お手数ですが、もう一度ログインしてください。".to_owned()
             }
             Self::Mail(_) => "メールを送信できませんでした。しばらく時間をおいてから、もう一度お試しください。"
                 .to_owned(),
-            Self::Hashing(_) | Self::Store(_) => SYSTEM_ERROR_JA.to_owned(),
+            Self::Hashing(_) | Self::Store(_) | Self::Randomness(_) | Self::Config(_) => {
+                SYSTEM_ERROR_JA.to_owned()
+            }
         }
     }
 }

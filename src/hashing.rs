@@ -5,9 +5,10 @@
 //! - [`PasswordHasher::verify`] recomputes the hash with the parameters *stored in the string*
 //!   (so older hashes keep working) and compares in constant time. A wrong password is
 //!   `Ok(false)`; a malformed or unsupported stored string is an `Err`, never a panic and never
-//!   a success. Stored parameters above [`MAX_VERIFY_MEMORY_KIB`], [`MAX_VERIFY_ITERATIONS`]
-//!   or [`MAX_VERIFY_PARALLELISM`] are refused, so a tampered row cannot make a login allocate
-//!   gigabytes.
+//!   a success. A stored hash whose cost exceeds [`MAX_COST_FACTOR`] times the live
+//!   parameters (memory, memory × passes, or lanes) is refused with [`HashError::CostTooHigh`]
+//!   before argon2 runs, so a tampered row cannot make a login allocate a gigabyte and run for
+//!   minutes.
 //! - [`PasswordHasher::needs_rehash`] says when a stored hash's algorithm, version or
 //!   parameters differ from the configured ones; rehash after a successful login.
 //! - [`PasswordHasher::verify_dummy`] costs what a real verify costs, for logins naming a user
@@ -52,14 +53,10 @@ pub const SALT_LEN: usize = 16;
 /// Hash output length in bytes.
 pub const OUTPUT_LEN: usize = 32;
 
-/// Largest stored memory cost [`PasswordHasher::verify`] will run: 1 GiB, in KiB.
-pub const MAX_VERIFY_MEMORY_KIB: u32 = 1024 * 1024;
-
-/// Largest stored iteration count [`PasswordHasher::verify`] will run.
-pub const MAX_VERIFY_ITERATIONS: u32 = 64;
-
-/// Largest stored parallelism [`PasswordHasher::verify`] will run.
-pub const MAX_VERIFY_PARALLELISM: u32 = 64;
+/// How much costlier than the live parameters a stored hash may be before
+/// [`PasswordHasher::verify`] refuses to run it: 4× the memory, 4× memory × passes, 4× the
+/// lanes. Hashes made with cheaper (older) parameters are always verified.
+pub const MAX_COST_FACTOR: u64 = 4;
 
 /// Argon2id cost parameters.
 ///
@@ -203,8 +200,9 @@ pub enum HashError {
     /// The stored hash names an algorithm other than argon2id, argon2i or argon2d.
     #[error("stored password hash uses an unsupported algorithm")]
     UnsupportedAlgorithm,
-    /// The stored hash's costs exceed the verify limits.
-    #[error("stored password hash parameters exceed the verify limits")]
+    /// The stored hash costs more than [`MAX_COST_FACTOR`] times the live parameters; it was
+    /// not run (a tampered row, or parameters lowered since).
+    #[error("stored password hash costs more than {MAX_COST_FACTOR}x the live parameters; not run")]
     CostTooHigh,
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed")]
@@ -337,7 +335,7 @@ impl PasswordHasher {
     /// # Errors
     /// [`HashError::Malformed`] for a string that is not an argon2 PHC string with salt and
     /// hash, [`HashError::UnsupportedAlgorithm`] for another algorithm,
-    /// [`HashError::CostTooHigh`] beyond the verify limits, [`HashError::Argon2`] if argon2
+    /// [`HashError::CostTooHigh`] beyond [`MAX_COST_FACTOR`] times the live costs, [`HashError::Argon2`] if argon2
     /// fails. A wrong password is `Ok(false)`.
     pub fn verify(&self, password: &str, stored: &PasswordHash) -> Result<bool, HashError> {
         let parsed = phc::PasswordHash::new(&stored.phc).map_err(|_| HashError::Malformed)?;
@@ -359,10 +357,7 @@ impl PasswordHasher {
         if !params.keyid().is_empty() || !params.data().is_empty() {
             return Err(HashError::Malformed);
         }
-        if params.m_cost() > MAX_VERIFY_MEMORY_KIB
-            || params.t_cost() > MAX_VERIFY_ITERATIONS
-            || params.p_cost() > MAX_VERIFY_PARALLELISM
-        {
+        if self.too_costly(&params) {
             return Err(HashError::CostTooHigh);
         }
         let argon = self.context(algorithm, version, params)?;
@@ -376,6 +371,16 @@ impl PasswordHasher {
                 _ => HashError::Malformed,
             })?;
         Ok(bool::from(computed.as_slice().ct_eq(expected.as_bytes())))
+    }
+
+    /// Whether stored parameters cost more than [`MAX_COST_FACTOR`] times the live ones.
+    fn too_costly(&self, stored: &Params) -> bool {
+        let live = self.params;
+        let memory = |m: u32, t: u32| u64::from(m) * u64::from(t);
+        u64::from(stored.m_cost()) > MAX_COST_FACTOR * u64::from(live.memory_kib)
+            || memory(stored.m_cost(), stored.t_cost())
+                > MAX_COST_FACTOR * memory(live.memory_kib, live.iterations)
+            || u64::from(stored.p_cost()) > MAX_COST_FACTOR * u64::from(live.parallelism)
     }
 
     /// Whether a stored hash should be replaced by a fresh one: its algorithm is not argon2id,

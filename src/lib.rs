@@ -99,6 +99,7 @@ pub mod hashing;
 pub mod password;
 pub mod user_id;
 // --- portal ---
+pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod error;
@@ -106,6 +107,7 @@ pub mod mail;
 pub mod memory;
 pub mod otp;
 pub mod portal;
+mod random;
 pub mod scaling;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -129,13 +131,14 @@ pub use kana::{KanaName, NameError};
 pub use email::{EmailAddress, EmailError};
 pub use hashing::{HashError, HashParams, PasswordHash, PasswordHasher, Pepper};
 pub use password::{NewPassword, PasswordError, PasswordPolicy, PasswordViolation};
-pub use user_id::{UserId, UserIdError};
+pub use user_id::{UserId, UserIdError, UserKey};
 // --- re-exports: portal ---
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, SecretKey, TermsVersion};
+pub use config::{Config, ConfigError, SecretKey, TermsVersion};
 pub use error::{Error, RegistrationErrors};
 pub use mail::{Mail, MailKind, Mailer};
-pub use memory::{MemoryStore, RecordingMailer};
+pub use memory::{MailerDown, MemoryStore, RecordingMailer};
+pub use random::RandomError;
 pub use portal::{LoginSuccess, Portal, RegistrationForm};
 pub use store::Store;
 // --- re-exports: sqlite ---

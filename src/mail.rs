@@ -1,14 +1,16 @@
 //! The mails the portal sends, and the [`Mailer`] trait the host implements to send them.
 //!
-//! Mails are plain Japanese text. A code mail contains exactly one six-digit number: the code.
-//! The library never sends mail itself; it hands a [`Mail`] to the host's [`Mailer`].
+//! Mails are plain Japanese text. A registration-code mail contains exactly one six-digit
+//! number, and a reset-code mail exactly one `XXXX-XXXX-XXXX` token: the code, which
+//! [`Mail::code`] reads back. The library never sends mail itself; it hands a [`Mail`] to the
+//! host's [`Mailer`].
 
 use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
 use crate::email::EmailAddress;
-use crate::otp::OtpCode;
+use crate::otp::{OtpCode, RESET_ALPHABET};
 use crate::user_id::UserId;
 
 /// Subject of the registration-code mail.
@@ -91,9 +93,35 @@ const SEND_ONLY_NOTICE: &str = "※このメールは送信専用のアドレス
 このメールに返信されてもお答えできませんので、ご了承ください。";
 
 impl Mail {
+    /// The code this mail carries, as the member would type it: the one six-digit number of a
+    /// registration-code mail, or the one `XXXX-XXXX-XXXX` token of a reset-code mail.
+    /// `None` for a mail without a code, or with more than one candidate.
+    ///
+    /// For tests and development mailers; a host never needs to read codes.
+    #[must_use]
+    pub fn code(&self) -> Option<String> {
+        let candidates: Vec<&str> = match self.kind {
+            MailKind::RegistrationCode => self
+                .body
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|run| run.len() == 6)
+                .collect(),
+            MailKind::PasswordResetCode => self
+                .body
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .filter(|token| is_reset_code_token(token))
+                .collect(),
+            MailKind::UserIdReminder => Vec::new(),
+        };
+        match candidates.as_slice() {
+            [code] => Some((*code).to_owned()),
+            _ => None,
+        }
+    }
+
     /// The mail that carries the code completing a user-ID registration.
     #[must_use]
-    pub fn registration_code(to: EmailAddress, code: &OtpCode, validity: Duration) -> Self {
+    pub(crate) fn registration_code(to: EmailAddress, code: &OtpCode, validity: Duration) -> Self {
         let body = format!(
             "ユーザーID作成用の認証番号をお知らせします。\n\
              \n\
@@ -120,7 +148,7 @@ impl Mail {
 
     /// The mail that carries the code allowing a password reset.
     #[must_use]
-    pub fn password_reset_code(to: EmailAddress, code: &OtpCode, validity: Duration) -> Self {
+    pub(crate) fn password_reset_code(to: EmailAddress, code: &OtpCode, validity: Duration) -> Self {
         let body = format!(
             "パスワード再設定用の認証番号をお知らせします。\n\
              \n\
@@ -128,12 +156,13 @@ impl Mail {
              \n\
              この認証番号の有効期限は、発行から{minutes}分間です。\n\
              パスワード再設定画面に認証番号と新しいパスワードを入力してください。\n\
+             認証番号は、ハイフン（-）を除いても、小文字で入力しても構いません。\n\
              \n\
              お心当たりのない場合は、このメールを破棄してください。\n\
              認証番号が入力されない限り、パスワードは変更されません。\n\
              \n\
              {SEND_ONLY_NOTICE}\n",
-            code = code.as_str(),
+            code = code.display(),
             minutes = minutes(validity),
         );
         Self {
@@ -146,7 +175,7 @@ impl Mail {
 
     /// The mail that tells a member their user ID.
     #[must_use]
-    pub fn user_id_reminder(to: EmailAddress, user_id: &UserId) -> Self {
+    pub(crate) fn user_id_reminder(to: EmailAddress, user_id: &UserId) -> Self {
         let body = format!(
             "ご登録のユーザーIDをお知らせします。\n\
              \n\
@@ -167,4 +196,17 @@ impl Mail {
             kind: MailKind::UserIdReminder,
         }
     }
+}
+
+/// Whether `token` is `XXXX-XXXX-XXXX` over the reset alphabet.
+fn is_reset_code_token(token: &str) -> bool {
+    let bytes = token.as_bytes();
+    bytes.len() == 14
+        && bytes.iter().enumerate().all(|(index, byte)| {
+            if index == 4 || index == 9 {
+                *byte == b'-'
+            } else {
+                RESET_ALPHABET.contains(byte)
+            }
+        })
 }

@@ -5,32 +5,58 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use crate::clock::earlier;
 use crate::config::TermsVersion;
 use crate::hashing::PasswordHash;
 use crate::identity::{InsuredKey, InsuredRecord};
 use crate::mail::{Mail, Mailer};
-use crate::otp::CodeMac;
 use crate::store::{
-    Account, ChallengePayload, ChallengeRecord, RegistrationOutcome, ResendOutcome, ResendRules,
-    SignupRecord, Store,
+    Account, AttemptCounter, AttemptGate, ChallengeOwner, ChallengePayload, ChallengeRecord,
+    CodeChallenge, CodeMac, CounterKey, LimitPolicy, Purpose, RegistrationOutcome, SignupRecord,
+    Store,
 };
-use crate::throttle::{AttemptCounter, AttemptGate, LimitPolicy};
 use crate::ticket::TicketId;
+use crate::user_id::UserKey;
 
 #[derive(Default)]
 struct State {
     roster: HashMap<InsuredKey, InsuredRecord>,
-    /// Keyed by `UserId::unique_key`.
-    accounts: HashMap<String, Account>,
-    /// Insured person → `UserId::unique_key` of their account.
-    accounts_by_insured: HashMap<InsuredKey, String>,
+    accounts: HashMap<UserKey, Account>,
+    /// Insured person → key of their account.
+    accounts_by_insured: HashMap<InsuredKey, UserKey>,
     signups: HashMap<TicketId, SignupRecord>,
     /// Unconsumed challenges; consuming one removes it.
     challenges: HashMap<TicketId, ChallengeRecord>,
-    counters: HashMap<String, AttemptCounter>,
+    /// The live challenge of each owner and purpose (at most one).
+    live: HashMap<(ChallengeOwner, Purpose), TicketId>,
+    counters: HashMap<CounterKey, AttemptCounter>,
+}
+
+impl State {
+    fn remove_challenge(&mut self, id: TicketId) -> Option<ChallengeRecord> {
+        let record = self.challenges.remove(&id)?;
+        let slot = (record.owner.clone(), record.code.purpose);
+        if self.live.get(&slot) == Some(&id) {
+            self.live.remove(&slot);
+        }
+        Some(record)
+    }
+
+    fn remove_owner(&mut self, owner: &ChallengeOwner) {
+        let ids: Vec<TicketId> = self
+            .live
+            .iter()
+            .filter(|((live_owner, _), _)| live_owner == owner)
+            .map(|(_, id)| *id)
+            .collect();
+        for id in ids {
+            self.remove_challenge(id);
+        }
+    }
 }
 
 /// A complete [`Store`] in memory. Thread-safe; clones share the same data.
@@ -55,6 +81,7 @@ impl std::fmt::Debug for MemoryStore {
             .field("insured", &state.roster.len())
             .field("accounts", &state.accounts.len())
             .field("challenges", &state.challenges.len())
+            .field("counters", &state.counters.len())
             .finish_non_exhaustive()
     }
 }
@@ -89,10 +116,16 @@ impl MemoryStore {
         self.lock().accounts.len()
     }
 
-    /// How many unconsumed challenges exist.
+    /// How many unconsumed challenges exist (decoys included).
     #[must_use]
     pub fn challenge_count(&self) -> usize {
         self.lock().challenges.len()
+    }
+
+    /// How many attempt counters exist.
+    #[must_use]
+    pub fn counter_count(&self) -> usize {
+        self.lock().counters.len()
     }
 
     /// Every account (a snapshot), for administration and tests.
@@ -111,16 +144,16 @@ impl Store for MemoryStore {
 
     async fn acquire_attempt(
         &self,
-        key: &str,
+        key: &CounterKey,
         now: SystemTime,
         policy: LimitPolicy,
     ) -> Result<AttemptGate, Infallible> {
         let mut state = self.lock();
-        let counter = state.counters.entry(key.to_owned()).or_default();
+        let counter = state.counters.entry(key.clone()).or_default();
         Ok(counter.acquire(now, &policy))
     }
 
-    async fn clear_attempts(&self, key: &str) -> Result<(), Infallible> {
+    async fn clear_attempts(&self, key: &CounterKey) -> Result<(), Infallible> {
         self.lock().counters.remove(key);
         Ok(())
     }
@@ -135,7 +168,15 @@ impl Store for MemoryStore {
     }
 
     async fn insert_challenge(&self, record: ChallengeRecord) -> Result<(), Infallible> {
-        self.lock().challenges.insert(record.code.id, record);
+        let mut state = self.lock();
+        let id = record.code.id;
+        let slot = (record.owner.clone(), record.code.purpose);
+        if let Some(previous) = state.live.get(&slot).copied() {
+            state.remove_challenge(previous);
+        }
+        state.remove_challenge(id);
+        state.live.insert(slot, id);
+        state.challenges.insert(id, record);
         Ok(())
     }
 
@@ -154,37 +195,24 @@ impl Store for MemoryStore {
         }))
     }
 
-    async fn replace_code(
-        &self,
-        id: TicketId,
-        code_mac: CodeMac,
-        now: SystemTime,
-        expires_at: SystemTime,
-        rules: ResendRules,
-    ) -> Result<ResendOutcome, Infallible> {
+    async fn update_code<F, R>(&self, id: TicketId, change: F) -> Result<Option<R>, Infallible>
+    where
+        F: FnOnce(&mut CodeChallenge) -> R + Send,
+        R: Send,
+    {
         let mut state = self.lock();
-        let Some(record) = state.challenges.get_mut(&id) else {
-            return Ok(ResendOutcome::Gone);
-        };
-        let code = &mut record.code;
-        let since_last = now.duration_since(code.issued_at).unwrap_or(Duration::ZERO);
-        if since_last < rules.cooldown {
-            return Ok(ResendOutcome::TooSoon {
-                retry_after: rules.cooldown.saturating_sub(since_last),
-            });
-        }
-        if code.sends >= rules.max_sends {
-            return Ok(ResendOutcome::LimitReached);
-        }
-        code.code_mac = code_mac;
-        code.issued_at = now;
-        code.expires_at = expires_at;
-        code.sends += 1;
-        Ok(ResendOutcome::Replaced)
+        Ok(state.challenges.get_mut(&id).map(|record| {
+            // The rule may change the code, not whose challenge it is.
+            let (id, purpose) = (record.code.id, record.code.purpose);
+            let answer = change(&mut record.code);
+            record.code.id = id;
+            record.code.purpose = purpose;
+            answer
+        }))
     }
 
     async fn delete_challenge(&self, id: TicketId) -> Result<(), Infallible> {
-        self.lock().challenges.remove(&id);
+        self.lock().remove_challenge(id);
         Ok(())
     }
 
@@ -195,14 +223,15 @@ impl Store for MemoryStore {
         now: SystemTime,
     ) -> Result<RegistrationOutcome, Infallible> {
         let mut state = self.lock();
-        let new_account = match state.challenges.get(&id) {
+        let (new_account, owner) = match state.challenges.get(&id) {
             Some(ChallengeRecord {
                 code,
+                owner,
                 payload: ChallengePayload::Registration(new_account),
-            }) if code.code_mac.ct_eq(code_mac) => new_account.clone(),
+            }) if code.code_mac.ct_eq(code_mac) => (new_account.clone(), owner.clone()),
             _ => return Ok(RegistrationOutcome::ChallengeGone),
         };
-        let user_key = new_account.user_id.unique_key().to_owned();
+        let user_key = new_account.user_id.key();
         if state.accounts.contains_key(&user_key) {
             return Ok(RegistrationOutcome::UserIdTaken);
         }
@@ -212,7 +241,10 @@ impl Store for MemoryStore {
         {
             return Ok(RegistrationOutcome::InsuredHasAccount);
         }
-        state.challenges.remove(&id);
+        state.remove_challenge(id);
+        if let ChallengeOwner::Signup(ticket) = owner {
+            state.signups.remove(&ticket);
+        }
         state
             .accounts_by_insured
             .insert(new_account.insured_key.clone(), user_key.clone());
@@ -237,26 +269,27 @@ impl Store for MemoryStore {
         new_hash: PasswordHash,
     ) -> Result<bool, Infallible> {
         let mut state = self.lock();
-        let user_key = match state.challenges.get(&id) {
+        let owner = match state.challenges.get(&id) {
             Some(ChallengeRecord {
                 code,
-                payload:
-                    ChallengePayload::PasswordReset {
-                        user_key: Some(user_key),
-                    },
-            }) if code.code_mac.ct_eq(code_mac) => user_key.clone(),
+                owner,
+                payload: ChallengePayload::PasswordReset,
+            }) if code.code_mac.ct_eq(code_mac) => owner.clone(),
             _ => return Ok(false),
         };
-        let Some(account) = state.accounts.get_mut(&user_key) else {
+        let ChallengeOwner::Account(user_key) = &owner else {
+            return Ok(false);
+        };
+        let Some(account) = state.accounts.get_mut(user_key) else {
             return Ok(false);
         };
         account.password_hash = new_hash;
-        state.challenges.remove(&id);
+        state.remove_owner(&owner);
         Ok(true)
     }
 
-    async fn find_account(&self, user_key: &str) -> Result<Option<Account>, Infallible> {
-        Ok(self.lock().accounts.get(user_key).cloned())
+    async fn find_account(&self, user: &UserKey) -> Result<Option<Account>, Infallible> {
+        Ok(self.lock().accounts.get(user).cloned())
     }
 
     async fn find_account_by_insured(
@@ -267,18 +300,18 @@ impl Store for MemoryStore {
         Ok(state
             .accounts_by_insured
             .get(key)
-            .and_then(|user_key| state.accounts.get(user_key))
+            .and_then(|user| state.accounts.get(user))
             .cloned())
     }
 
     async fn update_password_hash(
         &self,
-        user_key: &str,
+        user: &UserKey,
         expected: &PasswordHash,
         new_hash: PasswordHash,
     ) -> Result<bool, Infallible> {
         let mut state = self.lock();
-        match state.accounts.get_mut(user_key) {
+        match state.accounts.get_mut(user) {
             Some(account) if account.password_hash == *expected => {
                 account.password_hash = new_hash;
                 Ok(true)
@@ -289,11 +322,11 @@ impl Store for MemoryStore {
 
     async fn record_terms_acceptance(
         &self,
-        user_key: &str,
+        user: &UserKey,
         version: TermsVersion,
     ) -> Result<bool, Infallible> {
         let mut state = self.lock();
-        let Some(account) = state.accounts.get_mut(user_key) else {
+        let Some(account) = state.accounts.get_mut(user) else {
             return Ok(false);
         };
         account.terms_accepted = account.terms_accepted.max(Some(version));
@@ -301,37 +334,48 @@ impl Store for MemoryStore {
     }
 
     async fn purge_expired(&self, now: SystemTime, grace: Duration) -> Result<u64, Infallible> {
+        let cutoff = earlier(now, grace);
         let mut state = self.lock();
         let before = state.signups.len() + state.challenges.len() + state.counters.len();
-        state
-            .signups
-            .retain(|_, signup| signup.expires_at + grace > now);
-        state
+        state.signups.retain(|_, signup| signup.expires_at > cutoff);
+        let expired: Vec<TicketId> = state
             .challenges
-            .retain(|_, challenge| challenge.code.expires_at + grace > now);
-        state
-            .counters
-            .retain(|_, counter| !counter_is_stale(counter, now, grace));
+            .iter()
+            .filter(|(_, record)| record.code.expires_at <= cutoff)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            state.remove_challenge(id);
+        }
+        state.counters.retain(|_, counter| !counter.is_idle(cutoff));
         let after = state.signups.len() + state.challenges.len() + state.counters.len();
-        Ok(u64::try_from(before - after).unwrap_or(u64::MAX))
+        Ok(u64::try_from(before.saturating_sub(after)).unwrap_or(u64::MAX))
     }
 }
 
-/// A counter may go once it is unlocked and its last window began more than `grace` ago.
-pub(crate) fn counter_is_stale(counter: &AttemptCounter, now: SystemTime, grace: Duration) -> bool {
-    let unlocked = counter.locked_until.is_none_or(|until| until <= now);
-    let old = counter
-        .window_start
-        .is_none_or(|start| start + grace <= now);
-    unlocked && old
-}
+/// A [`RecordingMailer`] told to fail: no mail server answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the mail server is down (RecordingMailer::set_failing)")]
+pub struct MailerDown;
 
 /// A [`Mailer`] that keeps every mail in memory instead of sending it. Clones share the list.
 ///
 /// For tests, demonstrations, and hosts that drain [`take`](Self::take) into their own outbox.
+/// [`set_failing`](Self::set_failing) makes it refuse every mail, as a mail server that is down
+/// would (lettre's stub transport offers the same).
+///
+/// ```
+/// # pollster::block_on(async {
+/// use kenpo_auth::{Mailer, RecordingMailer};
+/// let mailer = RecordingMailer::new();
+/// mailer.set_failing(true);
+/// assert_eq!(mailer.sent().len(), 0);
+/// # });
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct RecordingMailer {
     sent: Arc<Mutex<Vec<Mail>>>,
+    failing: Arc<AtomicBool>,
 }
 
 impl RecordingMailer {
@@ -341,40 +385,58 @@ impl RecordingMailer {
         Self::default()
     }
 
+    /// A mailer that refuses every mail until [`set_failing(false)`](Self::set_failing).
+    #[must_use]
+    pub fn failing() -> Self {
+        let mailer = Self::default();
+        mailer.set_failing(true);
+        mailer
+    }
+
+    /// Makes this mailer (and its clones) refuse every mail with [`MailerDown`], or accept
+    /// them again.
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    fn list(&self) -> MutexGuard<'_, Vec<Mail>> {
+        self.sent.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Every mail sent so far, oldest first.
     #[must_use]
     pub fn sent(&self) -> Vec<Mail> {
-        self.sent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.list().clone()
     }
 
     /// Removes and returns every mail sent so far.
     #[must_use]
     pub fn take(&self) -> Vec<Mail> {
-        std::mem::take(&mut *self.sent.lock().unwrap_or_else(PoisonError::into_inner))
+        std::mem::take(&mut *self.list())
     }
 
     /// The most recent mail, if any.
     #[must_use]
     pub fn last(&self) -> Option<Mail> {
-        self.sent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .last()
-            .cloned()
+        self.list().last().cloned()
+    }
+
+    /// The code in the most recent mail, as the member would type it
+    /// ([`Mail::code`]); `None` if there is no mail or it carries no code.
+    #[must_use]
+    pub fn last_code(&self) -> Option<String> {
+        self.list().last().and_then(Mail::code)
     }
 }
 
 impl Mailer for RecordingMailer {
-    type Error = Infallible;
+    type Error = MailerDown;
 
-    async fn send(&self, mail: Mail) -> Result<(), Infallible> {
-        self.sent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(mail);
+    async fn send(&self, mail: Mail) -> Result<(), MailerDown> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(MailerDown);
+        }
+        self.list().push(mail);
         Ok(())
     }
 }

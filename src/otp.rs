@@ -1,26 +1,40 @@
 //! One-time codes (認証番号), sans I/O.
 //!
-//! [`CodeChallenge::issue`] takes the time and a CSPRNG and returns the code to mail and the
+//! [`CodeChallenge::issue`] takes the time and a generator and returns the code to mail and the
 //! record to store; [`CodeChallenge::check`] takes that record, the code the member typed and
-//! the time and returns a [`Verdict`]. Nothing here touches a store, a mailer or a clock, so
-//! every rule can be tested directly.
+//! the time and returns a [`Verdict`]; [`CodeChallenge::resend`] and [`CodeChallenge::void`]
+//! are the rules a store applies when it changes a live code. Nothing here touches a store, a
+//! mailer or a clock, so every rule can be tested directly.
 //!
-//! A code is six decimal digits drawn uniformly (rejection sampling, no modulo bias). The store
-//! keeps only a keyed BLAKE2s MAC of it, bound to the challenge id and purpose, so a leaked
-//! store does not reveal live codes without the [`SecretKey`]; comparison is constant-time.
+//! Codes come in two shapes ([`CodeShape`]):
+//!
+//! - **registration**: the manual's six decimal digits, drawn uniformly (rejection sampling,
+//!   no modulo bias), leading zeros kept. The one who starts a registration receives its code,
+//!   so guessing it gains nothing.
+//! - **password reset**: twelve characters of `23456789ABCDEFGHJKLMNPQRSTUVWXYZ` (60 bits),
+//!   mailed as `K7QM-4TZD-9WHB`, accepted with or without hyphens and in either case. Long
+//!   enough that one guess sprayed over the reset codes of many accounts gains nothing: with
+//!   100 wrong entries allowed per account, a million accounts give an attacker a 10⁻⁷ chance.
+//!
+//! The store keeps only a keyed BLAKE2s MAC of a code, bound to the challenge id and purpose,
+//! so a leaked store does not reveal live codes without the [`SecretKey`]; comparison is
+//! constant-time.
 //!
 //! ```
 //! use std::time::{Duration, SystemTime};
-//! use kenpo_auth::otp::{CodeChallenge, Purpose, TypedCode, Verdict};
+//! use kenpo_auth::store::{CodeChallenge, Purpose, TypedCode, Verdict};
 //! use kenpo_auth::{SecretKey, ticket::TicketId};
 //!
 //! let key = SecretKey::from_bytes([9; 32]);
 //! let now = SystemTime::UNIX_EPOCH;
 //! let ten_minutes = Duration::from_secs(600);
+//! let id = TicketId::from_bytes([1; 16]);
+//! let mut rng = rand::rngs::SysRng;
 //! let (code, mut challenge) =
-//!     CodeChallenge::issue(&key, TicketId::random(), Purpose::Registration, now, ten_minutes, &mut rand::rng());
+//!     CodeChallenge::issue(&key, id, Purpose::PasswordReset, now, ten_minutes, &mut rng).unwrap();
+//! assert_eq!(code.display().len(), 14); // XXXX-XXXX-XXXX
 //! challenge.attempts = 1; // the store counts the entry before the comparison
-//! let typed = TypedCode::parse(code.as_str()).unwrap();
+//! let typed = TypedCode::parse(&code.display().to_lowercase(), Purpose::PasswordReset.shape()).unwrap();
 //! let just_in_time = now + ten_minutes - Duration::from_millis(1);
 //! assert_eq!(challenge.check(&key, &typed, just_in_time, 5), Verdict::Accepted);
 //! assert_eq!(challenge.check(&key, &typed, now + ten_minutes, 5), Verdict::Expired);
@@ -31,36 +45,59 @@ use std::time::{Duration, SystemTime};
 
 use blake2::Blake2sMac256;
 use blake2::digest::{KeyInit, Mac};
-use rand::CryptoRng;
+use rand::TryCryptoRng;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use crate::clock::{later, until};
 use crate::config::SecretKey;
 use crate::ticket::TicketId;
 
-/// Digits in a code.
-pub const CODE_DIGITS: usize = 6;
+/// The longest code, in characters (a reset code).
+const MAX_CODE_CHARS: usize = 12;
 
-/// How many codes there are (10⁶).
-const CODE_SPACE: u32 = 1_000_000;
+/// How many six-digit codes there are (10⁶).
+const SIX_DIGIT_SPACE: u32 = 1_000_000;
 
-/// The largest multiple of [`CODE_SPACE`] that fits in a `u32`: draws at or above it are
+/// The largest multiple of [`SIX_DIGIT_SPACE`] that fits in a `u32`: draws at or above it are
 /// rejected so that every code is equally likely.
-const UNBIASED_LIMIT: u32 = (u32::MAX / CODE_SPACE) * CODE_SPACE;
+const UNBIASED_LIMIT: u32 = (u32::MAX / SIX_DIGIT_SPACE) * SIX_DIGIT_SPACE;
 
-/// Draws a number below 10⁶ uniformly from `rng` by rejection sampling.
-fn uniform_below_million<R: CryptoRng + ?Sized>(rng: &mut R) -> u32 {
-    loop {
-        let draw = rng.next_u32();
-        if draw < UNBIASED_LIMIT {
-            return draw % CODE_SPACE;
+/// The reset-code alphabet: digits and capitals without `0 1 I O`, which read alike. 32
+/// symbols, so five random bits pick one with no bias.
+pub const RESET_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+/// What a code looks like.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum CodeShape {
+    /// Six decimal digits (the manual's registration code, about 20 bits).
+    SixDigits,
+    /// Twelve characters of [`RESET_ALPHABET`] (60 bits), shown in three groups of four.
+    TwelveChars,
+}
+
+impl CodeShape {
+    /// Characters in a code of this shape.
+    #[must_use]
+    pub const fn len(self) -> usize {
+        match self {
+            Self::SixDigits => 6,
+            Self::TwelveChars => MAX_CODE_CHARS,
         }
+    }
+
+    /// Whether codes of this shape are empty (never).
+    #[must_use]
+    pub const fn is_empty(self) -> bool {
+        false
     }
 }
 
 /// What a challenge is for; part of the MAC, so a code for one purpose never passes for another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Purpose {
     /// Confirming the e-mail address of a new user ID.
     Registration,
@@ -75,31 +112,101 @@ impl Purpose {
             Self::PasswordReset => 2,
         }
     }
+
+    /// The shape of this purpose's codes.
+    #[must_use]
+    pub const fn shape(self) -> CodeShape {
+        match self {
+            Self::Registration => CodeShape::SixDigits,
+            Self::PasswordReset => CodeShape::TwelveChars,
+        }
+    }
+}
+
+/// A code's characters in canonical form (digits, or upper-case reset-alphabet letters), on
+/// the stack so that zeroizing reaches every copy.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+struct Chars {
+    bytes: [u8; MAX_CODE_CHARS],
+    #[zeroize(skip)]
+    shape: CodeShape,
+}
+
+impl Chars {
+    fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.shape.len()).unwrap_or_default()
+    }
+
+    fn as_str(&self) -> &str {
+        // Always ASCII.
+        std::str::from_utf8(self.as_bytes()).unwrap_or("")
+    }
+}
+
+/// Draws a number below 10⁶ uniformly from `rng` by rejection sampling.
+fn uniform_below_million<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<u32, R::Error> {
+    loop {
+        let draw = rng.try_next_u32()?;
+        if draw < UNBIASED_LIMIT {
+            return Ok(draw % SIX_DIGIT_SPACE);
+        }
+    }
+}
+
+fn draw<R: TryCryptoRng + ?Sized>(shape: CodeShape, rng: &mut R) -> Result<Chars, R::Error> {
+    let mut bytes = [0_u8; MAX_CODE_CHARS];
+    match shape {
+        CodeShape::SixDigits => {
+            let mut rest = uniform_below_million(rng)?;
+            for digit in bytes.iter_mut().take(6).rev() {
+                // `rest % 10` is below 10, so the cast cannot truncate.
+                #[allow(clippy::cast_possible_truncation)]
+                let low = (rest % 10) as u8;
+                *digit = b'0' + low;
+                rest /= 10;
+            }
+        }
+        CodeShape::TwelveChars => {
+            // 60 of 64 random bits, five per character: 32 symbols, so no bias.
+            let mut bits = rng.try_next_u64()?;
+            for slot in &mut bytes {
+                #[allow(clippy::cast_possible_truncation)] // masked to five bits
+                let index = (bits & 0x1F) as usize;
+                *slot = RESET_ALPHABET.get(index).copied().unwrap_or(b'2');
+                bits >>= 5;
+            }
+        }
+    }
+    Ok(Chars { bytes, shape })
 }
 
 /// A freshly issued code, to be mailed and then forgotten. Zeroized on drop; `Debug` redacts it.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct OtpCode([u8; CODE_DIGITS]);
+pub struct OtpCode(Chars);
 
 impl OtpCode {
-    fn from_number(number: u32) -> Self {
-        let mut digits = [b'0'; CODE_DIGITS];
-        let mut rest = number;
-        for digit in digits.iter_mut().rev() {
-            // `rest % 10` is below 10, so the cast cannot truncate.
-            #[allow(clippy::cast_possible_truncation)]
-            let low = (rest % 10) as u8;
-            *digit = b'0' + low;
-            rest /= 10;
-        }
-        Self(digits)
-    }
-
-    /// The six digits, leading zeros kept.
+    /// The code in canonical form: six digits, or twelve upper-case characters.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        // Always six ASCII digits.
-        std::str::from_utf8(&self.0).unwrap_or("")
+        self.0.as_str()
+    }
+
+    /// The code as the member reads it: six digits, or `XXXX-XXXX-XXXX`.
+    #[must_use]
+    pub fn display(&self) -> String {
+        match self.0.shape {
+            CodeShape::SixDigits => self.as_str().to_owned(),
+            CodeShape::TwelveChars => {
+                let mut shown = String::with_capacity(14);
+                for (index, ch) in self.as_str().chars().enumerate() {
+                    if index > 0 && index % 4 == 0 {
+                        shown.push('-');
+                    }
+                    shown.push(ch);
+                }
+                shown
+            }
+        }
     }
 }
 
@@ -109,40 +216,54 @@ impl fmt::Debug for OtpCode {
     }
 }
 
-/// A code as the member typed it, checked for shape: six digits after removing surrounding
-/// spaces, full-width digits (０-９) accepted. Zeroized on drop; `Debug` redacts it.
+/// A code as the member typed it, checked for shape. Zeroized on drop; `Debug` redacts it.
+///
+/// Surrounding white space is ignored and full-width characters (０-９, Ａ-Ｚ) are read as
+/// half-width. A reset code may be typed with or without its hyphens and in either case.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct TypedCode([u8; CODE_DIGITS]);
+pub struct TypedCode(Chars);
 
 impl TypedCode {
-    /// Reads a typed code.
+    /// Reads a typed code of `shape`.
     ///
     /// # Errors
-    /// [`CodeFormatError`] unless the input is exactly six (half- or full-width) digits,
-    /// ignoring surrounding white space.
+    /// [`CodeFormatError`] unless the input is exactly one code of that shape.
     ///
     /// ```
-    /// use kenpo_auth::otp::TypedCode;
-    /// assert!(TypedCode::parse(" ０１２３４５ ").is_ok());
-    /// assert!(TypedCode::parse("12345").is_err());
+    /// use kenpo_auth::store::{CodeShape, TypedCode};
+    /// assert!(TypedCode::parse(" ０１２３４５ ", CodeShape::SixDigits).is_ok());
+    /// assert!(TypedCode::parse("12345", CodeShape::SixDigits).is_err());
+    /// assert!(TypedCode::parse("k7qm-4tzd-9whb", CodeShape::TwelveChars).is_ok());
+    /// assert!(TypedCode::parse("K7QM4TZD9WHB", CodeShape::TwelveChars).is_ok());
+    /// assert!(TypedCode::parse("K7QM-4TZD-9WH0", CodeShape::TwelveChars).is_err()); // no 0
     /// ```
-    pub fn parse(input: &str) -> Result<Self, CodeFormatError> {
-        let mut digits = [0_u8; CODE_DIGITS];
+    pub fn parse(input: &str, shape: CodeShape) -> Result<Self, CodeFormatError> {
+        let mut bytes = [0_u8; MAX_CODE_CHARS];
         let mut count = 0_usize;
         for ch in input.trim().chars() {
-            let value = match ch {
-                '0'..='9' => u32::from(ch) - u32::from('0'),
-                '０'..='９' => u32::from(ch) - u32::from('０'),
-                _ => return Err(CodeFormatError),
+            let half = match u32::from(ch) {
+                // Full-width ASCII (U+FF01–FF5E) to half-width.
+                code @ 0xFF01..=0xFF5E => char::from_u32(code - 0xFEE0).unwrap_or(ch),
+                _ => ch,
             };
-            let slot = digits.get_mut(count).ok_or(CodeFormatError)?;
-            *slot = b'0' + u8::try_from(value).map_err(|_| CodeFormatError)?;
+            let canonical = match (shape, half) {
+                (CodeShape::SixDigits, '0'..='9') => half,
+                (CodeShape::TwelveChars, '-') => continue,
+                (CodeShape::TwelveChars, _)
+                    if half.is_ascii() && RESET_ALPHABET.contains(&(half as u8).to_ascii_uppercase()) =>
+                {
+                    half.to_ascii_uppercase()
+                }
+                _ => return Err(CodeFormatError { shape }),
+            };
+            let slot = bytes.get_mut(count).ok_or(CodeFormatError { shape })?;
+            *slot = u8::try_from(canonical).map_err(|_| CodeFormatError { shape })?;
             count += 1;
         }
-        if count == CODE_DIGITS {
-            Ok(Self(digits))
+        if count == shape.len() {
+            Ok(Self(Chars { bytes, shape }))
         } else {
-            Err(CodeFormatError)
+            Err(CodeFormatError { shape })
         }
     }
 }
@@ -153,30 +274,26 @@ impl fmt::Debug for TypedCode {
     }
 }
 
-/// A typed code that is not six digits.
+/// A typed code that does not have the expected shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the code must be six digits")]
-pub struct CodeFormatError;
+#[error("the code does not have the expected shape ({shape:?})")]
+pub struct CodeFormatError {
+    /// The shape that was expected.
+    pub shape: CodeShape,
+}
 
 /// The keyed MAC under which a code is stored.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct CodeMac([u8; 32]);
 
 impl CodeMac {
-    /// Computes the MAC of `digits` for challenge `id` and `purpose` under `key`.
-    // By reference: the digits are a secret, and a copy would not be zeroized.
-    #[allow(clippy::trivially_copy_pass_by_ref)]
-    fn compute(
-        key: &SecretKey,
-        id: TicketId,
-        purpose: Purpose,
-        digits: &[u8; CODE_DIGITS],
-    ) -> Self {
+    /// Computes the MAC of `chars` for challenge `id` and `purpose` under `key`.
+    fn compute(key: &SecretKey, id: TicketId, purpose: Purpose, chars: &Chars) -> Self {
         let mut mac = <Blake2sMac256 as KeyInit>::new(&(*key.as_bytes()).into());
         mac.update(b"kenpo-auth code v1");
         mac.update(&[purpose.tag()]);
         mac.update(id.as_bytes());
-        mac.update(digits);
+        mac.update(chars.as_bytes());
         Self(mac.finalize().into_bytes().into())
     }
 
@@ -216,7 +333,8 @@ pub struct CodeChallenge {
     pub code_mac: CodeMac,
     /// When the live code was issued (sent).
     pub issued_at: SystemTime,
-    /// When the live code stops being accepted: `issued_at` plus the validity.
+    /// When the live code stops being accepted: `issued_at` plus the validity. A code judged
+    /// expired is voided by setting this to `issued_at` ([`void`](Self::void)).
     pub expires_at: SystemTime,
     /// Entries counted so far, right and wrong, including the one being checked.
     pub attempts: u32,
@@ -234,55 +352,124 @@ pub enum Verdict {
         /// Entries left before the challenge is dead.
         remaining: u32,
     },
-    /// The code's validity has run out (checked before the code is compared).
+    /// The code's validity has run out, or the clock reads a time before its issue (checked
+    /// before the code is compared). The caller voids the code for good.
     Expired,
     /// More entries than allowed: the challenge is dead, whatever was typed.
     AttemptsExhausted,
 }
 
+/// Limits on resending a code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResendRules {
+    /// Shortest time between two sends.
+    pub cooldown: Duration,
+    /// Most sends per challenge, the first included.
+    pub max_sends: u32,
+    /// How long the new code stays valid.
+    pub validity: Duration,
+}
+
+/// The answer of [`CodeChallenge::resend`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResendOutcome {
+    /// The new code replaced the old one; the send count went up by one.
+    Replaced,
+    /// The last send was too recent.
+    TooSoon {
+        /// Wait this long.
+        retry_after: Duration,
+    },
+    /// The challenge has been sent the most codes it may.
+    LimitReached,
+}
+
 impl CodeChallenge {
     /// Issues a code for a new challenge: returns the code to mail and the record to store
-    /// (with no attempts and one send).
-    pub fn issue<R: CryptoRng + ?Sized>(
+    /// (with no attempts and one send). The shape follows the purpose.
+    ///
+    /// # Errors
+    /// The generator's error.
+    pub fn issue<R: TryCryptoRng + ?Sized>(
         key: &SecretKey,
         id: TicketId,
         purpose: Purpose,
         now: SystemTime,
         validity: Duration,
         rng: &mut R,
-    ) -> (OtpCode, Self) {
-        let code = OtpCode::from_number(uniform_below_million(rng));
+    ) -> Result<(OtpCode, Self), R::Error> {
+        let chars = draw(purpose.shape(), rng)?;
         let challenge = Self {
             id,
             purpose,
-            code_mac: CodeMac::compute(key, id, purpose, &code.0),
+            code_mac: CodeMac::compute(key, id, purpose, &chars),
             issued_at: now,
-            expires_at: now + validity,
+            expires_at: later(now, validity),
             attempts: 0,
             sends: 1,
         };
-        (code, challenge)
+        Ok((OtpCode(chars), challenge))
     }
 
-    /// Issues a replacement code for this challenge (a resend): the new code and its MAC.
-    /// The caller stores the MAC through the store's conditional replace, which voids the old
-    /// code and keeps the attempt count.
-    pub fn reissue<R: CryptoRng + ?Sized>(
+    /// Draws a replacement code for this challenge (a resend): the new code and its MAC, to be
+    /// applied through [`resend`](Self::resend) inside the store's atomic update.
+    ///
+    /// # Errors
+    /// The generator's error.
+    pub fn reissue<R: TryCryptoRng + ?Sized>(
         &self,
         key: &SecretKey,
         rng: &mut R,
-    ) -> (OtpCode, CodeMac) {
-        let code = OtpCode::from_number(uniform_below_million(rng));
-        let mac = CodeMac::compute(key, self.id, self.purpose, &code.0);
-        (code, mac)
+    ) -> Result<(OtpCode, CodeMac), R::Error> {
+        let chars = draw(self.purpose.shape(), rng)?;
+        let mac = CodeMac::compute(key, self.id, self.purpose, &chars);
+        Ok((OtpCode(chars), mac))
+    }
+
+    /// The resend rule: not sooner than `rules.cooldown` after the last send, at most
+    /// `rules.max_sends` sends. When allowed, the new MAC replaces the old one (voiding the old
+    /// code), the validity starts again at `now`, and the wrong-entry count carries over.
+    pub fn resend(&mut self, now: SystemTime, new_mac: CodeMac, rules: ResendRules) -> ResendOutcome {
+        let since_last = now.duration_since(self.issued_at).unwrap_or(Duration::ZERO);
+        if since_last < rules.cooldown {
+            return ResendOutcome::TooSoon {
+                retry_after: rules.cooldown.saturating_sub(since_last),
+            };
+        }
+        if self.sends >= rules.max_sends {
+            return ResendOutcome::LimitReached;
+        }
+        self.code_mac = new_mac;
+        self.issued_at = now;
+        self.expires_at = later(now, rules.validity);
+        self.sends = self.sends.saturating_add(1);
+        ResendOutcome::Replaced
+    }
+
+    /// How long until a resend is allowed at `now` (zero if it is), without changing anything.
+    #[must_use]
+    pub fn resend_wait(&self, now: SystemTime, cooldown: Duration) -> Duration {
+        until(now, later(self.issued_at, cooldown))
+    }
+
+    /// Voids the live code for good if it is still the one whose MAC is `judged` (a resend in
+    /// between keeps its fresh code): after this, every entry is [`Verdict::Expired`].
+    /// Returns whether it voided.
+    pub fn void(&mut self, judged: &CodeMac) -> bool {
+        if self.code_mac.ct_eq(judged) {
+            self.expires_at = self.issued_at;
+            true
+        } else {
+            false
+        }
     }
 
     /// Checks `typed` against this record at `now`.
     ///
     /// `self.attempts` must already count this entry: the store increments it atomically
     /// before the comparison, so parallel guesses each count. Order of checks: attempts, then
-    /// expiry, then the constant-time comparison; a code is accepted strictly before
-    /// `expires_at`.
+    /// time (expired, or a clock reading before the issue), then the constant-time comparison;
+    /// a code is accepted strictly before `expires_at`.
     #[must_use]
     pub fn check(
         &self,
@@ -294,11 +481,11 @@ impl CodeChallenge {
         if self.attempts > max_attempts {
             return Verdict::AttemptsExhausted;
         }
-        if now >= self.expires_at {
+        if now >= self.expires_at || now < self.issued_at {
             return Verdict::Expired;
         }
         let candidate = CodeMac::compute(key, self.id, self.purpose, &typed.0);
-        if candidate.ct_eq(&self.code_mac) {
+        if typed.0.shape == self.purpose.shape() && candidate.ct_eq(&self.code_mac) {
             Verdict::Accepted
         } else {
             Verdict::Wrong {
@@ -313,10 +500,36 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
+    fn six(number: u32) -> Chars {
+        let mut bytes = [0_u8; MAX_CODE_CHARS];
+        for (slot, digit) in bytes.iter_mut().zip(format!("{number:06}").bytes()) {
+            *slot = digit;
+        }
+        Chars {
+            bytes,
+            shape: CodeShape::SixDigits,
+        }
+    }
+
     #[test]
-    fn codes_keep_leading_zeros() {
-        assert_eq!(OtpCode::from_number(42).as_str(), "000042");
-        assert_eq!(OtpCode::from_number(999_999).as_str(), "999999");
+    fn six_digit_codes_keep_leading_zeros() {
+        struct Fixed(u32);
+        impl rand::TryRng for Fixed {
+            type Error = core::convert::Infallible;
+            fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+                Ok(self.0)
+            }
+            fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+                Ok(u64::from(self.0))
+            }
+            fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+                dst.fill(0);
+                Ok(())
+            }
+        }
+        impl rand::TryCryptoRng for Fixed {}
+        let Ok(chars) = draw(CodeShape::SixDigits, &mut Fixed(42));
+        assert_eq!(chars.as_str(), "000042");
     }
 
     #[test]
@@ -338,16 +551,16 @@ mod tests {
         }
         impl rand::TryCryptoRng for Scripted {}
         let mut rng = Scripted(vec![u32::MAX, UNBIASED_LIMIT, 1_000_007]);
-        assert_eq!(uniform_below_million(&mut rng), 7);
+        assert_eq!(uniform_below_million(&mut rng), Ok(7));
     }
 
     #[test]
-    fn draws_cover_the_range_evenly() {
+    fn six_digit_draws_cover_the_range_evenly() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         let mut buckets = [0_u32; 10];
         for _ in 0..100_000 {
-            let n = uniform_below_million(&mut rng);
-            assert!(n < CODE_SPACE);
+            let Ok(n) = uniform_below_million(&mut rng);
+            assert!(n < SIX_DIGIT_SPACE);
             buckets[(n / 100_000) as usize] += 1;
         }
         for count in buckets {
@@ -356,50 +569,65 @@ mod tests {
     }
 
     #[test]
-    fn typed_codes_accept_full_width_digits_only_six() {
-        assert!(TypedCode::parse("123456").is_ok());
-        assert!(TypedCode::parse("１２３４５６").is_ok());
-        assert!(TypedCode::parse("1234567").is_err());
-        assert!(TypedCode::parse("12 3456").is_err());
-        assert!(TypedCode::parse("12345a").is_err());
-        assert!(TypedCode::parse("").is_err());
+    fn reset_code_characters_are_uniform_over_the_alphabet() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        let mut counts = [0_u32; 32];
+        for _ in 0..20_000 {
+            let Ok(chars) = draw(CodeShape::TwelveChars, &mut rng);
+            for byte in chars.as_bytes() {
+                let index = RESET_ALPHABET.iter().position(|a| a == byte).unwrap();
+                counts[index] += 1;
+            }
+        }
+        // 240,000 characters, 7,500 expected per symbol.
+        for count in counts {
+            assert!((7_000..8_000).contains(&count), "{counts:?}");
+        }
     }
 
     #[test]
-    fn mac_is_bound_to_key_id_and_purpose() {
+    fn typed_codes_by_shape() {
+        let six = CodeShape::SixDigits;
+        assert!(TypedCode::parse("123456", six).is_ok());
+        assert!(TypedCode::parse("１２３４５６", six).is_ok());
+        assert!(TypedCode::parse("1234567", six).is_err());
+        assert!(TypedCode::parse("12 3456", six).is_err());
+        assert!(TypedCode::parse("12345a", six).is_err());
+        assert!(TypedCode::parse("", six).is_err());
+        let twelve = CodeShape::TwelveChars;
+        let canonical = |s| TypedCode::parse(s, twelve).map(|t| t.0.as_str().to_owned());
+        assert_eq!(canonical("k7qm-4tzd-9whb"), Ok("K7QM4TZD9WHB".to_owned()));
+        assert_eq!(canonical(" Ｋ７ＱＭ－４ＴＺＤ－９ＷＨＢ "), Ok("K7QM4TZD9WHB".to_owned()));
+        assert!(canonical("K7QM-4TZD-9WH").is_err());
+        assert!(canonical("K7QM-4TZD-9WHBB").is_err());
+        assert!(canonical("K7QM-4TZD-9WHI").is_err(), "I is not in the alphabet");
+        assert!(canonical("123456").is_err());
+    }
+
+    #[test]
+    fn mac_is_bound_to_key_id_purpose_and_code() {
         let key = SecretKey::from_bytes([1; 32]);
         let other_key = SecretKey::from_bytes([2; 32]);
         let id = TicketId::from_bytes([3; 16]);
         let other_id = TicketId::from_bytes([4; 16]);
-        let digits = *b"123456";
-        let base = CodeMac::compute(&key, id, Purpose::Registration, &digits);
-        assert!(base.ct_eq(&CodeMac::compute(&key, id, Purpose::Registration, &digits)));
-        assert!(!base.ct_eq(&CodeMac::compute(
-            &other_key,
-            id,
-            Purpose::Registration,
-            &digits
-        )));
-        assert!(!base.ct_eq(&CodeMac::compute(
-            &key,
-            other_id,
-            Purpose::Registration,
-            &digits
-        )));
-        assert!(!base.ct_eq(&CodeMac::compute(&key, id, Purpose::PasswordReset, &digits)));
-        assert!(!base.ct_eq(&CodeMac::compute(
-            &key,
-            id,
-            Purpose::Registration,
-            b"123457"
-        )));
+        let base = CodeMac::compute(&key, id, Purpose::Registration, &six(123_456));
+        let same = CodeMac::compute(&key, id, Purpose::Registration, &six(123_456));
+        assert!(base.ct_eq(&same));
+        for other in [
+            CodeMac::compute(&other_key, id, Purpose::Registration, &six(123_456)),
+            CodeMac::compute(&key, other_id, Purpose::Registration, &six(123_456)),
+            CodeMac::compute(&key, id, Purpose::PasswordReset, &six(123_456)),
+            CodeMac::compute(&key, id, Purpose::Registration, &six(123_457)),
+        ] {
+            assert!(!base.ct_eq(&other));
+        }
     }
 
     #[test]
     fn debug_never_shows_codes() {
-        let code = OtpCode::from_number(123_456);
+        let code = OtpCode(six(123_456));
         assert!(!format!("{code:?}").contains("123456"));
-        let typed = TypedCode::parse("123456").unwrap();
+        let typed = TypedCode::parse("123456", CodeShape::SixDigits).unwrap();
         assert!(!format!("{typed:?}").contains("123456"));
     }
 }

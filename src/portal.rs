@@ -9,6 +9,11 @@
 //! | 1-6 terms of use (利用規約) | [`Portal::accept_terms`] |
 //! | forgotten password | [`Portal::request_password_reset`], [`Portal::reset_password`] |
 //! | forgotten user ID | [`Portal::remind_user_id`] |
+//! | help desk (operators only) | [`Portal::unlock_account`] |
+//!
+//! Every attempt an attacker could repeat is counted against a budget *before* it is evaluated
+//! (see [`Config`] and the `security` manual), and every decision is an event of the audit
+//! trail ([`crate::audit`]).
 //!
 //! Argon2id runs inside `begin_registration`, `login` and `reset_password` and takes tens of
 //! milliseconds of CPU at the default parameters. On a multi-threaded async runtime, call these
@@ -19,22 +24,27 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::{Clock, SystemClock};
+use crate::audit::{audit, insured_subject, user_subject};
+use crate::clock::{Clock, SystemClock, horizon, later, until};
 use crate::config::{Config, TermsVersion};
 use crate::email::{EmailAddress, EmailError};
 use crate::error::{Error, RegistrationErrors, mail_error, store_error};
 use crate::hashing::{HashError, PasswordHasher};
 use crate::identity::{IdentityForm, InsuredIdentity, InsuredKey};
 use crate::mail::{Mail, Mailer};
-use crate::otp::{CodeChallenge, Purpose, TypedCode, Verdict};
 use crate::password::NewPassword;
+use crate::random::{self, RandomError};
 use crate::store::{
-    ChallengePayload, ChallengeRecord, NewAccount, RegistrationOutcome, ResendOutcome, ResendRules,
-    SignupRecord, Store,
+    AttemptGate, ChallengeOwner, ChallengePayload, ChallengeRecord, CodeChallenge, CounterKey,
+    LimitPolicy, NewAccount, OtpCode, Purpose, RegistrationOutcome, ResendOutcome, ResendRules,
+    SignupRecord, Store, TypedCode, Verdict,
 };
-use crate::throttle::{AttemptGate, LimitPolicy};
 use crate::ticket::{PasswordResetTicket, PendingRegistration, SignupTicket, TicketId};
-use crate::user_id::UserId;
+use crate::user_id::{UserId, UserKey};
+
+/// No password the policies accept is longer than this many bytes, so a longer one typed at
+/// login is cut here before any per-character work, and can never match.
+const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// What the member typed on the user-ID registration screen (ユーザーID登録).
 /// `Debug` hides the password. (It is not zeroized on drop, so that struct-update syntax works;
@@ -69,26 +79,42 @@ pub struct LoginSuccess {
     pub terms_consent_required: bool,
 }
 
-const LOGIN_COUNTER: &str = "login:";
-const IDENTITY_COUNTER: &str = "identity:";
-const RESET_COUNTER: &str = "reset:";
-
-fn login_counter(user_id: &UserId) -> String {
-    format!("{LOGIN_COUNTER}{}", user_id.unique_key())
+/// Which flow checked an identity, for the audit trail.
+#[derive(Clone, Copy)]
+enum IdentityFlow {
+    FirstAuthentication,
+    Reminder,
 }
 
-fn identity_counter(key: &InsuredKey) -> String {
-    format!("{IDENTITY_COUNTER}{}", key.storage_key())
+impl IdentityFlow {
+    const fn name(self) -> &'static str {
+        match self {
+            Self::FirstAuthentication => "first_authentication",
+            Self::Reminder => "reminder",
+        }
+    }
 }
 
-fn reset_counter(user_id: &UserId) -> String {
-    format!("{RESET_COUNTER}{}", user_id.unique_key())
+const fn purpose_name(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::Registration => "registration",
+        Purpose::PasswordReset => "password_reset",
+    }
+}
+
+/// The longest prefix of `text` that fits in `max` bytes and ends on a character boundary.
+fn cut(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default()
 }
 
 /// The sign-up and login flows of the manual. Owns the host's store, mailer and clock.
 ///
 /// ```
-/// # use kenpo_auth::testkit::block_on;
+/// # pollster::block_on(async {
 /// use kenpo_auth::{BirthDate, Config, HashParams, IdentityForm, InsuredRecord, MemoryStore, Portal, RecordingMailer};
 ///
 /// let store = MemoryStore::new();
@@ -104,7 +130,8 @@ fn reset_counter(user_id: &UserId) -> String {
 ///     birth_date: "1980-04-01".into(),
 ///     name_kana: "けんぽはなこ".into(),
 /// };
-/// assert!(block_on(portal.authenticate_insured(&form)).is_ok());
+/// assert!(portal.authenticate_insured(&form).await.is_ok());
+/// # });
 /// ```
 pub struct Portal<S, M, C = SystemClock> {
     store: S,
@@ -125,8 +152,8 @@ impl<S, M, C> fmt::Debug for Portal<S, M, C> {
 impl<S: Store, M: Mailer> Portal<S, M, SystemClock> {
     /// A portal over `store` and `mailer` with `config`, on the system clock.
     ///
-    /// Bad argon2 parameters in `config` do not fail here; the flows that hash report
-    /// [`Error::Hashing`] (check early with [`Portal::check_config`]).
+    /// Bad settings in `config` do not fail here; check them early with
+    /// [`Portal::check_config`].
     #[must_use]
     pub fn new(store: S, mailer: M, config: Config) -> Self {
         let hasher = PasswordHasher::new(config.hash_params).map(|hasher| match &config.pepper {
@@ -176,42 +203,35 @@ impl<S, M, C> Portal<S, M, C> {
         &self.config
     }
 
-    /// Whether the configuration is usable (today: whether the argon2 parameters are valid).
+    /// Whether the configuration is usable: the argon2 parameters are valid and every budget
+    /// holds ([`Config::check`]).
     ///
     /// # Errors
-    /// [`Error::Hashing`] for invalid argon2 parameters.
+    /// [`Error::Hashing`] for invalid argon2 parameters; [`Error::Config`] for a budget that
+    /// does not hold.
     pub fn check_config(&self) -> Result<(), Error> {
-        self.hasher().map(|_| ())
+        self.hasher()?;
+        self.config.check()?;
+        Ok(())
+    }
+
+    /// The pseudonym under which the audit trail names this user ID (see [`crate::audit`]),
+    /// for a help-desk search.
+    #[must_use]
+    pub fn audit_subject_of_user(&self, user_id: &UserId) -> String {
+        user_subject(&self.config.secret_key, &user_id.key())
+    }
+
+    /// The pseudonym under which the audit trail names this insured person.
+    #[must_use]
+    pub fn audit_subject_of_insured(&self, insured: &InsuredKey) -> String {
+        insured_subject(&self.config.secret_key, insured)
     }
 
     fn hasher(&self) -> Result<&PasswordHasher, Error> {
         self.hasher
             .as_ref()
             .map_err(|error| Error::Hashing(error.clone()))
-    }
-
-    fn identity_policy(&self) -> LimitPolicy {
-        LimitPolicy {
-            max_failures: self.config.identity_max_failures,
-            window: Some(self.config.identity_window),
-            lockout: self.config.identity_window,
-        }
-    }
-
-    fn login_policy(&self) -> LimitPolicy {
-        LimitPolicy {
-            max_failures: self.config.login_max_failures,
-            window: None,
-            lockout: self.config.login_lockout,
-        }
-    }
-
-    fn reset_policy(&self) -> LimitPolicy {
-        LimitPolicy {
-            max_failures: self.config.max_reset_requests,
-            window: Some(self.config.identity_window),
-            lockout: self.config.identity_window,
-        }
     }
 
     fn parse_email(&self, input: &str) -> Result<EmailAddress, EmailError> {
@@ -243,69 +263,146 @@ impl<S, M, C> Portal<S, M, C> {
         }
     }
 
-    /// Maps the verdict on a typed code to the member's error.
-    fn judge(verdict: Verdict) -> Result<(), Error> {
-        match verdict {
-            Verdict::Accepted => Ok(()),
-            Verdict::Wrong { remaining } => Err(Error::CodeMismatch { remaining }),
-            Verdict::Expired => Err(Error::CodeExpired),
-            Verdict::AttemptsExhausted => Err(Error::CodeAttemptsExhausted),
+    fn resend_rules(&self) -> ResendRules {
+        ResendRules {
+            cooldown: self.config.code_resend_cooldown,
+            max_sends: self.config.code_max_sends,
+            validity: self.config.code_validity,
         }
     }
 }
 
 impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
+    /// Counts an attempt against `key` under `policy`; the refusal, if any, for the audit trail
+    /// and the caller to turn into its error.
     async fn gate(
         &self,
-        counter: &str,
-        now: SystemTime,
+        key: &CounterKey,
         policy: LimitPolicy,
+        budget: &'static str,
+        subject: &str,
     ) -> Result<AttemptGate, Error> {
-        self.store
-            .acquire_attempt(counter, now, policy)
+        let gate = self
+            .store
+            .acquire_attempt(key, self.clock.now(), policy)
             .await
-            .map_err(store_error)
+            .map_err(store_error)?;
+        match gate {
+            AttemptGate::Allowed => {}
+            AttemptGate::Locked { retry_after } => {
+                audit!(WARN, "locked", budget, subject, retry_after_s = retry_after.as_secs());
+            }
+            AttemptGate::AtCeiling => audit!(WARN, "ceiling_reached", budget, subject),
+        }
+        Ok(gate)
+    }
+
+    async fn clear(&self, key: CounterKey) -> Result<(), Error> {
+        self.store.clear_attempts(&key).await.map_err(store_error)
     }
 
     /// Counts an identity check of this insured person (before making it) and makes it:
-    /// whether the roster holds someone matching all five fields. Returns the counter's key
-    /// with the answer, so that a success can clear it.
-    async fn check_identity(&self, identity: &InsuredIdentity) -> Result<(String, bool), Error> {
-        let counter = identity_counter(identity.key());
-        let now = self.clock.now();
-        if let AttemptGate::Refused { retry_after } =
-            self.gate(&counter, now, self.identity_policy()).await?
-        {
-            return Err(Error::TooManyAttempts { retry_after });
-        }
+    /// whether the roster holds someone matching all five fields.
+    async fn check_identity(
+        &self,
+        identity: &InsuredIdentity,
+        flow: IdentityFlow,
+    ) -> Result<bool, Error> {
+        let insured = identity.key();
+        let subject = self.audit_subject_of_insured(insured);
+        self.spend_identity(insured, &subject).await?;
         let record = self
             .store
-            .find_insured(identity.key())
+            .find_insured(insured)
             .await
             .map_err(store_error)?;
-        let matched = record.is_some_and(|record| record.matches(identity));
-        Ok((counter, matched))
+        let diagnostic = record.map(|record| record.diagnose(identity));
+        let matched = diagnostic.is_some_and(|diagnostic| diagnostic.is_match());
+        let differs = diagnostic.map_or_else(|| "not on the roster".to_owned(), |d| d.to_string());
+        audit!(
+            INFO,
+            "identity_checked",
+            subject,
+            insurer = insured.insurer_code(),
+            flow = flow.name(),
+            matched,
+            differs
+        );
+        Ok(matched)
     }
 
-    /// Issues a code for a new challenge and stores the challenge.
+    /// Spends one unit of the insured person's identity budget, or refuses.
+    async fn spend_identity(&self, insured: &InsuredKey, subject: &str) -> Result<(), Error> {
+        let key = CounterKey::Identity(insured.clone());
+        match self
+            .gate(&key, self.config.identity_policy(), "identity", subject)
+            .await?
+        {
+            AttemptGate::Allowed => Ok(()),
+            AttemptGate::Locked { retry_after } => Err(Error::TooManyAttempts { retry_after }),
+            AttemptGate::AtCeiling => Err(Error::TooManyAttempts {
+                retry_after: until(self.clock.now(), horizon()),
+            }),
+        }
+    }
+
+    /// Spends one registration mail of the sign-up ticket's budget and of the insured
+    /// person's, or refuses.
+    async fn spend_registration_mail(
+        &self,
+        ticket: TicketId,
+        insured: &InsuredKey,
+    ) -> Result<(), Error> {
+        let subject = self.audit_subject_of_insured(insured);
+        let per_ticket = self
+            .gate(
+                &CounterKey::SignupMail(ticket),
+                self.config.signup_mail_policy(),
+                "signup_mail",
+                &subject,
+            )
+            .await?;
+        if per_ticket != AttemptGate::Allowed {
+            return Err(Error::ResendLimitReached);
+        }
+        match self
+            .gate(
+                &CounterKey::RegistrationMail(insured.clone()),
+                self.config.registration_mail_policy(),
+                "registration_mail",
+                &subject,
+            )
+            .await?
+        {
+            AttemptGate::Allowed => Ok(()),
+            AttemptGate::Locked { retry_after } => Err(Error::TooManyAttempts { retry_after }),
+            AttemptGate::AtCeiling => Err(Error::ResendLimitReached),
+        }
+    }
+
+    /// Issues a code for a new challenge and stores the challenge, voiding the owner's older
+    /// challenge of the same purpose.
     async fn open_challenge(
         &self,
         purpose: Purpose,
+        owner: ChallengeOwner,
         payload: ChallengePayload,
         now: SystemTime,
-    ) -> Result<(TicketId, crate::otp::OtpCode), Error> {
-        let id = TicketId::random();
+    ) -> Result<(TicketId, OtpCode), Error> {
+        let id = TicketId::random()?;
         let (code, challenge) = CodeChallenge::issue(
             &self.config.secret_key,
             id,
             purpose,
             now,
             self.config.code_validity,
-            &mut rand::rng(),
-        );
+            &mut random::os(),
+        )
+        .map_err(|_| RandomError)?;
         self.store
             .insert_challenge(ChallengeRecord {
                 code: challenge,
+                owner,
                 payload,
             })
             .await
@@ -313,25 +410,24 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         Ok((id, code))
     }
 
-    /// Sends `mail` for challenge `id`; if sending fails, removes the challenge so that no code
-    /// that never arrived stays live.
-    async fn mail_or_withdraw(&self, id: TicketId, mail: Mail) -> Result<(), Error> {
-        if let Err(error) = self.mailer.send(mail).await {
-            // The challenge expires anyway if this fails too; the mail error is the one to report.
-            let _ = self.store.delete_challenge(id).await;
-            return Err(mail_error(error));
-        }
-        Ok(())
+    /// Sends `mail`; a failure goes to the audit trail and comes back for the caller to decide
+    /// whether the member may learn of it.
+    async fn send(&self, mail: Mail) -> Result<(), Error> {
+        let kind = mail.kind;
+        self.mailer.send(mail).await.map_err(|error| {
+            audit!(ERROR, "mail_failed", kind = ?kind, error = %error);
+            mail_error(error)
+        })
     }
 
-    /// Counts an entry of `code` against challenge `id` (before comparing it) and checks it.
+    /// Counts an entry of `typed` against challenge `id` (before comparing it) and judges it;
+    /// a code judged expired is voided for good.
     async fn check_code(
         &self,
         id: TicketId,
-        code: &str,
+        typed: &TypedCode,
         purpose: Purpose,
     ) -> Result<ChallengeRecord, Error> {
-        let typed = TypedCode::parse(code).map_err(|_| Error::CodeFormat)?;
         let now = self.clock.now();
         let record = self
             .store
@@ -340,33 +436,58 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .map_err(store_error)?
             .filter(|record| record.code.purpose == purpose)
             .ok_or(Error::ChallengeGone)?;
-        Self::judge(record.code.check(
+        let purpose = purpose_name(purpose);
+        match record.code.check(
             &self.config.secret_key,
-            &typed,
+            typed,
             now,
-            self.config.max_code_attempts,
-        ))?;
-        Ok(record)
+            self.config.code_max_attempts,
+        ) {
+            Verdict::Accepted => {
+                audit!(INFO, "code_accepted", purpose);
+                Ok(record)
+            }
+            Verdict::Wrong { remaining } => {
+                audit!(INFO, "code_wrong", purpose, remaining);
+                Err(Error::CodeMismatch { remaining })
+            }
+            Verdict::Expired => {
+                let judged = record.code.code_mac;
+                self.store
+                    .update_code(id, |code| code.void(&judged))
+                    .await
+                    .map_err(store_error)?;
+                audit!(INFO, "code_expired", purpose);
+                Err(Error::CodeExpired)
+            }
+            Verdict::AttemptsExhausted => {
+                audit!(WARN, "code_exhausted", purpose);
+                Err(Error::CodeAttemptsExhausted)
+            }
+        }
     }
 
     /// Step 1-2, first authentication (初回認証): checks the five fields against the roster.
     ///
+    /// Each check counts against the insured person's identity budget before it is made;
+    /// a match clears it.
+    ///
     /// # Errors
     /// [`Error::Form`] lists every malformed field; [`Error::IdentityNotConfirmed`] when no roster
-    /// entry matches all five (never saying which differed); [`Error::TooManyAttempts`] after
-    /// [`Config::identity_max_failures`] tries within [`Config::identity_window`];
-    /// [`Error::AlreadyRegistered`] when the person already has a user ID.
+    /// entry matches all five (never saying which differed); [`Error::TooManyAttempts`] once
+    /// [`Config::identity_max_failures`] checks in a row failed, for a lock that lengthens as
+    /// failures go on; [`Error::AlreadyRegistered`] when the person already has a user ID.
     pub async fn authenticate_insured(&self, form: &IdentityForm) -> Result<SignupTicket, Error> {
-        let identity = InsuredIdentity::parse(form)?;
-        let (counter, matched) = self.check_identity(&identity).await?;
-        if !matched {
+        let now = self.clock.now();
+        let identity = InsuredIdentity::parse_as_of(form, now)?;
+        if !self
+            .check_identity(&identity, IdentityFlow::FirstAuthentication)
+            .await?
+        {
             return Err(Error::IdentityNotConfirmed);
         }
-        let now = self.clock.now();
-        self.store
-            .clear_attempts(&counter)
-            .await
-            .map_err(store_error)?;
+        self.clear(CounterKey::Identity(identity.key().clone()))
+            .await?;
         if self
             .store
             .find_account_by_insured(identity.key())
@@ -376,12 +497,12 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         {
             return Err(Error::AlreadyRegistered);
         }
-        let id = TicketId::random();
+        let id = TicketId::random()?;
         self.store
             .insert_signup(SignupRecord {
                 id,
                 insured_key: identity.key().clone(),
-                expires_at: now + self.config.signup_validity,
+                expires_at: later(now, self.config.signup_validity),
             })
             .await
             .map_err(store_error)?;
@@ -389,12 +510,19 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     }
 
     /// Step 1-3, user-ID registration (作成する): validates the form, hashes the password and
-    /// mails a six-digit code to the address.
+    /// mails a six-digit code to the address, voiding any earlier pending registration of the
+    /// same ticket.
+    ///
+    /// "This person already has an account" is checked before "this user ID is taken", and a
+    /// taken user ID counts against the insured person's identity budget, so that a ticket is
+    /// no oracle for which user IDs exist. Each mail counts against the ticket's and the insured
+    /// person's registration-mail budgets.
     ///
     /// # Errors
     /// [`Error::SignupExpired`]; [`Error::Registration`] listing every bad field;
-    /// [`Error::UserIdTaken`]; [`Error::AlreadyRegistered`]; [`Error::Mail`] (the code is then
-    /// withdrawn); [`Error::Store`], [`Error::Hashing`].
+    /// [`Error::AlreadyRegistered`]; [`Error::UserIdTaken`]; [`Error::TooManyAttempts`];
+    /// [`Error::ResendLimitReached`] once the ticket sent [`Config::code_max_sends`] mails;
+    /// [`Error::Mail`] (the code is then withdrawn); [`Error::Store`], [`Error::Hashing`].
     pub async fn begin_registration(
         &self,
         ticket: &SignupTicket,
@@ -411,15 +539,6 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         let (user_id, password, email) = self.parse_registration(form)?;
         if self
             .store
-            .find_account(user_id.unique_key())
-            .await
-            .map_err(store_error)?
-            .is_some()
-        {
-            return Err(Error::UserIdTaken);
-        }
-        if self
-            .store
             .find_account_by_insured(&signup.insured_key)
             .await
             .map_err(store_error)?
@@ -427,8 +546,22 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         {
             return Err(Error::AlreadyRegistered);
         }
+        if self
+            .store
+            .find_account(&user_id.key())
+            .await
+            .map_err(store_error)?
+            .is_some()
+        {
+            let subject = self.audit_subject_of_insured(&signup.insured_key);
+            self.spend_identity(&signup.insured_key, &subject).await?;
+            return Err(Error::UserIdTaken);
+        }
+        self.spend_registration_mail(signup.id, &signup.insured_key)
+            .await?;
         let password_hash = self.hasher()?.hash(&password)?;
         drop(password);
+        let subject = self.audit_subject_of_insured(&signup.insured_key);
         let payload = ChallengePayload::Registration(NewAccount {
             user_id,
             insured_key: signup.insured_key,
@@ -436,21 +569,34 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             password_hash,
         });
         let (id, code) = self
-            .open_challenge(Purpose::Registration, payload, now)
+            .open_challenge(
+                Purpose::Registration,
+                ChallengeOwner::Signup(signup.id),
+                payload,
+                now,
+            )
             .await?;
         let mail = Mail::registration_code(email, &code, self.config.code_validity);
         drop(code);
-        self.mail_or_withdraw(id, mail).await?;
+        if let Err(error) = self.send(mail).await {
+            // No code that never arrived stays live. If this fails too, the code expires anyway;
+            // the mail error is the one to report.
+            let _ = self.store.delete_challenge(id).await;
+            return Err(error);
+        }
+        audit!(INFO, "code_issued", purpose = "registration", subject);
         Ok(PendingRegistration::new(id))
     }
 
     /// Mails a new registration code, voiding the old one. Not sooner than
-    /// [`Config::resend_cooldown`] after the last send, at most [`Config::max_code_sends`] sends;
-    /// the wrong-entry count carries over.
+    /// [`Config::code_resend_cooldown`] after the last send, at most [`Config::code_max_sends`]
+    /// sends; the wrong-entry count carries over, and every send counts against the ticket's
+    /// and the insured person's registration-mail budgets.
     ///
     /// # Errors
-    /// [`Error::ResendTooSoon`], [`Error::ResendLimitReached`], [`Error::CodeAttemptsExhausted`],
-    /// [`Error::ChallengeGone`], [`Error::Mail`], [`Error::Store`].
+    /// [`Error::ResendTooSoon`], [`Error::ResendLimitReached`], [`Error::TooManyAttempts`],
+    /// [`Error::CodeAttemptsExhausted`], [`Error::ChallengeGone`], [`Error::Mail`],
+    /// [`Error::Store`].
     pub async fn resend_code(&self, pending: &PendingRegistration) -> Result<(), Error> {
         let now = self.clock.now();
         let record = self
@@ -460,48 +606,59 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .map_err(store_error)?
             .filter(|record| record.code.purpose == Purpose::Registration)
             .ok_or(Error::ChallengeGone)?;
-        let ChallengePayload::Registration(new_account) = record.payload else {
+        let (ChallengePayload::Registration(new_account), ChallengeOwner::Signup(ticket)) =
+            (&record.payload, &record.owner)
+        else {
             return Err(Error::ChallengeGone);
         };
-        if record.code.attempts >= self.config.max_code_attempts {
+        if record.code.attempts >= self.config.code_max_attempts {
             return Err(Error::CodeAttemptsExhausted);
         }
+        // The rule is applied once here to spend no mail budget on a refused resend, and again
+        // inside the store's atomic update, which is what counts.
+        let rules = self.resend_rules();
+        let mut preview = record.code.clone();
+        match preview.resend(now, record.code.code_mac.clone(), rules) {
+            ResendOutcome::Replaced => {}
+            ResendOutcome::TooSoon { retry_after } => {
+                return Err(Error::ResendTooSoon { retry_after });
+            }
+            ResendOutcome::LimitReached => return Err(Error::ResendLimitReached),
+        }
+        self.spend_registration_mail(*ticket, &new_account.insured_key)
+            .await?;
         let (code, code_mac) = record
             .code
-            .reissue(&self.config.secret_key, &mut rand::rng());
-        let rules = ResendRules {
-            cooldown: self.config.resend_cooldown,
-            max_sends: self.config.max_code_sends,
-        };
+            .reissue(&self.config.secret_key, &mut random::os())
+            .map_err(|_| RandomError)?;
         let outcome = self
             .store
-            .replace_code(
-                pending.id(),
-                code_mac,
-                now,
-                now + self.config.code_validity,
-                rules,
-            )
+            .update_code(pending.id(), |code| code.resend(now, code_mac, rules))
             .await
-            .map_err(store_error)?;
+            .map_err(store_error)?
+            .ok_or(Error::ChallengeGone)?;
         match outcome {
             ResendOutcome::Replaced => {}
             ResendOutcome::TooSoon { retry_after } => {
                 return Err(Error::ResendTooSoon { retry_after });
             }
             ResendOutcome::LimitReached => return Err(Error::ResendLimitReached),
-            ResendOutcome::Gone => return Err(Error::ChallengeGone),
         }
-        let mail = Mail::registration_code(new_account.email, &code, self.config.code_validity);
+        let mail =
+            Mail::registration_code(new_account.email.clone(), &code, self.config.code_validity);
         drop(code);
-        self.mailer.send(mail).await.map_err(mail_error)
+        self.send(mail).await?;
+        let subject = self.audit_subject_of_insured(&new_account.insured_key);
+        audit!(INFO, "code_issued", purpose = "registration", subject, resend = true);
+        Ok(())
     }
 
-    /// Step 1-4: the member enters the mailed code; the account is created.
+    /// Step 1-4: the member enters the mailed code; the account is created and the sign-up
+    /// ticket is used up.
     ///
     /// The entry is counted before the code is compared. A code is accepted once, within
-    /// [`Config::code_validity`] of its issue, and only while fewer than
-    /// [`Config::max_code_attempts`] wrong entries came before it.
+    /// [`Config::code_validity`] of its issue, and only while no more than
+    /// [`Config::code_max_attempts`] entries came before it; a code judged expired stays dead.
     ///
     /// # Errors
     /// [`Error::CodeFormat`] (not counted), [`Error::CodeMismatch`], [`Error::CodeExpired`],
@@ -512,8 +669,10 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         pending: &PendingRegistration,
         code: &str,
     ) -> Result<UserId, Error> {
+        let shape = Purpose::Registration.shape();
+        let typed = TypedCode::parse(code, shape).map_err(|_| Error::CodeFormat { shape })?;
         let record = self
-            .check_code(pending.id(), code, Purpose::Registration)
+            .check_code(pending.id(), &typed, Purpose::Registration)
             .await?;
         let ChallengePayload::Registration(new_account) = record.payload else {
             return Err(Error::ChallengeGone);
@@ -524,7 +683,18 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .await
             .map_err(store_error)?;
         match outcome {
-            RegistrationOutcome::Created => Ok(new_account.user_id),
+            RegistrationOutcome::Created => {
+                self.clear(CounterKey::Identity(new_account.insured_key.clone()))
+                    .await?;
+                self.clear(CounterKey::RegistrationMail(new_account.insured_key))
+                    .await?;
+                audit!(
+                    INFO,
+                    "registration_completed",
+                    user_id = new_account.user_id.as_str()
+                );
+                Ok(new_account.user_id)
+            }
             RegistrationOutcome::UserIdTaken => Err(Error::UserIdTaken),
             RegistrationOutcome::InsuredHasAccount => Err(Error::AlreadyRegistered),
             RegistrationOutcome::ChallengeGone => Err(Error::ChallengeGone),
@@ -533,55 +703,89 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
 
     /// Step 1-5, login with user ID and password.
     ///
-    /// An unknown user ID is verified against a dummy hash and answers exactly like a wrong
-    /// password; both count towards the lock of that user ID. After
+    /// Every login with a well-formed user ID counts against that user ID's budget before the
+    /// password is checked, whether or not an account holds it: after
     /// [`Config::login_max_failures`] consecutive failures the user ID is locked for
-    /// [`Config::login_lockout`], and even the right password fails. A success clears the count
-    /// and rehashes a hash made with outdated parameters.
+    /// [`Config::login_lockout`], each later lock twice as long (up to [`Config::max_lockout`]);
+    /// after [`Config::login_failure_ceiling`] only a password reset or the help desk
+    /// ([`Portal::unlock_account`]) lets it in again. Time never resets the count; a success
+    /// does. An unknown user ID, a password over 1,024 bytes and a stored hash too costly to
+    /// run all spend one argon2 run against a dummy hash and answer exactly like a wrong
+    /// password. A success rehashes a hash made with outdated parameters.
     ///
     /// # Errors
-    /// [`Error::AuthenticationFailed`], [`Error::AccountLocked`], [`Error::Store`],
-    /// [`Error::Hashing`].
+    /// [`Error::AuthenticationFailed`], [`Error::AccountLocked`], [`Error::LoginSuspended`],
+    /// [`Error::Store`], [`Error::Hashing`].
     pub async fn login(&self, user_id: &str, password: &str) -> Result<LoginSuccess, Error> {
         let hasher = self.hasher()?;
+        let too_long = password.len() > MAX_PASSWORD_BYTES;
         // The NIST preset stores passwords after NFKC; the manual's policy leaves them as typed.
-        let password = self.config.password_policy.normalize_for_login(password);
+        let password = self
+            .config
+            .password_policy
+            .normalize_for_login(cut(password, MAX_PASSWORD_BYTES));
         let password = password.as_str();
         let Ok(user_id) = UserId::parse(user_id) else {
             hasher.verify_dummy(password);
+            audit!(INFO, "login_failed", reason = "malformed_user_id");
             return Err(Error::AuthenticationFailed);
         };
-        let now = self.clock.now();
-        let counter = login_counter(&user_id);
-        if let AttemptGate::Refused { retry_after } =
-            self.gate(&counter, now, self.login_policy()).await?
+        let user_key = user_id.key();
+        let subject = user_subject(&self.config.secret_key, &user_key);
+        match self
+            .gate(
+                &CounterKey::Login(user_key.clone()),
+                self.config.login_policy(),
+                "login",
+                &subject,
+            )
+            .await?
         {
-            return Err(Error::AccountLocked { retry_after });
+            AttemptGate::Allowed => {}
+            AttemptGate::Locked { retry_after } => return Err(Error::AccountLocked { retry_after }),
+            AttemptGate::AtCeiling => return Err(Error::LoginSuspended),
         }
         let account = self
             .store
-            .find_account(user_id.unique_key())
+            .find_account(&user_key)
             .await
             .map_err(store_error)?
             .filter(|account| account.user_id.as_str() == user_id.as_str());
-        let Some(account) = account else {
-            hasher.verify_dummy(password);
-            return Err(Error::AuthenticationFailed);
+        let refusal = match &account {
+            None => Some("unknown_user_id"),
+            Some(_) if too_long => Some("too_long"),
+            Some(account) => match hasher.verify(password, &account.password_hash) {
+                Ok(true) => None,
+                Ok(false) => {
+                    audit!(WARN, "login_failed", subject, reason = "wrong_password");
+                    return Err(Error::AuthenticationFailed);
+                }
+                Err(HashError::CostTooHigh) => Some("cost_too_high"),
+                Err(error) => return Err(Error::Hashing(error)),
+            },
         };
-        if !hasher.verify(password, &account.password_hash)? {
+        if let Some(reason) = refusal {
+            hasher.verify_dummy(password);
+            audit!(WARN, "login_failed", subject, reason);
             return Err(Error::AuthenticationFailed);
         }
-        self.store
-            .clear_attempts(&counter)
-            .await
-            .map_err(store_error)?;
+        let Some(account) = account else {
+            return Err(Error::AuthenticationFailed);
+        };
+        self.clear(CounterKey::Login(user_key.clone())).await?;
         if hasher.needs_rehash(&account.password_hash) {
             let upgraded = hasher.rehash(password)?;
             self.store
-                .update_password_hash(user_id.unique_key(), &account.password_hash, upgraded)
+                .update_password_hash(&user_key, &account.password_hash, upgraded)
                 .await
                 .map_err(store_error)?;
         }
+        audit!(
+            INFO,
+            "login_succeeded",
+            subject,
+            user_id = account.user_id.as_str()
+        );
         Ok(LoginSuccess {
             terms_consent_required: account
                 .terms_accepted
@@ -601,7 +805,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         }
         let recorded = self
             .store
-            .record_terms_acceptance(user_id.unique_key(), version)
+            .record_terms_acceptance(&user_id.key(), version)
             .await
             .map_err(store_error)?;
         if recorded {
@@ -611,57 +815,90 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         }
     }
 
-    /// "Forgot password": mails a reset code to the registered address.
+    /// "Forgot password": mails a reset code (`XXXX-XXXX-XXXX`) to the registered address,
+    /// voiding any earlier reset code of the user ID.
     ///
-    /// The answer is the same whether or not the user ID exists: a ticket. For an unknown user ID
-    /// (or one past [`Config::max_reset_requests`] mails in [`Config::identity_window`]) a decoy
-    /// challenge is stored that no code can ever complete, and nothing is mailed.
+    /// The answer is the same whether or not the user ID exists, and whether or not the mail
+    /// could be sent: a ticket. For a user ID without an account a decoy challenge is stored
+    /// (at most one per user ID) that no code can ever complete, and nothing is mailed; a mail
+    /// failure goes to the audit trail only. Requests count against the user ID's reset-mail
+    /// budget ([`Config::reset_max_requests`]) before anything else.
     ///
     /// # Errors
-    /// Only [`Error::Store`] and [`Error::Mail`].
+    /// [`Error::UserId`] for a string that is not a user ID (nothing is stored);
+    /// [`Error::TooManyAttempts`]; [`Error::Store`].
     pub async fn request_password_reset(
         &self,
         user_id: &str,
     ) -> Result<PasswordResetTicket, Error> {
+        let user_id = UserId::parse(user_id)?;
+        let user_key = user_id.key();
+        let subject = user_subject(&self.config.secret_key, &user_key);
         let now = self.clock.now();
-        let mut account = None;
-        if let Ok(user_id) = UserId::parse(user_id) {
-            let gate = self
-                .gate(&reset_counter(&user_id), now, self.reset_policy())
-                .await?;
-            let found = self
-                .store
-                .find_account(user_id.unique_key())
-                .await
-                .map_err(store_error)?
-                .filter(|account| account.user_id.as_str() == user_id.as_str());
-            if gate == AttemptGate::Allowed {
-                account = found;
+        match self
+            .gate(
+                &CounterKey::ResetRequest(user_key.clone()),
+                self.config.reset_request_policy(),
+                "reset_request",
+                &subject,
+            )
+            .await?
+        {
+            AttemptGate::Allowed => {}
+            AttemptGate::Locked { retry_after } => {
+                return Err(Error::TooManyAttempts { retry_after });
+            }
+            AttemptGate::AtCeiling => {
+                return Err(Error::TooManyAttempts {
+                    retry_after: until(now, horizon()),
+                });
             }
         }
-        let payload = ChallengePayload::PasswordReset {
-            user_key: account
-                .as_ref()
-                .map(|account| account.user_id.unique_key().to_owned()),
+        let account = self
+            .store
+            .find_account(&user_key)
+            .await
+            .map_err(store_error)?
+            .filter(|account| account.user_id.as_str() == user_id.as_str());
+        let payload = if account.is_some() {
+            ChallengePayload::PasswordReset
+        } else {
+            ChallengePayload::DecoyReset
         };
         let (id, code) = self
-            .open_challenge(Purpose::PasswordReset, payload, now)
+            .open_challenge(
+                Purpose::PasswordReset,
+                ChallengeOwner::Account(user_key),
+                payload,
+                now,
+            )
             .await?;
         if let Some(account) = account {
             let mail = Mail::password_reset_code(account.email, &code, self.config.code_validity);
             drop(code);
-            self.mail_or_withdraw(id, mail).await?;
+            // A code that never arrived is as good as a decoy: keep it, and answer as if it had
+            // been sent, so that a mail failure does not tell which IDs exist.
+            if self.send(mail).await.is_ok() {
+                audit!(INFO, "code_issued", purpose = "password_reset", subject);
+            }
+        } else {
+            audit!(INFO, "decoy_issued", purpose = "password_reset", subject);
         }
         Ok(PasswordResetTicket::new(id))
     }
 
-    /// Sets a new password with the mailed reset code. Clears the login lock of the account.
+    /// Sets a new password with the mailed reset code. Voids every other code of the account,
+    /// and clears its login and reset budgets.
+    ///
+    /// Each entry counts against the user ID's reset-code budget
+    /// ([`Config::code_failure_ceiling`], summed over all its challenges) before the code is
+    /// compared; past it even the right code fails until the help desk unlocks the account.
     ///
     /// # Errors
     /// [`Error::Password`] (checked before the code is counted, and again against the user ID
     /// after it is accepted); [`Error::CodeFormat`], [`Error::CodeMismatch`],
-    /// [`Error::CodeExpired`], [`Error::CodeAttemptsExhausted`], [`Error::ChallengeGone`];
-    /// [`Error::Store`], [`Error::Hashing`].
+    /// [`Error::CodeExpired`], [`Error::CodeAttemptsExhausted`], [`Error::ChallengeGone`],
+    /// [`Error::ResetSuspended`]; [`Error::Store`], [`Error::Hashing`].
     pub async fn reset_password(
         &self,
         ticket: &PasswordResetTicket,
@@ -670,56 +907,107 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     ) -> Result<(), Error> {
         let policy = &self.config.password_policy;
         policy.check(new_password, None)?;
-        let record = self
-            .check_code(ticket.id(), code, Purpose::PasswordReset)
-            .await?;
-        let ChallengePayload::PasswordReset { user_key } = record.payload else {
+        let shape = Purpose::PasswordReset.shape();
+        let typed = TypedCode::parse(code, shape).map_err(|_| Error::CodeFormat { shape })?;
+        let owner = self
+            .store
+            .find_challenge(ticket.id())
+            .await
+            .map_err(store_error)?
+            .filter(|record| record.code.purpose == Purpose::PasswordReset)
+            .map(|record| record.owner)
+            .ok_or(Error::ChallengeGone)?;
+        let ChallengeOwner::Account(user_key) = owner else {
             return Err(Error::ChallengeGone);
         };
-        let remaining = self
-            .config
-            .max_code_attempts
-            .saturating_sub(record.code.attempts);
-        let Some(user_key) = user_key else {
-            // A decoy: behave exactly like a wrong code.
+        let subject = user_subject(&self.config.secret_key, &user_key);
+        if self
+            .gate(
+                &CounterKey::ResetCode(user_key.clone()),
+                self.config.reset_code_policy(),
+                "reset_code",
+                &subject,
+            )
+            .await?
+            != AttemptGate::Allowed
+        {
+            return Err(Error::ResetSuspended);
+        }
+        let record = self
+            .check_code(ticket.id(), &typed, Purpose::PasswordReset)
+            .await?;
+        if !matches!(record.payload, ChallengePayload::PasswordReset) {
+            // A decoy: no code was ever mailed; behave exactly like a wrong code.
+            let remaining = self
+                .config
+                .code_max_attempts
+                .saturating_sub(record.code.attempts);
             return Err(Error::CodeMismatch { remaining });
-        };
+        }
+        self.finish_reset(ticket.id(), &record, &user_key, new_password)
+            .await
+    }
+
+    /// The end of a reset whose code was accepted: the policy with the user ID, the new hash,
+    /// the atomic consumption, the budgets cleared.
+    async fn finish_reset(
+        &self,
+        id: TicketId,
+        record: &ChallengeRecord,
+        user_key: &UserKey,
+        new_password: &str,
+    ) -> Result<(), Error> {
         let account = self
             .store
-            .find_account(&user_key)
+            .find_account(user_key)
             .await
             .map_err(store_error)?
             .ok_or(Error::ChallengeGone)?;
-        let password = policy.check(new_password, Some(&account.user_id))?;
+        let password = self
+            .config
+            .password_policy
+            .check(new_password, Some(&account.user_id))?;
         let new_hash = self.hasher()?.hash(&password)?;
         drop(password);
         if !self
             .store
-            .complete_password_reset(ticket.id(), &record.code.code_mac, new_hash)
+            .complete_password_reset(id, &record.code.code_mac, new_hash)
             .await
             .map_err(store_error)?
         {
             return Err(Error::ChallengeGone);
         }
-        self.store
-            .clear_attempts(&login_counter(&account.user_id))
-            .await
-            .map_err(store_error)
+        for key in [
+            CounterKey::Login(user_key.clone()),
+            CounterKey::ResetCode(user_key.clone()),
+            CounterKey::ResetRequest(user_key.clone()),
+        ] {
+            self.clear(key).await?;
+        }
+        audit!(
+            INFO,
+            "reset_completed",
+            user_id = account.user_id.as_str()
+        );
+        Ok(())
     }
 
     /// "Forgot user ID": mails the user ID to the registered address when the five identity
     /// fields match and `email` is the registered address (ignoring ASCII case).
     ///
-    /// The answer is the same whether or not anything matched. Every request counts towards
-    /// the insured person's identity limit, matched or not, so the limit reveals nothing either.
+    /// The answer is the same whether or not anything matched, and whether or not the mail
+    /// could be sent (a failure goes to the audit trail). Every request counts towards the
+    /// insured person's identity budget, matched or not, so the budget reveals nothing either.
     ///
     /// # Errors
     /// [`Error::Form`], [`Error::Email`] for malformed input; [`Error::TooManyAttempts`];
-    /// [`Error::Store`], [`Error::Mail`].
+    /// [`Error::Store`].
     pub async fn remind_user_id(&self, form: &IdentityForm, email: &str) -> Result<(), Error> {
-        let identity = InsuredIdentity::parse(form)?;
+        let identity = InsuredIdentity::parse_as_of(form, self.clock.now())?;
         let email = self.parse_email(email)?;
-        let (_, matched) = self.check_identity(&identity).await?;
+        let matched = self
+            .check_identity(&identity, IdentityFlow::Reminder)
+            .await?;
         let account = self
             .store
             .find_account_by_insured(identity.key())
@@ -729,8 +1017,37 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             matched && account.email.as_str().eq_ignore_ascii_case(email.as_str())
         }) {
             let mail = Mail::user_id_reminder(account.email, &account.user_id);
-            self.mailer.send(mail).await.map_err(mail_error)?;
+            // The failure is in the audit trail; the member's answer must not differ.
+            let _ = self.send(mail).await;
         }
+        Ok(())
+    }
+
+    /// Help desk, operators only (put it behind staff authentication): clears the account's
+    /// login and reset budgets, after the member proved who they are by other means. The
+    /// member can then log in (or reset the password) at once.
+    ///
+    /// # Errors
+    /// [`Error::AccountNotFound`]; [`Error::Store`].
+    pub async fn unlock_account(&self, user_id: &UserId) -> Result<(), Error> {
+        let user_key = user_id.key();
+        if self
+            .store
+            .find_account(&user_key)
+            .await
+            .map_err(store_error)?
+            .is_none()
+        {
+            return Err(Error::AccountNotFound);
+        }
+        for key in [
+            CounterKey::Login(user_key.clone()),
+            CounterKey::ResetCode(user_key.clone()),
+            CounterKey::ResetRequest(user_key.clone()),
+        ] {
+            self.clear(key).await?;
+        }
+        audit!(WARN, "account_unlocked", user_id = user_id.as_str());
         Ok(())
     }
 }

@@ -69,21 +69,22 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
+use crate::clock::earlier;
 use crate::config::TermsVersion;
 use crate::hashing::PasswordHash;
 use crate::identity::{InsuredKey, InsuredRecord};
-use crate::otp::CodeMac;
 use crate::sqlite_codec::{
-    AccountRow, ChallengeRow, CounterRow, KIND_REGISTRATION, KIND_RESET, RosterRow, SignupRow,
-    duration_to_sql, optional_time_to_sql, purpose_to_sql, time_from_sql, time_to_sql,
+    AccountRow, ChallengeRow, CodeRow, CounterRow, KIND_REGISTRATION, KIND_RESET, RosterRow,
+    SignupRow, kind_to_sql, optional_time_to_sql, owner_from_sql, purpose_to_sql,
+    registration_columns, time_to_sql,
 };
 use crate::sqlite_schema::{SCHEMA_VERSION, migrate};
 use crate::store::{
-    Account, ChallengePayload, ChallengeRecord, RegistrationOutcome, ResendOutcome, ResendRules,
-    SignupRecord, Store,
+    Account, AttemptGate, ChallengeOwner, ChallengeRecord, CodeChallenge, CodeMac, CounterKey,
+    LimitPolicy, RegistrationOutcome, SignupRecord, Store,
 };
-use crate::throttle::{AttemptGate, LimitPolicy};
 use crate::ticket::TicketId;
+use crate::user_id::UserKey;
 
 /// Why a [`SqliteStore`] call failed.
 #[derive(Debug, thiserror::Error)]
@@ -426,12 +427,20 @@ impl SqliteStore {
         self.count("accounts")
     }
 
-    /// How many unconsumed challenges exist.
+    /// How many unconsumed challenges exist (decoys included).
     ///
     /// # Errors
     /// [`SqliteError::Sqlite`] if the read fails.
     pub fn challenge_count(&self) -> Result<usize, SqliteError> {
         self.count("challenges")
+    }
+
+    /// How many attempt counters exist.
+    ///
+    /// # Errors
+    /// [`SqliteError::Sqlite`] if the read fails.
+    pub fn counter_count(&self) -> Result<usize, SqliteError> {
+        self.count("counters")
     }
 
     /// Every account, ordered by user key, for administration and tests.
@@ -470,29 +479,22 @@ impl SqliteStore {
     }
 }
 
-fn registration_columns(payload: &ChallengePayload) -> [Option<&str>; 8] {
-    match payload {
-        ChallengePayload::Registration(account) => [
-            Some(account.user_id.unique_key()),
-            Some(account.user_id.as_str()),
-            Some(account.insured_key.insurer_code()),
-            Some(account.insured_key.symbol()),
-            Some(account.insured_key.number()),
-            Some(account.email.as_str()),
-            Some(account.password_hash.as_str()),
-            None,
-        ],
-        ChallengePayload::PasswordReset { user_key } => [
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            user_key.as_deref(),
-        ],
-    }
+/// Writes a code's changeable columns back (`Store::update_code`).
+fn write_code(tx: &rusqlite::Transaction<'_>, code: &CodeChallenge) -> Result<(), SqliteError> {
+    tx.prepare_cached(
+        "UPDATE challenges SET code_mac = ?2, issued_at = ?3, expires_at = ?4, attempts = ?5,
+             sends = ?6
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        code.id.as_bytes(),
+        code.code_mac.as_bytes(),
+        time_to_sql(code.issued_at)?,
+        time_to_sql(code.expires_at)?,
+        i64::from(code.attempts),
+        i64::from(code.sends),
+    ])?;
+    Ok(())
 }
 
 impl Store for SqliteStore {
@@ -519,10 +521,11 @@ impl Store for SqliteStore {
 
     async fn acquire_attempt(
         &self,
-        key: &str,
+        key: &CounterKey,
         now: SystemTime,
         policy: LimitPolicy,
     ) -> Result<AttemptGate, SqliteError> {
+        let key = key.storage_key();
         self.pool.with(|conn| {
             // The write lock is taken before the read: no other writer can slip in between.
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -531,7 +534,7 @@ impl Store for SqliteStore {
                     "SELECT {} FROM counters WHERE key = ?1",
                     CounterRow::COLUMNS
                 ))?
-                .query_row([key], CounterRow::read)
+                .query_row([&key], CounterRow::read)
                 .optional()?
                 .map(CounterRow::into_counter)
                 .transpose()?
@@ -540,17 +543,19 @@ impl Store for SqliteStore {
             let gate = counter.acquire(now, &policy);
             if counter != before {
                 tx.prepare_cached(
-                    "INSERT INTO counters (key, failures, window_start, locked_until)
-                     VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
-                         window_start = excluded.window_start,
-                         locked_until = excluded.locked_until",
+                    "INSERT INTO counters (key, attempts, locked_until, last_attempt, forget_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (key) DO UPDATE SET attempts = excluded.attempts,
+                         locked_until = excluded.locked_until,
+                         last_attempt = excluded.last_attempt,
+                         forget_at = excluded.forget_at",
                 )?
                 .execute(params![
                     key,
-                    i64::from(counter.failures),
-                    optional_time_to_sql(counter.window_start)?,
+                    i64::from(counter.attempts),
                     optional_time_to_sql(counter.locked_until)?,
+                    optional_time_to_sql(counter.last_attempt)?,
+                    optional_time_to_sql(counter.forget_at)?,
                 ])?;
             }
             tx.commit()?;
@@ -558,7 +563,8 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn clear_attempts(&self, key: &str) -> Result<(), SqliteError> {
+    async fn clear_attempts(&self, key: &CounterKey) -> Result<(), SqliteError> {
+        let key = key.storage_key();
         self.pool.with(|conn| {
             conn.prepare_cached("DELETE FROM counters WHERE key = ?1")?
                 .execute([key])?;
@@ -604,36 +610,31 @@ impl Store for SqliteStore {
         let code = &record.code;
         let issued_at = time_to_sql(code.issued_at)?;
         let expires_at = time_to_sql(code.expires_at)?;
-        let kind = match record.payload {
-            ChallengePayload::Registration(_) => KIND_REGISTRATION,
-            ChallengePayload::PasswordReset { .. } => KIND_RESET,
-        };
-        let [
-            user_key,
-            user_id,
-            insurer_code,
-            symbol,
-            number,
-            email,
-            hash,
-            reset_user_key,
-        ] = registration_columns(&record.payload);
+        let owner = record.owner.storage_key();
+        let purpose = purpose_to_sql(code.purpose);
+        let [user_key, user_id, insurer_code, symbol, number, email, hash] =
+            registration_columns(&record.payload);
         self.pool.with(|conn| {
-            conn.prepare_cached(
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // The owner's older challenge of this purpose dies in the same transaction.
+            tx.prepare_cached("DELETE FROM challenges WHERE owner = ?1 AND purpose = ?2")?
+                .execute(params![owner, purpose])?;
+            tx.prepare_cached(
                 "INSERT OR REPLACE INTO challenges (id, purpose, code_mac, issued_at, expires_at,
-                     attempts, sends, kind, user_key, user_id, insurer_code, symbol, number,
-                     email, password_hash, reset_user_key)
+                     attempts, sends, owner, kind, user_key, user_id, insurer_code, symbol,
+                     number, email, password_hash)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             )?
             .execute(params![
                 code.id.as_bytes(),
-                purpose_to_sql(code.purpose),
+                purpose,
                 code.code_mac.as_bytes(),
                 issued_at,
                 expires_at,
                 i64::from(code.attempts),
                 i64::from(code.sends),
-                kind,
+                owner,
+                kind_to_sql(&record.payload),
                 user_key,
                 user_id,
                 insurer_code,
@@ -641,8 +642,8 @@ impl Store for SqliteStore {
                 number,
                 email,
                 hash,
-                reset_user_key,
             ])?;
+            tx.commit()?;
             Ok(())
         })
     }
@@ -682,51 +683,31 @@ impl Store for SqliteStore {
             .transpose()
     }
 
-    async fn replace_code(
-        &self,
-        id: TicketId,
-        code_mac: CodeMac,
-        now: SystemTime,
-        expires_at: SystemTime,
-        rules: ResendRules,
-    ) -> Result<ResendOutcome, SqliteError> {
-        let now_sql = time_to_sql(now)?;
-        let expires_sql = time_to_sql(expires_at)?;
+    async fn update_code<F, R>(&self, id: TicketId, change: F) -> Result<Option<R>, SqliteError>
+    where
+        F: FnOnce(&mut CodeChallenge) -> R + Send,
+        R: Send,
+    {
         self.pool.with(|conn| {
+            // Load, apply, save under the write lock.
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let Some((issued_at, sends)) = tx
-                .prepare_cached("SELECT issued_at, sends FROM challenges WHERE id = ?1")?
-                .query_row([id.as_bytes()], |row| {
-                    Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
-                })
+            let Some(row) = tx
+                .prepare_cached(&format!(
+                    "SELECT {} FROM challenges WHERE id = ?1",
+                    CodeRow::COLUMNS
+                ))?
+                .query_row([id.as_bytes()], CodeRow::read)
                 .optional()?
             else {
-                return Ok(ResendOutcome::Gone);
+                return Ok(None);
             };
-            let since_last = now
-                .duration_since(time_from_sql(issued_at)?)
-                .unwrap_or(Duration::ZERO);
-            if since_last < rules.cooldown {
-                return Ok(ResendOutcome::TooSoon {
-                    retry_after: rules.cooldown.saturating_sub(since_last),
-                });
-            }
-            if sends >= i64::from(rules.max_sends) {
-                return Ok(ResendOutcome::LimitReached);
-            }
-            tx.prepare_cached(
-                "UPDATE challenges SET code_mac = ?2, issued_at = ?3, expires_at = ?4,
-                     sends = sends + 1
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                id.as_bytes(),
-                code_mac.as_bytes(),
-                now_sql,
-                expires_sql
-            ])?;
+            let mut code = row.into_code()?;
+            let answer = change(&mut code);
+            // The rule may change the code, not whose challenge it is.
+            code.id = id;
+            write_code(&tx, &code)?;
             tx.commit()?;
-            Ok(ResendOutcome::Replaced)
+            Ok(Some(answer))
         })
     }
 
@@ -747,9 +728,9 @@ impl Store for SqliteStore {
         let now = time_to_sql(now)?;
         self.pool.with(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let Some((user_key, insurer_code, symbol, number)) = tx
+            let Some((user_key, insurer_code, symbol, number, owner)) = tx
                 .prepare_cached(
-                    "SELECT user_key, insurer_code, symbol, number FROM challenges
+                    "SELECT user_key, insurer_code, symbol, number, owner FROM challenges
                      WHERE id = ?1 AND kind = ?2 AND code_mac = ?3",
                 )?
                 .query_row(
@@ -760,6 +741,7 @@ impl Store for SqliteStore {
                             row.get::<_, String>(1)?,
                             row.get::<_, String>(2)?,
                             row.get::<_, String>(3)?,
+                            row.get::<_, String>(4)?,
                         ))
                     },
                 )
@@ -799,6 +781,11 @@ impl Store for SqliteStore {
                 // Unreachable under the write lock; dropping `tx` rolls the insert back.
                 return Ok(RegistrationOutcome::ChallengeGone);
             }
+            // The sign-up ticket is used up with its registration.
+            if let ChallengeOwner::Signup(ticket) = owner_from_sql(&owner)? {
+                tx.prepare_cached("DELETE FROM signups WHERE id = ?1")?
+                    .execute([ticket.as_bytes()])?;
+            }
             tx.commit()?;
             Ok(RegistrationOutcome::Created)
         })
@@ -812,40 +799,42 @@ impl Store for SqliteStore {
     ) -> Result<bool, SqliteError> {
         self.pool.with(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let user_key: Option<String> = tx
+            let owner: Option<String> = tx
                 .prepare_cached(
-                    "SELECT reset_user_key FROM challenges
-                     WHERE id = ?1 AND kind = ?2 AND code_mac = ?3",
+                    "SELECT owner FROM challenges WHERE id = ?1 AND kind = ?2 AND code_mac = ?3",
                 )?
                 .query_row(
                     params![id.as_bytes(), KIND_RESET, code_mac.as_bytes()],
                     |row| row.get(0),
                 )
-                .optional()?
-                .flatten();
-            let Some(user_key) = user_key else {
+                .optional()?;
+            let Some(owner) = owner else {
+                return Ok(false);
+            };
+            let ChallengeOwner::Account(user_key) = owner_from_sql(&owner)? else {
                 return Ok(false);
             };
             let updated = tx
                 .prepare_cached("UPDATE accounts SET password_hash = ?2 WHERE user_key = ?1")?
-                .execute(params![user_key, new_hash.as_str()])?;
+                .execute(params![user_key.as_str(), new_hash.as_str()])?;
             if updated != 1 {
                 return Ok(false);
             }
-            tx.prepare_cached("DELETE FROM challenges WHERE id = ?1")?
-                .execute([id.as_bytes()])?;
+            // A completed reset voids every code the account has outstanding.
+            tx.prepare_cached("DELETE FROM challenges WHERE owner = ?1")?
+                .execute([&owner])?;
             tx.commit()?;
             Ok(true)
         })
     }
 
-    async fn find_account(&self, user_key: &str) -> Result<Option<Account>, SqliteError> {
+    async fn find_account(&self, user: &UserKey) -> Result<Option<Account>, SqliteError> {
         self.read_account(
             &format!(
                 "SELECT {} FROM accounts WHERE user_key = ?1",
                 AccountRow::COLUMNS
             ),
-            [user_key],
+            [user.as_str()],
         )
     }
 
@@ -864,7 +853,7 @@ impl Store for SqliteStore {
 
     async fn update_password_hash(
         &self,
-        user_key: &str,
+        user: &UserKey,
         expected: &PasswordHash,
         new_hash: PasswordHash,
     ) -> Result<bool, SqliteError> {
@@ -874,14 +863,14 @@ impl Store for SqliteStore {
                     "UPDATE accounts SET password_hash = ?3
                      WHERE user_key = ?1 AND password_hash = ?2",
                 )?
-                .execute(params![user_key, expected.as_str(), new_hash.as_str()])?;
+                .execute(params![user.as_str(), expected.as_str(), new_hash.as_str()])?;
             Ok(updated == 1)
         })
     }
 
     async fn record_terms_acceptance(
         &self,
-        user_key: &str,
+        user: &UserKey,
         version: TermsVersion,
     ) -> Result<bool, SqliteError> {
         self.pool.with(|conn| {
@@ -892,15 +881,13 @@ impl Store for SqliteStore {
                          ELSE terms_accepted END
                      WHERE user_key = ?1",
                 )?
-                .execute(params![user_key, i64::from(version.get())])?;
+                .execute(params![user.as_str(), i64::from(version.get())])?;
             Ok(updated == 1)
         })
     }
 
     async fn purge_expired(&self, now: SystemTime, grace: Duration) -> Result<u64, SqliteError> {
-        let now = time_to_sql(now)?;
-        // `expires_at + grace <= now`, without overflow.
-        let cutoff = now.saturating_sub(duration_to_sql(grace));
+        let cutoff = time_to_sql(earlier(now, grace))?;
         self.pool.with(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut purged = tx
@@ -909,14 +896,15 @@ impl Store for SqliteStore {
             purged += tx
                 .prepare_cached("DELETE FROM challenges WHERE expires_at <= ?1")?
                 .execute([cutoff])?;
-            // Unlocked, and the last window began more than `grace` ago (as MemoryStore).
+            // `AttemptCounter::is_idle` at the cutoff: forgotten, or nothing counted and no lock.
+            // A counter that time does not reset (`forget_at` NULL) with attempts never goes.
             purged += tx
                 .prepare_cached(
                     "DELETE FROM counters
-                     WHERE (locked_until IS NULL OR locked_until <= ?1)
-                       AND (window_start IS NULL OR window_start <= ?2)",
+                     WHERE (forget_at IS NOT NULL AND forget_at <= ?1)
+                        OR (attempts = 0 AND (locked_until IS NULL OR locked_until <= ?1))",
                 )?
-                .execute([now, cutoff])?;
+                .execute([cutoff])?;
             tx.commit()?;
             Ok(u64::try_from(purged).unwrap_or(u64::MAX))
         })

@@ -14,10 +14,11 @@ use crate::config::TermsVersion;
 use crate::email::EmailAddress;
 use crate::hashing::PasswordHash;
 use crate::identity::{InsuredKey, InsuredRecord};
-use crate::otp::{CodeChallenge, CodeMac, Purpose};
 use crate::sqlite::SqliteError;
-use crate::store::{Account, ChallengePayload, ChallengeRecord, NewAccount, SignupRecord};
-use crate::throttle::AttemptCounter;
+use crate::store::{
+    Account, AttemptCounter, ChallengeOwner, ChallengePayload, ChallengeRecord, CodeChallenge,
+    CodeMac, NewAccount, Purpose, SignupRecord,
+};
 use crate::ticket::{TICKET_BYTES, TicketId};
 use crate::user_id::UserId;
 
@@ -44,11 +45,6 @@ pub(crate) fn time_from_sql(nanos: i64) -> Result<SystemTime, SqliteError> {
         SystemTime::UNIX_EPOCH.checked_sub(magnitude)
     }
     .ok_or(corrupt("time"))
-}
-
-/// A duration in nanoseconds, saturating at `i64::MAX`.
-pub(crate) fn duration_to_sql(duration: Duration) -> i64 {
-    i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX)
 }
 
 pub(crate) fn optional_time_to_sql(time: Option<SystemTime>) -> Result<Option<i64>, SqliteError> {
@@ -90,10 +86,43 @@ fn purpose_from_sql(value: i64) -> Result<Purpose, SqliteError> {
     }
 }
 
-/// `kind` column: what a challenge unlocks.
+/// `kind` column: a registration, which creates its account.
 pub(crate) const KIND_REGISTRATION: i64 = 1;
 /// `kind` column: a password reset.
 pub(crate) const KIND_RESET: i64 = 2;
+/// `kind` column: a decoy password reset, which can never succeed.
+pub(crate) const KIND_DECOY: i64 = 3;
+
+/// The `kind` column of a payload.
+pub(crate) const fn kind_to_sql(payload: &ChallengePayload) -> i64 {
+    match payload {
+        ChallengePayload::Registration(_) => KIND_REGISTRATION,
+        ChallengePayload::PasswordReset => KIND_RESET,
+        ChallengePayload::DecoyReset => KIND_DECOY,
+    }
+}
+
+/// The registration columns of a payload (`user_key` … `password_hash`); all `None` for a
+/// reset.
+pub(crate) fn registration_columns(payload: &ChallengePayload) -> [Option<&str>; 7] {
+    match payload {
+        ChallengePayload::Registration(account) => [
+            Some(account.user_id.unique_key()),
+            Some(account.user_id.as_str()),
+            Some(account.insured_key.insurer_code()),
+            Some(account.insured_key.symbol()),
+            Some(account.insured_key.number()),
+            Some(account.email.as_str()),
+            Some(account.password_hash.as_str()),
+        ],
+        ChallengePayload::PasswordReset | ChallengePayload::DecoyReset => [None; 7],
+    }
+}
+
+/// The owner column read back.
+pub(crate) fn owner_from_sql(value: &str) -> Result<ChallengeOwner, SqliteError> {
+    ChallengeOwner::from_storage_key(value).ok_or(corrupt("challenge owner"))
+}
 
 fn user_id_from_sql(value: &str) -> Result<UserId, SqliteError> {
     UserId::parse(value).map_err(|_| corrupt("user ID"))
@@ -223,33 +252,37 @@ impl SignupRow {
 
 /// A `counters` row.
 pub(crate) struct CounterRow {
-    failures: i64,
-    window_start: Option<i64>,
+    attempts: i64,
     locked_until: Option<i64>,
+    last_attempt: Option<i64>,
+    forget_at: Option<i64>,
 }
 
 impl CounterRow {
-    pub(crate) const COLUMNS: &'static str = "failures, window_start, locked_until";
+    pub(crate) const COLUMNS: &'static str = "attempts, locked_until, last_attempt, forget_at";
 
     pub(crate) fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
-            failures: row.get(0)?,
-            window_start: row.get(1)?,
-            locked_until: row.get(2)?,
+            attempts: row.get(0)?,
+            locked_until: row.get(1)?,
+            last_attempt: row.get(2)?,
+            forget_at: row.get(3)?,
         })
     }
 
     pub(crate) fn into_counter(self) -> Result<AttemptCounter, SqliteError> {
         Ok(AttemptCounter {
-            failures: u32_from_sql(self.failures, "failure count")?,
-            window_start: optional_time_from_sql(self.window_start)?,
+            attempts: u32_from_sql(self.attempts, "attempt count")?,
             locked_until: optional_time_from_sql(self.locked_until)?,
+            last_attempt: optional_time_from_sql(self.last_attempt)?,
+            forget_at: optional_time_from_sql(self.forget_at)?,
         })
     }
 }
 
-/// A `challenges` row.
-pub(crate) struct ChallengeRow {
+/// The code columns of a challenge (`CodeChallenge` without id and purpose), for
+/// `Store::update_code`.
+pub(crate) struct CodeRow {
     id: Vec<u8>,
     purpose: i64,
     code_mac: Vec<u8>,
@@ -257,20 +290,11 @@ pub(crate) struct ChallengeRow {
     expires_at: i64,
     attempts: i64,
     sends: i64,
-    kind: i64,
-    user_id: Option<String>,
-    insurer_code: Option<String>,
-    symbol: Option<String>,
-    number: Option<String>,
-    email: Option<String>,
-    password_hash: Option<String>,
-    reset_user_key: Option<String>,
 }
 
-impl ChallengeRow {
-    pub(crate) const COLUMNS: &'static str = "id, purpose, code_mac, issued_at, expires_at, \
-         attempts, sends, kind, user_id, insurer_code, symbol, number, email, password_hash, \
-         reset_user_key";
+impl CodeRow {
+    pub(crate) const COLUMNS: &'static str =
+        "id, purpose, code_mac, issued_at, expires_at, attempts, sends";
 
     pub(crate) fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
@@ -281,19 +305,11 @@ impl ChallengeRow {
             expires_at: row.get(4)?,
             attempts: row.get(5)?,
             sends: row.get(6)?,
-            kind: row.get(7)?,
-            user_id: row.get(8)?,
-            insurer_code: row.get(9)?,
-            symbol: row.get(10)?,
-            number: row.get(11)?,
-            email: row.get(12)?,
-            password_hash: row.get(13)?,
-            reset_user_key: row.get(14)?,
         })
     }
 
-    pub(crate) fn into_record(self) -> Result<ChallengeRecord, SqliteError> {
-        let code = CodeChallenge {
+    pub(crate) fn into_code(self) -> Result<CodeChallenge, SqliteError> {
+        Ok(CodeChallenge {
             id: ticket_from_sql(&self.id)?,
             purpose: purpose_from_sql(self.purpose)?,
             code_mac: mac_from_sql(&self.code_mac)?,
@@ -301,7 +317,45 @@ impl ChallengeRow {
             expires_at: time_from_sql(self.expires_at)?,
             attempts: u32_from_sql(self.attempts, "attempt count")?,
             sends: u32_from_sql(self.sends, "send count")?,
-        };
+        })
+    }
+}
+
+/// A `challenges` row.
+pub(crate) struct ChallengeRow {
+    code: CodeRow,
+    owner: String,
+    kind: i64,
+    user_id: Option<String>,
+    insurer_code: Option<String>,
+    symbol: Option<String>,
+    number: Option<String>,
+    email: Option<String>,
+    password_hash: Option<String>,
+}
+
+impl ChallengeRow {
+    pub(crate) const COLUMNS: &'static str = "id, purpose, code_mac, issued_at, expires_at, \
+         attempts, sends, owner, kind, user_id, insurer_code, symbol, number, email, \
+         password_hash";
+
+    pub(crate) fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            code: CodeRow::read(row)?,
+            owner: row.get(7)?,
+            kind: row.get(8)?,
+            user_id: row.get(9)?,
+            insurer_code: row.get(10)?,
+            symbol: row.get(11)?,
+            number: row.get(12)?,
+            email: row.get(13)?,
+            password_hash: row.get(14)?,
+        })
+    }
+
+    pub(crate) fn into_record(self) -> Result<ChallengeRecord, SqliteError> {
+        let code = self.code.into_code()?;
+        let owner = owner_from_sql(&self.owner)?;
         let payload = match self.kind {
             KIND_REGISTRATION => {
                 let (
@@ -329,12 +383,15 @@ impl ChallengeRow {
                     password_hash: PasswordHash::from_phc(password_hash),
                 })
             }
-            KIND_RESET => ChallengePayload::PasswordReset {
-                user_key: self.reset_user_key,
-            },
+            KIND_RESET => ChallengePayload::PasswordReset,
+            KIND_DECOY => ChallengePayload::DecoyReset,
             _ => return Err(corrupt("challenge kind")),
         };
-        Ok(ChallengeRecord { code, payload })
+        Ok(ChallengeRecord {
+            code,
+            owner,
+            payload,
+        })
     }
 }
 
@@ -367,12 +424,6 @@ mod tests {
     fn times_beyond_the_range_are_refused_not_wrapped() {
         let far = SystemTime::UNIX_EPOCH + Duration::from_nanos(i64::MAX.unsigned_abs() + 1);
         assert!(matches!(time_to_sql(far), Err(SqliteError::TimeOutOfRange)));
-    }
-
-    #[test]
-    fn durations_saturate() {
-        assert_eq!(duration_to_sql(Duration::MAX), i64::MAX);
-        assert_eq!(duration_to_sql(Duration::from_secs(2)), 2_000_000_000);
     }
 
     #[test]

@@ -82,11 +82,62 @@ CREATE TABLE counters (
 ) WITHOUT ROWID;
 ";
 
+/// Version 2: budgets that time does not reset, and challenges with an owner.
+///
+/// Counters keep the sans-I/O `AttemptCounter` as it is (`forget_at` NULL: never forgotten).
+/// Login counters of version 1 carry over, since their failures must never expire; version 1's
+/// windowed throttles held at most fifteen minutes of history and are dropped.
+///
+/// A challenge's `owner` is `ChallengeOwner::storage_key`; a new challenge voids the others of
+/// the same owner and purpose, so the index serves that delete. Version 1's challenges live at
+/// most ten minutes and are dropped (their members ask for a new code).
+const V2: &str = "
+CREATE TABLE counters_v2 (
+    key          TEXT NOT NULL PRIMARY KEY,  -- CounterKey::storage_key
+    attempts     INTEGER NOT NULL CHECK (attempts >= 0),
+    locked_until INTEGER,
+    last_attempt INTEGER,
+    forget_at    INTEGER                     -- NULL: never forgotten
+) WITHOUT ROWID;
+INSERT INTO counters_v2 (key, attempts, locked_until, last_attempt, forget_at)
+    SELECT key, failures, locked_until, window_start, NULL FROM counters
+    WHERE key LIKE 'login:%';
+DROP TABLE counters;
+ALTER TABLE counters_v2 RENAME TO counters;
+CREATE INDEX counters_by_forget_at ON counters (forget_at) WHERE forget_at IS NOT NULL;
+
+DROP TABLE challenges;
+CREATE TABLE challenges (
+    id             BLOB NOT NULL PRIMARY KEY CHECK (length(id) = 16),
+    purpose        INTEGER NOT NULL CHECK (purpose IN (1, 2)),
+    code_mac       BLOB NOT NULL CHECK (length(code_mac) = 32),
+    issued_at      INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    attempts       INTEGER NOT NULL CHECK (attempts >= 0),
+    sends          INTEGER NOT NULL CHECK (sends >= 0),
+    owner          TEXT NOT NULL,
+    kind           INTEGER NOT NULL CHECK (kind IN (1, 2, 3)),  -- registration, reset, decoy
+    -- kind 1: the account to create
+    user_key       TEXT,
+    user_id        TEXT,
+    insurer_code   TEXT,
+    symbol         TEXT,
+    number         TEXT,
+    email          TEXT,
+    password_hash  TEXT,
+    CHECK (kind <> 1 OR (user_key IS NOT NULL AND user_id IS NOT NULL
+        AND insurer_code IS NOT NULL AND symbol IS NOT NULL AND number IS NOT NULL
+        AND email IS NOT NULL AND password_hash IS NOT NULL))
+) WITHOUT ROWID;
+CREATE INDEX challenges_by_expiry ON challenges (expires_at);
+CREATE INDEX challenges_by_owner ON challenges (owner, purpose);
+";
+
 /// One script per schema version, oldest first: `MIGRATIONS[v]` takes version `v` to `v + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this release writes and reads.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 // A new migration must come with a new version.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);

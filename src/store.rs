@@ -1,18 +1,27 @@
-//! The [`Store`] trait the host implements, and the records it keeps.
+//! The [`Store`] trait the host implements, the records it keeps, and the sans-I/O rules it
+//! applies.
 //!
-//! The contract is what a relational database gives with unique constraints and conditional
+//! A store is storage, not policy: every rule (when a counter locks, when a code may be
+//! resent, when a code is dead) is a pure function in this crate's core, and the store's part
+//! is to load a record, apply that function and save the result as one atomic step. The
+//! contract is what a relational database gives with unique constraints and conditional
 //! updates, so that PostgreSQL, MySQL, SQLite or Redis can implement it and many host
 //! processes can share one store:
 //!
 //! - creating an account is atomic and fails distinctly for a taken user ID (compared through
-//!   [`UserId::unique_key`], so case-insensitively) and for an insured person who already has
-//!   an account ([`RegistrationOutcome`]);
+//!   [`UserKey`], so case-insensitively) and for an insured person who already has an account
+//!   ([`RegistrationOutcome`]);
 //! - the attempt counter of a challenge increments atomically and returns the new count
 //!   ([`Store::count_code_attempt`]) *before* the portal compares the code;
 //! - consuming a challenge succeeds for exactly one caller, and only for the code that is live
 //!   at that moment ([`Store::complete_registration`], [`Store::complete_password_reset`]);
-//! - throttle counters are read, updated and written back as one step
-//!   ([`Store::acquire_attempt`]);
+//! - a new challenge voids the unconsumed challenges of the same [`ChallengeOwner`] and
+//!   [`Purpose`] in the same atomic step ([`Store::insert_challenge`]): at most one live
+//!   reset code per user ID, one pending registration per sign-up ticket;
+//! - counters ([`Store::acquire_attempt`]) and live codes ([`Store::update_code`]) are read,
+//!   changed by the given rule and written back as one step;
+//! - [`Store::purge_expired`] never deletes a counter that still bounds an attempt
+//!   ([`AttemptCounter::is_idle`]), whatever `grace` the host passes;
 //! - no operation loses a concurrent update.
 //!
 //! [`MemoryStore`](crate::MemoryStore) is the reference implementation; the `testkit` feature
@@ -21,6 +30,7 @@
 //! Every method returns `impl Future + Send`, so the trait needs no runtime and no
 //! `async-trait`; an implementation may simply write `async fn`.
 
+use std::fmt;
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
@@ -30,10 +40,14 @@ use crate::config::TermsVersion;
 use crate::email::EmailAddress;
 use crate::hashing::PasswordHash;
 use crate::identity::{InsuredKey, InsuredRecord};
-use crate::otp::{CodeChallenge, CodeMac};
-use crate::throttle::{AttemptGate, LimitPolicy};
 use crate::ticket::TicketId;
-use crate::user_id::UserId;
+use crate::user_id::{UserId, UserKey};
+
+pub use crate::otp::{
+    CodeChallenge, CodeFormatError, CodeMac, CodeShape, OtpCode, Purpose, RESET_ALPHABET,
+    ResendOutcome, ResendRules, TypedCode, Verdict,
+};
+pub use crate::throttle::{AttemptCounter, AttemptGate, CounterKey, LimitPolicy, LockSchedule};
 
 /// A member's account (ユーザーID).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -76,57 +90,83 @@ pub struct SignupRecord {
     pub expires_at: SystemTime,
 }
 
+/// Whose challenge it is: a new challenge voids the unconsumed ones of the same owner and
+/// purpose.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ChallengeOwner {
+    /// A registration started under this sign-up ticket.
+    Signup(TicketId),
+    /// A challenge for this user ID (a password reset), whether or not an account holds it.
+    Account(UserKey),
+}
+
+impl ChallengeOwner {
+    /// One string per owner, for a store's column: `signup:<32 hex digits>` or
+    /// `account:<user key>`. Stable within a major version.
+    ///
+    /// ```
+    /// use kenpo_auth::{UserId, store::ChallengeOwner};
+    /// let owner = ChallengeOwner::Account(UserId::parse("NGK0001").unwrap().key());
+    /// assert_eq!(owner.storage_key(), "account:ngk0001");
+    /// assert_eq!(ChallengeOwner::from_storage_key("account:ngk0001"), Some(owner));
+    /// ```
+    #[must_use]
+    pub fn storage_key(&self) -> String {
+        match self {
+            Self::Signup(ticket) => format!("signup:{}", ticket.to_hex()),
+            Self::Account(user) => format!("account:{}", user.as_str()),
+        }
+    }
+
+    /// The owner a [`storage_key`](Self::storage_key) names; `None` for any other string.
+    #[must_use]
+    pub fn from_storage_key(stored: &str) -> Option<Self> {
+        if let Some(hex) = stored.strip_prefix("signup:") {
+            return hex.parse().ok().map(Self::Signup);
+        }
+        let user = stored.strip_prefix("account:")?;
+        UserKey::from_stored(user).ok().map(Self::Account)
+    }
+}
+
+/// A sign-up ticket's id is a bearer secret: `Debug` redacts it.
+impl fmt::Debug for ChallengeOwner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Signup(_) => f.write_str("Signup([REDACTED])"),
+            Self::Account(user) => write!(f, "Account({user})"),
+        }
+    }
+}
+
 /// What a challenge does once its code is entered.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum ChallengePayload {
     /// Create this account.
     Registration(NewAccount),
-    /// Set a new password for this account. `None` for a decoy challenge issued to a user ID
-    /// that does not exist: it can never succeed.
-    PasswordReset {
-        /// The account's uniqueness key ([`UserId::unique_key`]), if it exists.
-        user_key: Option<String>,
-    },
+    /// Set a new password for the owner's account.
+    PasswordReset,
+    /// A password reset that can never succeed: issued for a user ID with no account, so that
+    /// the answer does not reveal which IDs exist. No code was mailed.
+    DecoyReset,
 }
 
-/// A challenge: the code's record and what it unlocks.
+/// A challenge: the code's record, whose it is, and what it unlocks.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ChallengeRecord {
     /// The code's MAC, times, attempt and send counts.
     pub code: CodeChallenge,
+    /// Whose challenge it is.
+    pub owner: ChallengeOwner,
     /// What entering the code does.
     pub payload: ChallengePayload,
-}
-
-/// Limits on resending a code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ResendRules {
-    /// Shortest time between two sends.
-    pub cooldown: Duration,
-    /// Most sends per challenge, the first included.
-    pub max_sends: u32,
-}
-
-/// The answer to [`Store::replace_code`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ResendOutcome {
-    /// The new code replaced the old one; the send count went up by one.
-    Replaced,
-    /// The last send was too recent.
-    TooSoon {
-        /// Wait this long.
-        retry_after: Duration,
-    },
-    /// The challenge has been sent the most codes it may.
-    LimitReached,
-    /// No such challenge, or it was consumed.
-    Gone,
 }
 
 /// The answer to [`Store::complete_registration`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RegistrationOutcome {
-    /// The account exists and the challenge is consumed.
+    /// The account exists, the challenge is consumed and its sign-up ticket is used up.
     Created,
     /// Another account holds the same user ID (case-insensitively). Nothing changed.
     UserIdTaken,
@@ -151,16 +191,19 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Option<InsuredRecord>, Self::Error>> + Send;
 
     /// Atomically loads the counter stored under `key` (a fresh one if none), applies
-    /// [`AttemptCounter::acquire`](crate::throttle::AttemptCounter::acquire) and saves it.
+    /// [`AttemptCounter::acquire`] with `policy` and saves it.
     fn acquire_attempt(
         &self,
-        key: &str,
+        key: &CounterKey,
         now: SystemTime,
         policy: LimitPolicy,
     ) -> impl Future<Output = Result<AttemptGate, Self::Error>> + Send;
 
     /// Forgets the counter under `key` (after a success).
-    fn clear_attempts(&self, key: &str) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn clear_attempts(
+        &self,
+        key: &CounterKey,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
     /// Saves a successful first authentication.
     fn insert_signup(
@@ -168,13 +211,14 @@ pub trait Store: Send + Sync {
         record: SignupRecord,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
-    /// The first authentication named `id`, expired or not.
+    /// The first authentication named `id`, expired or not; `None` once used up.
     fn find_signup(
         &self,
         id: TicketId,
     ) -> impl Future<Output = Result<Option<SignupRecord>, Self::Error>> + Send;
 
-    /// Saves a new challenge. Ids are random; an existing id may be overwritten.
+    /// Saves a new challenge, and in the same atomic step deletes every unconsumed challenge
+    /// with the same owner and purpose. Ids are random; an existing id may be overwritten.
     fn insert_challenge(
         &self,
         record: ChallengeRecord,
@@ -193,17 +237,18 @@ pub trait Store: Send + Sync {
         id: TicketId,
     ) -> impl Future<Output = Result<Option<ChallengeRecord>, Self::Error>> + Send;
 
-    /// Atomically replaces the code of the unconsumed challenge `id` (its MAC, `issued_at = now`,
-    /// `expires_at`) and adds one send, keeping the attempt count, if the last send was at least
-    /// `rules.cooldown` ago and fewer than `rules.max_sends` codes were sent.
-    fn replace_code(
+    /// Atomically loads the code of the unconsumed challenge `id`, applies `change` (one of the
+    /// rules of [`CodeChallenge`]: [`resend`](CodeChallenge::resend),
+    /// [`void`](CodeChallenge::void)) and saves it; returns what `change` returned, or `None`
+    /// if there is no such challenge. `change` may not change the id or the purpose.
+    fn update_code<F, R>(
         &self,
         id: TicketId,
-        code_mac: CodeMac,
-        now: SystemTime,
-        expires_at: SystemTime,
-        rules: ResendRules,
-    ) -> impl Future<Output = Result<ResendOutcome, Self::Error>> + Send;
+        change: F,
+    ) -> impl Future<Output = Result<Option<R>, Self::Error>> + Send
+    where
+        F: FnOnce(&mut CodeChallenge) -> R + Send,
+        R: Send;
 
     /// Removes challenge `id` (a code that could not be mailed).
     fn delete_challenge(
@@ -213,8 +258,8 @@ pub trait Store: Send + Sync {
 
     /// In one atomic step: if challenge `id` is an unconsumed registration whose live code has
     /// MAC `code_mac`, create its account (unless the user ID, case-insensitively, or the insured
-    /// person is taken) and mark the challenge consumed. Exactly one of many parallel callers
-    /// can get [`RegistrationOutcome::Created`].
+    /// person is taken), mark the challenge consumed and delete its owner's sign-up record.
+    /// Exactly one of many parallel callers can get [`RegistrationOutcome::Created`].
     fn complete_registration(
         &self,
         id: TicketId,
@@ -222,9 +267,10 @@ pub trait Store: Send + Sync {
         now: SystemTime,
     ) -> impl Future<Output = Result<RegistrationOutcome, Self::Error>> + Send;
 
-    /// In one atomic step: if challenge `id` is an unconsumed password reset for an existing
-    /// account whose live code has MAC `code_mac`, set that account's password hash and mark the
-    /// challenge consumed. `true` for exactly one of many parallel callers.
+    /// In one atomic step: if challenge `id` is an unconsumed [`ChallengePayload::PasswordReset`]
+    /// whose live code has MAC `code_mac` and whose owner's account exists, set that account's
+    /// password hash and delete every unconsumed challenge of that owner (this one included).
+    /// `true` for exactly one of many parallel callers.
     fn complete_password_reset(
         &self,
         id: TicketId,
@@ -232,10 +278,10 @@ pub trait Store: Send + Sync {
         new_hash: PasswordHash,
     ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
 
-    /// The account whose [`UserId::unique_key`] is `user_key`.
+    /// The account whose user ID has key `user`.
     fn find_account(
         &self,
-        user_key: &str,
+        user: &UserKey,
     ) -> impl Future<Output = Result<Option<Account>, Self::Error>> + Send;
 
     /// The account of the insured person `key`.
@@ -248,7 +294,7 @@ pub trait Store: Send + Sync {
     /// rehash at login never undoes a concurrent password reset). `true` if replaced.
     fn update_password_hash(
         &self,
-        user_key: &str,
+        user: &UserKey,
         expected: &PasswordHash,
         new_hash: PasswordHash,
     ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
@@ -257,12 +303,14 @@ pub trait Store: Send + Sync {
     /// `false` if there is no such account.
     fn record_terms_acceptance(
         &self,
-        user_key: &str,
+        user: &UserKey,
         version: TermsVersion,
     ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
 
-    /// Deletes signups and challenges that expired before `now` minus `grace` and idle counters.
-    /// Returns how many records went. Hosts call it from time to time.
+    /// Deletes sign-ups and challenges that expired at or before `now` minus `grace`, and
+    /// counters that are [idle](AttemptCounter::is_idle) at `now` minus `grace` — never one
+    /// that still bounds an attempt, whatever `grace` is. Returns how many records went. Time
+    /// arithmetic saturates. Hosts call it from time to time.
     fn purge_expired(
         &self,
         now: SystemTime,

@@ -1,13 +1,16 @@
 //! Opaque handles that name state kept in the [`Store`](crate::Store).
 //!
-//! A ticket holds nothing but 128 random bits from a CSPRNG, written as 32 lower-case hex
-//! digits. A host may keep it in a session or a hidden form field: forging or altering one
-//! yields a handle that names nothing.
+//! A ticket holds nothing but 128 random bits from the operating system's generator, written as
+//! 32 lower-case hex digits — its only spelling: upper-case digits, signs or other lengths are
+//! refused, so one ticket cannot be presented in many forms. A host may keep it in a session
+//! or a hidden form field: forging or altering one yields a handle that names nothing.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::random::{self, RandomError};
 
 /// Bytes of randomness in every ticket (128 bits).
 pub const TICKET_BYTES: usize = 16;
@@ -17,12 +20,14 @@ pub const TICKET_BYTES: usize = 16;
 pub struct TicketId([u8; TICKET_BYTES]);
 
 impl TicketId {
-    /// A fresh id from the thread-local CSPRNG.
-    #[must_use]
-    pub fn random() -> Self {
+    /// A fresh id from the operating system's generator.
+    ///
+    /// # Errors
+    /// [`RandomError`] if the generator fails.
+    pub fn random() -> Result<Self, RandomError> {
         let mut bytes = [0_u8; TICKET_BYTES];
-        rand::fill(&mut bytes);
-        Self(bytes)
+        random::fill(&mut bytes)?;
+        Ok(Self(bytes))
     }
 
     /// The raw bytes (for a store's binary key column).
@@ -48,14 +53,33 @@ impl TicketId {
     }
 }
 
-/// A ticket string that is not 32 hex digits.
+/// A ticket string that is not 32 lower-case hex digits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("a ticket is 32 hexadecimal digits")]
+#[error("a ticket is 32 lower-case hexadecimal digits")]
 pub struct TicketFormatError;
+
+/// The value of one lower-case hex digit; `None` for anything else (upper case included).
+const fn lower_hex_digit(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        _ => None,
+    }
+}
 
 impl FromStr for TicketId {
     type Err = TicketFormatError;
 
+    /// Reads the 32 lower-case hex digits that [`Display`](fmt::Display) writes, and nothing
+    /// else.
+    ///
+    /// ```
+    /// use kenpo_auth::ticket::TicketId;
+    /// let hex = "00112233445566778899aabbccddeeff";
+    /// assert_eq!(hex.parse::<TicketId>().unwrap().to_hex(), hex);
+    /// assert!("00112233445566778899AABBCCDDEEFF".parse::<TicketId>().is_err());
+    /// assert!("+0112233445566778899aabbccddeeff".parse::<TicketId>().is_err());
+    /// ```
     fn from_str(s: &str) -> Result<Self, TicketFormatError> {
         let hex = s.as_bytes();
         if hex.len() != 2 * TICKET_BYTES {
@@ -63,8 +87,13 @@ impl FromStr for TicketId {
         }
         let mut bytes = [0_u8; TICKET_BYTES];
         for (byte, pair) in bytes.iter_mut().zip(hex.chunks_exact(2)) {
-            let text = std::str::from_utf8(pair).map_err(|_| TicketFormatError)?;
-            *byte = u8::from_str_radix(text, 16).map_err(|_| TicketFormatError)?;
+            let (Some(&high), Some(&low)) = (pair.first(), pair.get(1)) else {
+                return Err(TicketFormatError);
+            };
+            let (Some(high), Some(low)) = (lower_hex_digit(high), lower_hex_digit(low)) else {
+                return Err(TicketFormatError);
+            };
+            *byte = high << 4 | low;
         }
         Ok(Self(bytes))
     }

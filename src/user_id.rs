@@ -210,6 +210,76 @@ impl UserId {
     pub fn unique_key(&self) -> &str {
         self.both.get(self.len..).unwrap_or_default()
     }
+
+    /// The [`unique_key`](Self::unique_key) as a [`UserKey`], the type stores are keyed by.
+    #[must_use]
+    pub fn key(&self) -> UserKey {
+        UserKey(self.unique_key().to_owned())
+    }
+}
+
+/// The key under which a user ID is unique: the ID lower-cased ([`UserId::unique_key`]), as a
+/// value of its own, so that a store cannot confuse it with the ID as typed.
+///
+/// User IDs are not secrets: `Debug` shows the key.
+///
+/// ```
+/// use kenpo_auth::{UserId, UserKey};
+/// let key: UserKey = UserId::parse("NGK0001").unwrap().key();
+/// assert_eq!(key.as_str(), "ngk0001");
+/// assert_eq!(key, UserId::parse("ngk0001").unwrap().key());
+/// assert!(UserKey::from_stored("ngk0001").is_ok());
+/// assert!(UserKey::from_stored("NGK0001").is_err()); // keys are lower-case
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize)]
+#[serde(transparent)]
+pub struct UserKey(String);
+
+impl UserKey {
+    /// The lower-cased user ID.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A key read back from storage: a valid user ID, already lower-case.
+    ///
+    /// # Errors
+    /// [`UserIdError`] for a string that is not a user ID; [`UserIdError::InvalidChar`] for an
+    /// upper-case letter.
+    pub fn from_stored(stored: &str) -> Result<UserKey, UserIdError> {
+        let id = UserId::parse(stored)?;
+        match stored
+            .chars()
+            .enumerate()
+            .find(|(_, ch)| ch.is_ascii_uppercase())
+        {
+            Some((index, ch)) => Err(UserIdError::InvalidChar {
+                ch,
+                position: index + 1,
+            }),
+            None => Ok(id.key()),
+        }
+    }
+}
+
+impl fmt::Display for UserKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for UserKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        UserKey::from_stored(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+impl From<&UserId> for UserKey {
+    fn from(id: &UserId) -> Self {
+        id.key()
+    }
 }
 
 impl fmt::Display for UserId {

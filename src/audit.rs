@@ -1,0 +1,109 @@
+//! The audit trail: every security-relevant decision is a [`tracing`] event with target
+//! `kenpo_auth::audit`. A host subscribes with whatever it already uses (`tracing-subscriber`,
+//! OpenTelemetry, a JSON log) and filters on the target.
+//!
+//! Events never carry a password, a code, a key, a hash or the identity fields a member typed.
+//! The person an event is about is named by `subject`: a pseudonym (16 hex digits of a
+//! BLAKE2s MAC under [`Config::secret_key`](crate::Config::secret_key)) of the user ID or the
+//! insured person, so that a host can follow one person's events without the log holding who
+//! they are; [`Portal::audit_subject_of_user`](crate::Portal::audit_subject_of_user) and
+//! [`Portal::audit_subject_of_insured`](crate::Portal::audit_subject_of_insured) compute it for
+//! a help-desk search. A user ID appears in clear only once its owner proved it (a login, a
+//! registration, a reset) or an operator named it.
+//!
+//! ## Fields (stable within a major version)
+//!
+//! | field | on | meaning |
+//! |---|---|---|
+//! | `event` | every event | the name, one of the table below |
+//! | `subject` | most | pseudonym of the user ID or insured person |
+//! | `insurer` | identity events | the insurer-designated code (which union, not who) |
+//! | `user_id` | `login_succeeded`, `registration_completed`, `reset_completed`, `account_unlocked` | the account's user ID |
+//! | `flow` | identity events | `first_authentication`, `reminder`, `registration` |
+//! | `matched` | `identity_checked` | whether all five fields matched |
+//! | `differs` | `identity_checked` | which fields differed (for the host only) |
+//! | `purpose` | code events | `registration` or `password_reset` |
+//! | `remaining` | `code_wrong` | entries left on the challenge |
+//! | `reason` | failures | why, in a word (`wrong_password`, `unknown_user_id`, `cost_too_high`, …) |
+//! | `budget` | locks and ceilings | `login`, `reset_code`, `identity`, `reset_request`, `registration_mail`, `signup_mail` |
+//! | `retry_after_s` | locks | seconds until the lock ends |
+//! | `error` | `mail_failed` | the mailer's error, as it displays |
+//!
+//! ## Events
+//!
+//! | event | level | when |
+//! |---|---|---|
+//! | `identity_checked` | info | five fields compared with the roster |
+//! | `code_issued` | info | a code was mailed (or handed to the mailer) |
+//! | `decoy_issued` | info | a reset for a user ID without an account: a decoy challenge, no mail |
+//! | `code_accepted` / `code_wrong` / `code_expired` / `code_exhausted` | info / warn | a code entry and its verdict |
+//! | `registration_completed` | info | an account was created |
+//! | `login_succeeded` / `login_failed` | info / warn | a login and why it failed |
+//! | `locked` | warn | an attempt refused by a timed lock |
+//! | `ceiling_reached` | warn | an attempt refused by a ceiling |
+//! | `reset_completed` | info | a password was reset |
+//! | `account_unlocked` | warn | the help desk cleared an account's budgets |
+//! | `mail_failed` | error | the mailer refused a mail |
+
+use blake2::Blake2sMac256;
+use blake2::digest::{KeyInit, Mac};
+
+use crate::config::SecretKey;
+use crate::identity::InsuredKey;
+use crate::user_id::UserKey;
+
+/// Emits one audit event: `audit!(Level, "name", field = value, …)`.
+macro_rules! audit {
+    ($level:ident, $name:literal $(, $($field:tt)+)?) => {
+        ::tracing::event!(
+            target: "kenpo_auth::audit",
+            ::tracing::Level::$level,
+            event = $name
+            $(, $($field)+)?
+        )
+    };
+}
+pub(crate) use audit;
+
+fn pseudonym(key: &SecretKey, kind: u8, value: &str) -> String {
+    use std::fmt::Write as _;
+    let mut mac = <Blake2sMac256 as KeyInit>::new(&(*key.as_bytes()).into());
+    mac.update(b"kenpo-auth audit subject v1");
+    mac.update(&[kind]);
+    mac.update(value.as_bytes());
+    let digest = mac.finalize().into_bytes();
+    digest
+        .iter()
+        .take(8)
+        .fold(String::with_capacity(16), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
+}
+
+/// The pseudonym of a user ID in the audit trail.
+pub(crate) fn user_subject(key: &SecretKey, user: &UserKey) -> String {
+    pseudonym(key, 1, user.as_str())
+}
+
+/// The pseudonym of an insured person in the audit trail.
+pub(crate) fn insured_subject(key: &SecretKey, insured: &InsuredKey) -> String {
+    pseudonym(key, 2, &insured.storage_key())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::UserId;
+
+    #[test]
+    fn pseudonyms_are_keyed_and_kind_separated() {
+        let user = UserId::parse("NGK0001").unwrap().key();
+        let a = user_subject(&SecretKey::from_bytes([1; 32]), &user);
+        let b = user_subject(&SecretKey::from_bytes([2; 32]), &user);
+        assert_eq!(a.len(), 16);
+        assert_ne!(a, b);
+        assert_eq!(a, user_subject(&SecretKey::from_bytes([1; 32]), &user));
+        assert!(!a.contains("ngk"));
+    }
+}
