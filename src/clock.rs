@@ -115,5 +115,6 @@ pub fn earlier(time: SystemTime, by: Duration) -> SystemTime {
         .checked_sub(Duration::from_nanos(HORIZON_NANOS))
         .unwrap_or(SystemTime::UNIX_EPOCH)
         .min(time);
-    time.checked_sub(by).map_or(limit, |difference| difference.max(limit))
+    time.checked_sub(by)
+        .map_or(limit, |difference| difference.max(limit))
 }

@@ -27,9 +27,9 @@ pub const NIST_FAILURE_CEILING: u32 = 100;
 /// |---|---|---|---|---|
 /// | logins per user ID | [`login_max_failures`](Self::login_max_failures) (10) | [`login_lockout`](Self::login_lockout) (30 min) | [`login_failure_ceiling`](Self::login_failure_ceiling) (100) | never |
 /// | reset-code entries per user ID | — | — | [`code_failure_ceiling`](Self::code_failure_ceiling) (100) | never |
-/// | identity checks per insured person | [`identity_max_failures`](Self::identity_max_failures) (5) | [`identity_lockout`](Self::identity_lockout) (15 min) | — | [`throttle_forget_after`](Self::throttle_forget_after) (24 h) |
-/// | reset mails per user ID | [`reset_max_requests`](Self::reset_max_requests) (5) | [`reset_lockout`](Self::reset_lockout) (15 min) | — | 24 h |
-/// | registration mails per insured person | [`code_max_sends`](Self::code_max_sends) (5) | [`identity_lockout`](Self::identity_lockout) | — | 24 h |
+/// | identity checks per insured person | [`identity_max_failures`](Self::identity_max_failures) (5) | [`identity_lockout`](Self::identity_lockout) (15 min) | — | [`throttle_forget_after`](Self::throttle_forget_after) (7 days) |
+/// | reset mails per user ID | [`reset_max_requests`](Self::reset_max_requests) (5) | [`reset_lockout`](Self::reset_lockout) (15 min) | — | 7 days |
+/// | registration mails per insured person | [`code_max_sends`](Self::code_max_sends) (5) | [`identity_lockout`](Self::identity_lockout) | — | 7 days |
 /// | registration mails per sign-up ticket | — | — | [`code_max_sends`](Self::code_max_sends) (5) | with the ticket |
 ///
 /// Each later lock lasts twice the one before, up to [`max_lockout`](Self::max_lockout) (24 h).
@@ -97,8 +97,10 @@ pub struct Config {
     /// The longest any lock lasts (24 hours).
     pub max_lockout: Duration,
     /// Identity checks and mail counters are forgotten this long after their last attempt and
-    /// lock (24 hours), so that the store can delete the counters anyone can create. Login and
-    /// reset-code counters are never forgotten.
+    /// lock (7 days), so that the store can delete the counters anyone can create. A week
+    /// rather than a day: an attacker who waits for the failures to be forgotten then gains
+    /// less than one who keeps trying at the 24-hour locks (see the `security` manual). Login
+    /// and reset-code counters are never forgotten.
     pub throttle_forget_after: Duration,
     /// How long a successful first authentication may be used to register (30 minutes).
     pub signup_validity: Duration,
@@ -127,7 +129,7 @@ impl Default for Config {
             reset_max_requests: 5,
             reset_lockout: Duration::from_secs(15 * 60),
             max_lockout: Duration::from_secs(24 * 60 * 60),
-            throttle_forget_after: Duration::from_secs(24 * 60 * 60),
+            throttle_forget_after: Duration::from_secs(7 * 24 * 60 * 60),
             signup_validity: Duration::from_secs(30 * 60),
         }
     }

@@ -22,7 +22,7 @@
 //! ## Quick start
 //!
 //! ```
-//! use kenpo_auth::testkit::block_on;
+//! # pollster::block_on(async {
 //! use kenpo_auth::{
 //!     BirthDate, Config, HashParams, IdentityForm, InsuredRecord, MemoryStore, Portal, RecordingMailer,
 //!     RegistrationForm,
@@ -46,7 +46,7 @@
 //!     birth_date: "1975-03-02".into(),
 //!     name_kana: "けんほしようこ".into(),
 //! };
-//! let ticket = block_on(portal.authenticate_insured(&identity)).unwrap();
+//! let ticket = portal.authenticate_insured(&identity).await.unwrap();
 //!
 //! // 1-3: choose credentials; a code is mailed.
 //! let form = RegistrationForm {
@@ -54,15 +54,15 @@
 //!     password: "Sakura#2024x".into(),
 //!     email: "shoko@example.co.jp".into(),
 //! };
-//! let pending = block_on(portal.begin_registration(&ticket, &form)).unwrap();
-//! let mail = mailer.last().unwrap();
-//! let code: String = mail.body.chars().filter(char::is_ascii_digit).take(6).collect();
+//! let pending = portal.begin_registration(&ticket, &form).await.unwrap();
+//! let code = mailer.last_code().unwrap(); // what the member reads in the mail
 //!
 //! // 1-4: enter the code; 1-5: log in; 1-6: accept the terms.
-//! let user_id = block_on(portal.confirm_registration(&pending, &code)).unwrap();
-//! let login = block_on(portal.login("NGK000123", "Sakura#2024x")).unwrap();
+//! let user_id = portal.confirm_registration(&pending, &code).await.unwrap();
+//! let login = portal.login("NGK000123", "Sakura#2024x").await.unwrap();
 //! assert!(login.terms_consent_required);
-//! block_on(portal.accept_terms(&user_id, portal.config().terms_version)).unwrap();
+//! portal.accept_terms(&user_id, portal.config().terms_version).await.unwrap();
+//! # });
 //! ```
 //!
 //! ## Features
@@ -74,15 +74,19 @@
 //!
 //! ## Security notes
 //!
+//! The [`security`] manual has the threat model, the budgets with their worst cases measured
+//! over simulated years, and what the host must add. In short:
+//!
+//! - Every attempt an attacker could repeat is counted atomically *before* it is evaluated,
+//!   against budgets that time never resets: at most 100 wrong passwords and 100 wrong reset
+//!   codes are ever evaluated against one account without a success by its member
+//!   (NIST SP 800-63B rev. 4 §3.2.2).
 //! - Codes are stored only as a keyed BLAKE2s MAC ([`Config::secret_key`]), compared in constant
-//!   time, valid for ten minutes, at most five entries, accepted once.
-//! - A code entry and a login attempt are counted atomically *before* they are checked.
-//! - A login with an unknown user ID verifies against a dummy hash, answers like a wrong
-//!   password and locks like one; a password reset for an unknown user ID answers the same and
-//!   mails nothing; the user-ID reminder answers the same whether or not it matched.
+//!   time, valid for ten minutes, accepted once; reset codes carry 60 bits.
+//! - Unknown user IDs, mail failures and decoys answer exactly like the real thing.
+//! - Every decision is a `tracing` event of the [`audit`] trail, never carrying a secret.
 //! - Passwords, codes, keys and tickets print as `[REDACTED]` in `Debug`; the secret ones are
-//!   zeroized on drop. Randomness comes only from the operating system's CSPRNG (through
-//!   `rand`'s thread-local generator).
+//!   zeroized on drop. Secrets come straight from the operating system's generator.
 
 #![forbid(unsafe_code)]
 
@@ -109,6 +113,7 @@ pub mod otp;
 pub mod portal;
 mod random;
 pub mod scaling;
+pub mod security;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 #[cfg(feature = "sqlite")]
@@ -138,8 +143,8 @@ pub use config::{Config, ConfigError, SecretKey, TermsVersion};
 pub use error::{Error, RegistrationErrors};
 pub use mail::{Mail, MailKind, Mailer};
 pub use memory::{MailerDown, MemoryStore, RecordingMailer};
-pub use random::RandomError;
 pub use portal::{LoginSuccess, Portal, RegistrationForm};
+pub use random::RandomError;
 pub use store::Store;
 // --- re-exports: sqlite ---
 #[cfg(feature = "sqlite")]

@@ -148,7 +148,11 @@ impl Mail {
 
     /// The mail that carries the code allowing a password reset.
     #[must_use]
-    pub(crate) fn password_reset_code(to: EmailAddress, code: &OtpCode, validity: Duration) -> Self {
+    pub(crate) fn password_reset_code(
+        to: EmailAddress,
+        code: &OtpCode,
+        validity: Duration,
+    ) -> Self {
         let body = format!(
             "パスワード再設定用の認証番号をお知らせします。\n\
              \n\

@@ -14,7 +14,7 @@
 //! - **password reset**: twelve characters of `23456789ABCDEFGHJKLMNPQRSTUVWXYZ` (60 bits),
 //!   mailed as `K7QM-4TZD-9WHB`, accepted with or without hyphens and in either case. Long
 //!   enough that one guess sprayed over the reset codes of many accounts gains nothing: with
-//!   100 wrong entries allowed per account, a million accounts give an attacker a 10⁻⁷ chance.
+//!   100 wrong entries allowed per account, a million accounts give an attacker a 10⁻¹⁰ chance.
 //!
 //! The store keeps only a keyed BLAKE2s MAC of a code, bound to the challenge id and purpose,
 //! so a leaked store does not reveal live codes without the [`SecretKey`]; comparison is
@@ -250,7 +250,8 @@ impl TypedCode {
                 (CodeShape::SixDigits, '0'..='9') => half,
                 (CodeShape::TwelveChars, '-') => continue,
                 (CodeShape::TwelveChars, _)
-                    if half.is_ascii() && RESET_ALPHABET.contains(&(half as u8).to_ascii_uppercase()) =>
+                    if half.is_ascii()
+                        && RESET_ALPHABET.contains(&(half as u8).to_ascii_uppercase()) =>
                 {
                     half.to_ascii_uppercase()
                 }
@@ -429,7 +430,12 @@ impl CodeChallenge {
     /// The resend rule: not sooner than `rules.cooldown` after the last send, at most
     /// `rules.max_sends` sends. When allowed, the new MAC replaces the old one (voiding the old
     /// code), the validity starts again at `now`, and the wrong-entry count carries over.
-    pub fn resend(&mut self, now: SystemTime, new_mac: CodeMac, rules: ResendRules) -> ResendOutcome {
+    pub fn resend(
+        &mut self,
+        now: SystemTime,
+        new_mac: CodeMac,
+        rules: ResendRules,
+    ) -> ResendOutcome {
         let since_last = now.duration_since(self.issued_at).unwrap_or(Duration::ZERO);
         if since_last < rules.cooldown {
             return ResendOutcome::TooSoon {
@@ -597,10 +603,16 @@ mod tests {
         let twelve = CodeShape::TwelveChars;
         let canonical = |s| TypedCode::parse(s, twelve).map(|t| t.0.as_str().to_owned());
         assert_eq!(canonical("k7qm-4tzd-9whb"), Ok("K7QM4TZD9WHB".to_owned()));
-        assert_eq!(canonical(" Ｋ７ＱＭ－４ＴＺＤ－９ＷＨＢ "), Ok("K7QM4TZD9WHB".to_owned()));
+        assert_eq!(
+            canonical(" Ｋ７ＱＭ－４ＴＺＤ－９ＷＨＢ "),
+            Ok("K7QM4TZD9WHB".to_owned())
+        );
         assert!(canonical("K7QM-4TZD-9WH").is_err());
         assert!(canonical("K7QM-4TZD-9WHBB").is_err());
-        assert!(canonical("K7QM-4TZD-9WHI").is_err(), "I is not in the alphabet");
+        assert!(
+            canonical("K7QM-4TZD-9WHI").is_err(),
+            "I is not in the alphabet"
+        );
         assert!(canonical("123456").is_err());
     }
 

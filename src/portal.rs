@@ -290,7 +290,13 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         match gate {
             AttemptGate::Allowed => {}
             AttemptGate::Locked { retry_after } => {
-                audit!(WARN, "locked", budget, subject, retry_after_s = retry_after.as_secs());
+                audit!(
+                    WARN,
+                    "locked",
+                    budget,
+                    subject,
+                    retry_after_s = retry_after.as_secs()
+                );
             }
             AttemptGate::AtCeiling => audit!(WARN, "ceiling_reached", budget, subject),
         }
@@ -649,7 +655,13 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         drop(code);
         self.send(mail).await?;
         let subject = self.audit_subject_of_insured(&new_account.insured_key);
-        audit!(INFO, "code_issued", purpose = "registration", subject, resend = true);
+        audit!(
+            INFO,
+            "code_issued",
+            purpose = "registration",
+            subject,
+            resend = true
+        );
         Ok(())
     }
 
@@ -742,7 +754,9 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .await?
         {
             AttemptGate::Allowed => {}
-            AttemptGate::Locked { retry_after } => return Err(Error::AccountLocked { retry_after }),
+            AttemptGate::Locked { retry_after } => {
+                return Err(Error::AccountLocked { retry_after });
+            }
             AttemptGate::AtCeiling => return Err(Error::LoginSuspended),
         }
         let account = self
@@ -984,11 +998,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         ] {
             self.clear(key).await?;
         }
-        audit!(
-            INFO,
-            "reset_completed",
-            user_id = account.user_id.as_str()
-        );
+        audit!(INFO, "reset_completed", user_id = account.user_id.as_str());
         Ok(())
     }
 

@@ -29,12 +29,13 @@
 //!
 //! | rule | decided by |
 //! |---|---|
-//! | one account per user ID, case-insensitively | primary key on `accounts.user_key` ([`UserId::unique_key`](crate::UserId::unique_key)) |
+//! | one account per user ID, case-insensitively | primary key on `accounts.user_key` ([`UserKey`](crate::UserKey)) |
 //! | one account per insured person | unique constraint on `accounts (insurer_code, symbol, number)` |
 //! | a code is accepted once; two parallel right answers: one wins | the consuming `DELETE … WHERE id = $1 AND code_mac = $2` (row lock; the loser finds no row) in the transaction that creates the account |
 //! | at most five entries per code, each parallel guess counted | `UPDATE challenges SET attempts = attempts + 1 … RETURNING`, before the comparison |
 //! | a resend voids the old code | the consuming statements compare the *live* `code_mac` |
-//! | login lockout, identity throttle | the counter row is locked (`SELECT … FOR UPDATE`) while [`AttemptCounter::acquire`](crate::throttle::AttemptCounter::acquire) runs |
+//! | budgets: locks, ceilings, throttles | the counter row is locked (`SELECT … FOR UPDATE`) while [`AttemptCounter::acquire`](crate::store::AttemptCounter::acquire) runs |
+//! | at most one live reset code per user ID | the new challenge's insert deletes the owner's older one in the same transaction |
 //! | a rehash at login never undoes a reset | compare-and-set `UPDATE … WHERE password_hash = $expected` |
 //!
 //! Because the contract is stated for the store and not for a process, adding processes adds
@@ -73,7 +74,7 @@
 //! );
 //!
 //! CREATE TABLE accounts (
-//!     user_key       text PRIMARY KEY,         -- UserId::unique_key(): NGK0001 = ngk0001
+//!     user_key       text PRIMARY KEY,         -- UserKey: NGK0001 = ngk0001
 //!     user_id        text NOT NULL,            -- as registered
 //!     insurer_code   text NOT NULL,
 //!     symbol         text NOT NULL,
@@ -103,18 +104,21 @@
 //!     expires_at     timestamptz NOT NULL,
 //!     attempts       integer NOT NULL DEFAULT 0,
 //!     sends          integer NOT NULL DEFAULT 1,
-//!     kind           smallint NOT NULL,        -- 1 creates an account, 2 sets a password
+//!     owner          text NOT NULL,            -- ChallengeOwner::storage_key()
+//!     kind           smallint NOT NULL,        -- 1 creates an account, 2 sets a password, 3 decoy
 //!     user_key text, user_id text, insurer_code text, symbol text, number text,
-//!     email text, password_hash text,          -- kind 1: the account to create
-//!     reset_user_key text                      -- kind 2: whose password (NULL: a decoy)
+//!     email text, password_hash text           -- kind 1: the account to create
 //! );
 //! CREATE INDEX ON challenges (expires_at);
+//! CREATE INDEX ON challenges (owner, purpose);
 //!
+//! -- AttemptCounter, as the sans-I/O rule leaves it.
 //! CREATE TABLE counters (
-//!     key          text PRIMARY KEY,           -- "login:<user key>", "identity:<insured key>", …
-//!     failures     integer NOT NULL DEFAULT 0,
-//!     window_start timestamptz,
-//!     locked_until timestamptz
+//!     key          text PRIMARY KEY,           -- CounterKey::storage_key()
+//!     attempts     integer NOT NULL,
+//!     locked_until timestamptz,
+//!     last_attempt timestamptz,
+//!     forget_at    timestamptz                 -- NULL: never forgotten
 //! );
 //! ```
 //!
@@ -158,6 +162,7 @@
 //! --   SELECT EXISTS (SELECT 1 FROM accounts WHERE user_key = $user_key)
 //! --   true: UserIdTaken; false: InsuredHasAccount.
 //! DELETE FROM challenges WHERE id = $1;
+//! DELETE FROM signups WHERE id = $owner_ticket;  -- the sign-up ticket is used up
 //! COMMIT;                                   -- Created
 //! ```
 //!
@@ -166,42 +171,43 @@
 //!
 //! ```sql
 //! BEGIN;
-//! DELETE FROM challenges
-//!  WHERE id = $1 AND kind = 2 AND code_mac = $2 AND reset_user_key IS NOT NULL
-//! RETURNING reset_user_key;                 -- no row: ROLLBACK, false
-//! UPDATE accounts SET password_hash = $3 WHERE user_key = $reset_user_key;
+//! DELETE FROM challenges WHERE id = $1 AND kind = 2 AND code_mac = $2
+//! RETURNING owner;                          -- no row: ROLLBACK, false
+//! UPDATE accounts SET password_hash = $3 WHERE user_key = $owner_user_key;
 //!                                           -- 0 rows: ROLLBACK, false
+//! DELETE FROM challenges WHERE owner = $owner;  -- every other code of the account dies
 //! COMMIT;                                   -- true
 //! ```
 //!
-//! **Throttle and lockout counters**
-//! ([`Store::acquire_attempt`](crate::Store::acquire_attempt)) — the arithmetic stays in Rust
-//! ([`AttemptCounter::acquire`](crate::throttle::AttemptCounter::acquire)), under the row
-//! lock:
+//! **Save a challenge** ([`Store::insert_challenge`](crate::Store::insert_challenge)), voiding
+//! the owner's older one of the same purpose:
 //!
 //! ```sql
 //! BEGIN;
-//! INSERT INTO counters (key) VALUES ($1) ON CONFLICT DO NOTHING;
-//! SELECT failures, window_start, locked_until FROM counters WHERE key = $1 FOR UPDATE;
+//! DELETE FROM challenges WHERE owner = $owner AND purpose = $purpose;
+//! INSERT INTO challenges (…) VALUES (…);
+//! COMMIT;
+//! ```
+//!
+//! **Counters and live codes: load, apply, save.** The rules stay in Rust — the store never
+//! decides when a counter locks ([`AttemptCounter::acquire`](crate::store::AttemptCounter::acquire))
+//! or when a code may be resent ([`CodeChallenge::resend`](crate::store::CodeChallenge::resend)).
+//! [`Store::acquire_attempt`](crate::Store::acquire_attempt) and
+//! [`Store::update_code`](crate::Store::update_code) read the row under a lock, apply the rule
+//! and write the row back:
+//!
+//! ```sql
+//! BEGIN;
+//! INSERT INTO counters (key, attempts) VALUES ($1, 0) ON CONFLICT DO NOTHING;
+//! SELECT attempts, locked_until, last_attempt, forget_at FROM counters WHERE key = $1 FOR UPDATE;
 //! -- counter.acquire(now, &policy) in the host
-//! UPDATE counters SET failures = $2, window_start = $3, locked_until = $4 WHERE key = $1;
+//! UPDATE counters SET attempts = $2, locked_until = $3, last_attempt = $4, forget_at = $5
+//!  WHERE key = $1;
 //! COMMIT;
 //! ```
 //!
 //! [`Store::clear_attempts`](crate::Store::clear_attempts) is
 //! `DELETE FROM counters WHERE key = $1`.
-//!
-//! **Resend** ([`Store::replace_code`](crate::Store::replace_code)):
-//!
-//! ```sql
-//! BEGIN;
-//! SELECT issued_at, sends FROM challenges WHERE id = $1 FOR UPDATE;  -- no row: Gone
-//! -- TooSoon if now - issued_at < cooldown; LimitReached if sends >= max_sends; else:
-//! UPDATE challenges
-//!    SET code_mac = $2, issued_at = $3, expires_at = $4, sends = sends + 1
-//!  WHERE id = $1;                           -- attempts are kept
-//! COMMIT;
-//! ```
 //!
 //! **Rehash at login** ([`Store::update_password_hash`](crate::Store::update_password_hash)),
 //! a compare-and-set that loses to a concurrent reset:
@@ -232,8 +238,11 @@
 //! ```sql
 //! DELETE FROM signups    WHERE expires_at <= $now - $grace;
 //! DELETE FROM challenges WHERE expires_at <= $now - $grace;
-//! DELETE FROM counters   WHERE (locked_until IS NULL OR locked_until <= $now)
-//!                          AND (window_start IS NULL OR window_start <= $now - $grace);
+//! -- AttemptCounter::is_idle: forgotten, or nothing counted and no lock. A counter that time
+//! -- does not reset (forget_at NULL) and holds attempts never goes, whatever the grace.
+//! DELETE FROM counters   WHERE (forget_at IS NOT NULL AND forget_at <= $now - $grace)
+//!                           OR (attempts = 0 AND (locked_until IS NULL
+//!                                                  OR locked_until <= $now - $grace));
 //! ```
 //!
 //! ## Checking a PostgreSQL store

@@ -125,19 +125,34 @@ where
         report.passed.push(name);
         Ok(())
     };
-    step("roster", block_on(checks::roster(&make_store(), &add_insured)))?;
+    step(
+        "roster",
+        block_on(checks::roster(&make_store(), &add_insured)),
+    )?;
     step("signups", block_on(checks::signups(&make_store())))?;
     step("challenges", block_on(checks::challenges(&make_store())))?;
     step("owner_voids", block_on(checks::owner_voids(&make_store())))?;
-    step("code_attempts", block_on(checks::code_attempts(&make_store())))?;
+    step(
+        "code_attempts",
+        block_on(checks::code_attempts(&make_store())),
+    )?;
     step("update_code", block_on(checks::update_code(&make_store())))?;
-    step("registration", block_on(checks::registration(&make_store())))?;
-    step("user_id_taken", block_on(checks::user_id_taken(&make_store())))?;
+    step(
+        "registration",
+        block_on(checks::registration(&make_store())),
+    )?;
+    step(
+        "user_id_taken",
+        block_on(checks::user_id_taken(&make_store())),
+    )?;
     step(
         "insured_has_account",
         block_on(checks::insured_has_account(&make_store())),
     )?;
-    step("password_reset", block_on(checks::password_reset(&make_store())))?;
+    step(
+        "password_reset",
+        block_on(checks::password_reset(&make_store())),
+    )?;
     step(
         "password_hash_cas",
         block_on(checks::password_hash_cas(&make_store())),

@@ -143,7 +143,10 @@ impl AttemptCounter {
         if self.is_forgotten(now) {
             *self = Self::default();
         }
-        if policy.ceiling.is_some_and(|ceiling| self.attempts >= ceiling) {
+        if policy
+            .ceiling
+            .is_some_and(|ceiling| self.attempts >= ceiling)
+        {
             return AttemptGate::AtCeiling;
         }
         if let Some(locked_until) = self.locked_until {

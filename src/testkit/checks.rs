@@ -28,7 +28,11 @@ pub(super) async fn roster<S: Store, A: Fn(&S, InsuredRecord)>(
         "added person not found: {found:?}"
     );
     let missing = ok(CHECK, store.find_insured(&key(2)).await)?;
-    ensure!(CHECK, missing.is_none(), "unknown person found: {missing:?}");
+    ensure!(
+        CHECK,
+        missing.is_none(),
+        "unknown person found: {missing:?}"
+    );
     Ok(())
 }
 
@@ -82,12 +86,15 @@ pub(super) async fn challenges<S: Store>(store: &S) -> Outcome {
         let found = ok(CHECK, store.find_challenge(id).await)?;
         ensure!(
             CHECK,
-            found.as_ref().is_some_and(|r| r.code.purpose == Purpose::PasswordReset
-                && r.owner == ChallengeOwner::Account(user_key("member02"))
-                && matches!(
-                    (&r.payload, decoy),
-                    (ChallengePayload::PasswordReset, false) | (ChallengePayload::DecoyReset, true)
-                )),
+            found
+                .as_ref()
+                .is_some_and(|r| r.code.purpose == Purpose::PasswordReset
+                    && r.owner == ChallengeOwner::Account(user_key("member02"))
+                    && matches!(
+                        (&r.payload, decoy),
+                        (ChallengePayload::PasswordReset, false)
+                            | (ChallengePayload::DecoyReset, true)
+                    )),
             "reset challenge (decoy: {decoy}) did not round-trip: {found:?}"
         );
     }
@@ -185,7 +192,9 @@ pub(super) async fn update_code<S: Store>(store: &S) -> Outcome {
     ok(CHECK, store.count_code_attempt(id).await)?;
     let too_soon = ok(
         CHECK,
-        store.update_code(id, |c| c.resend(at(59), mac(8), rules)).await,
+        store
+            .update_code(id, |c| c.resend(at(59), mac(8), rules))
+            .await,
     )?;
     ensure!(
         CHECK,
@@ -197,7 +206,9 @@ pub(super) async fn update_code<S: Store>(store: &S) -> Outcome {
     );
     let replaced = ok(
         CHECK,
-        store.update_code(id, |c| c.resend(at(60), mac(8), rules)).await,
+        store
+            .update_code(id, |c| c.resend(at(60), mac(8), rules))
+            .await,
     )?;
     ensure!(
         CHECK,
@@ -207,11 +218,13 @@ pub(super) async fn update_code<S: Store>(store: &S) -> Outcome {
     let after = ok(CHECK, store.find_challenge(id).await)?;
     ensure!(
         CHECK,
-        after.as_ref().is_some_and(|r| r.code.code_mac.ct_eq(&mac(8))
-            && r.code.attempts == 1
-            && r.code.sends == 2
-            && r.code.issued_at == at(60)
-            && r.code.expires_at == at(660)),
+        after
+            .as_ref()
+            .is_some_and(|r| r.code.code_mac.ct_eq(&mac(8))
+                && r.code.attempts == 1
+                && r.code.sends == 2
+                && r.code.issued_at == at(60)
+                && r.code.expires_at == at(660)),
         "an applied resend must be saved whole (new MAC and times, one more send, attempts kept): {after:?}"
     );
     let old = ok(CHECK, store.complete_registration(id, &mac(7), t0()).await)?;
@@ -227,7 +240,10 @@ pub(super) async fn update_code<S: Store>(store: &S) -> Outcome {
         voided == Some(true) && after.is_some_and(|r| r.code.expires_at == r.code.issued_at),
         "a voided code must be saved dead"
     );
-    let gone = ok(CHECK, store.update_code(ticket(), |c| c.void(&mac(8))).await)?;
+    let gone = ok(
+        CHECK,
+        store.update_code(ticket(), |c| c.void(&mac(8))).await,
+    )?;
     ensure!(CHECK, gone.is_none(), "an unknown challenge was updated");
     Ok(())
 }
@@ -268,11 +284,13 @@ pub(super) async fn registration<S: Store>(store: &S) -> Outcome {
     let account = ok(CHECK, store.find_account(&user_key("ngk0001")).await)?;
     ensure!(
         CHECK,
-        account.as_ref().is_some_and(|a| a.user_id.as_str() == "NGK0001"
-            && a.insured_key == key(1)
-            && a.password_hash == hash("first")
-            && a.terms_accepted.is_none()
-            && a.created_at == at(5)),
+        account
+            .as_ref()
+            .is_some_and(|a| a.user_id.as_str() == "NGK0001"
+                && a.insured_key == key(1)
+                && a.password_hash == hash("first")
+                && a.terms_accepted.is_none()
+                && a.created_at == at(5)),
         "account not stored as registered: {account:?}"
     );
     let by_insured = ok(CHECK, store.find_account_by_insured(&key(1)).await)?;
@@ -515,7 +533,11 @@ pub(super) async fn counters<S: Store>(store: &S) -> Outcome {
     let a = CounterKey::Login(user_key("member0a"));
     for _ in 0..3 {
         let gate = ok(CHECK, store.acquire_attempt(&a, t0(), policy).await)?;
-        ensure!(CHECK, gate == AttemptGate::Allowed, "attempt within the limit refused: {gate:?}");
+        ensure!(
+            CHECK,
+            gate == AttemptGate::Allowed,
+            "attempt within the limit refused: {gate:?}"
+        );
     }
     let refused = ok(CHECK, store.acquire_attempt(&a, at(1), policy).await)?;
     ensure!(
@@ -541,7 +563,11 @@ pub(super) async fn counters<S: Store>(store: &S) -> Outcome {
     // Time ends the lock, not the count: the second lock is twice as long, then the ceiling.
     for _ in 0..3 {
         let gate = ok(CHECK, store.acquire_attempt(&a, at(1800), policy).await)?;
-        ensure!(CHECK, gate == AttemptGate::Allowed, "the lock must end after its time: {gate:?}");
+        ensure!(
+            CHECK,
+            gate == AttemptGate::Allowed,
+            "the lock must end after its time: {gate:?}"
+        );
     }
     let second = ok(CHECK, store.acquire_attempt(&a, at(1800), policy).await)?;
     ensure!(
@@ -560,7 +586,11 @@ pub(super) async fn counters<S: Store>(store: &S) -> Outcome {
     );
     ok(CHECK, store.clear_attempts(&a).await)?;
     let fresh = ok(CHECK, store.acquire_attempt(&a, at(999_999), policy).await)?;
-    ensure!(CHECK, fresh == AttemptGate::Allowed, "clearing must reset the count: {fresh:?}");
+    ensure!(
+        CHECK,
+        fresh == AttemptGate::Allowed,
+        "clearing must reset the count: {fresh:?}"
+    );
     // A forgetting policy starts afresh after its quiet period.
     let x = CounterKey::Identity(key(2));
     let forgetful = forgetful_policy();
@@ -568,13 +598,27 @@ pub(super) async fn counters<S: Store>(store: &S) -> Outcome {
         ok(CHECK, store.acquire_attempt(&x, t0(), forgetful).await)?;
     }
     let locked = ok(CHECK, store.acquire_attempt(&x, at(10), forgetful).await)?;
-    ensure!(CHECK, matches!(locked, AttemptGate::Locked { .. }), "throttle lock: {locked:?}");
+    ensure!(
+        CHECK,
+        matches!(locked, AttemptGate::Locked { .. }),
+        "throttle lock: {locked:?}"
+    );
     let after_quiet = at(900 + 86_400);
     for _ in 0..2 {
-        let gate = ok(CHECK, store.acquire_attempt(&x, after_quiet, forgetful).await)?;
-        ensure!(CHECK, gate == AttemptGate::Allowed, "a forgotten counter starts afresh: {gate:?}");
+        let gate = ok(
+            CHECK,
+            store.acquire_attempt(&x, after_quiet, forgetful).await,
+        )?;
+        ensure!(
+            CHECK,
+            gate == AttemptGate::Allowed,
+            "a forgotten counter starts afresh: {gate:?}"
+        );
     }
-    let relocked = ok(CHECK, store.acquire_attempt(&x, after_quiet, forgetful).await)?;
+    let relocked = ok(
+        CHECK,
+        store.acquire_attempt(&x, after_quiet, forgetful).await,
+    )?;
     ensure!(
         CHECK,
         relocked
@@ -655,7 +699,10 @@ pub(super) async fn purge_keeps_budgets<S: Store>(store: &S) -> Outcome {
     }
     let identity = CounterKey::Identity(key(1));
     let forgetful = forgetful_policy();
-    ok(CHECK, store.acquire_attempt(&identity, t0(), forgetful).await)?;
+    ok(
+        CHECK,
+        store.acquire_attempt(&identity, t0(), forgetful).await,
+    )?;
     // A year later, with no grace at all.
     let later = at(365 * 86_400);
     ok(CHECK, store.purge_expired(later, Duration::ZERO).await)?;
@@ -673,14 +720,32 @@ pub(super) async fn purge_keeps_budgets<S: Store>(store: &S) -> Outcome {
         "purge erased a ceiling: {at_ceiling:?}"
     );
     // The throttle was forgotten after its quiet period, so purging it changes nothing.
-    let throttle = ok(CHECK, store.acquire_attempt(&identity, later, forgetful).await)?;
+    let throttle = ok(
+        CHECK,
+        store.acquire_attempt(&identity, later, forgetful).await,
+    )?;
     ensure!(CHECK, throttle == AttemptGate::Allowed, "{throttle:?}");
     // Within its quiet period a throttle survives the purge.
     let fresh = CounterKey::Identity(key(2));
     ok(CHECK, store.acquire_attempt(&fresh, later, forgetful).await)?;
-    ok(CHECK, store.purge_expired(later + Duration::from_secs(60), Duration::ZERO).await)?;
-    ok(CHECK, store.acquire_attempt(&fresh, later + Duration::from_secs(60), forgetful).await)?;
-    let third = ok(CHECK, store.acquire_attempt(&fresh, later + Duration::from_secs(60), forgetful).await)?;
+    ok(
+        CHECK,
+        store
+            .purge_expired(later + Duration::from_secs(60), Duration::ZERO)
+            .await,
+    )?;
+    ok(
+        CHECK,
+        store
+            .acquire_attempt(&fresh, later + Duration::from_secs(60), forgetful)
+            .await,
+    )?;
+    let third = ok(
+        CHECK,
+        store
+            .acquire_attempt(&fresh, later + Duration::from_secs(60), forgetful)
+            .await,
+    )?;
     ensure!(
         CHECK,
         matches!(third, AttemptGate::Locked { .. }),

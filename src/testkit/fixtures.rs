@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+use crate::BirthDate;
 use crate::email::EmailAddress;
 use crate::hashing::PasswordHash;
 use crate::identity::{InsuredKey, InsuredRecord};
@@ -13,7 +14,6 @@ use crate::store::{
 use crate::testkit::{Failure, ensure, ok};
 use crate::ticket::TicketId;
 use crate::user_id::{UserId, UserKey};
-use crate::BirthDate;
 
 pub(super) const RACERS: usize = 16;
 
@@ -87,7 +87,11 @@ pub(super) fn code(id: TicketId, purpose: Purpose, mac_byte: u8) -> CodeChalleng
 }
 
 /// A registration of `user_id` for insured person `insured`, under a fresh sign-up ticket.
-pub(super) fn registration_challenge(user_id: &str, insured: usize, mac_byte: u8) -> ChallengeRecord {
+pub(super) fn registration_challenge(
+    user_id: &str,
+    insured: usize,
+    mac_byte: u8,
+) -> ChallengeRecord {
     registration_under(ticket(), user_id, insured, mac_byte)
 }
 

@@ -6,7 +6,8 @@ use std::thread;
 
 use crate::store::{AttemptGate, ChallengeRecord, CounterKey, RegistrationOutcome, Store};
 use crate::testkit::fixtures::{
-    RACERS, create_account, hash, key, lock_policy, mac, registration_challenge, reset_challenge, t0, user_key,
+    RACERS, create_account, hash, key, lock_policy, mac, registration_challenge, reset_challenge,
+    t0, user_key,
 };
 use crate::testkit::{Outcome, block_on, ensure, ok};
 
@@ -67,7 +68,11 @@ pub(super) fn attempts<S: Store>(store: &S) -> Outcome {
     let mut seen = Vec::new();
     for count in counts {
         let count = ok(CHECK, count)?.map(|r| r.code.attempts);
-        ensure!(CHECK, count.is_some(), "a racing attempt found no challenge");
+        ensure!(
+            CHECK,
+            count.is_some(),
+            "a racing attempt found no challenge"
+        );
         seen.extend(count);
     }
     seen.sort_unstable();
@@ -129,7 +134,12 @@ pub(super) fn user_ids<S: Store>(store: &S) -> Outcome {
     );
     let mut accounts = 0;
     for i in 0..RACERS {
-        if ok(CHECK, block_on(store.find_account_by_insured(&key(100 + i))))?.is_some() {
+        if ok(
+            CHECK,
+            block_on(store.find_account_by_insured(&key(100 + i))),
+        )?
+        .is_some()
+        {
             accounts += 1;
         }
     }
@@ -192,7 +202,9 @@ pub(super) fn reset<S: Store>(store: &S) -> Outcome {
 /// Sixteen reset requests for one user ID at once: exactly one code stays live.
 pub(super) fn owner<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "race_owner";
-    let records: Vec<ChallengeRecord> = (0..RACERS).map(|_| reset_challenge("member01", false, 7)).collect();
+    let records: Vec<ChallengeRecord> = (0..RACERS)
+        .map(|_| reset_challenge("member01", false, 7))
+        .collect();
     let results = race(store, |store, i| {
         records
             .get(i)

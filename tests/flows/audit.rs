@@ -44,8 +44,7 @@ fn recorded(flow: impl FnOnce()) -> Vec<Recorded> {
     let recorder = Recorder::default();
     let subscriber = tracing_subscriber::registry().with(recorder.clone());
     tracing::subscriber::with_default(subscriber, flow);
-    let events = recorder.0.lock().unwrap().clone();
-    events
+    recorder.0.lock().unwrap().clone()
 }
 
 fn names(events: &[Recorded]) -> Vec<&str> {
@@ -75,7 +74,11 @@ fn registration_and_login_leave_a_trail_without_secrets() {
     let fx = fixture();
     let mut code = String::new();
     let events = recorded(|| {
-        let pending = begin(&fx, &shoko_wrong_birth_then_right(&fx), &registration_form());
+        let pending = begin(
+            &fx,
+            &shoko_wrong_birth_then_right(&fx),
+            &registration_form(),
+        );
         code = last_code(&fx);
         block_on(fx.portal.confirm_registration(&pending, &wrong(&code))).unwrap_err();
         block_on(fx.portal.confirm_registration(&pending, &code)).unwrap();
@@ -110,7 +113,15 @@ fn registration_and_login_leave_a_trail_without_secrets() {
     assert_eq!(find(&events, "login_succeeded")["user_id"], USER_ID);
     assert_no_secrets(
         &events,
-        &[PASSWORD, WRONG_PASSWORD, &code, "1975-03-0", "ケンホ", "シヨウコ", "1234/567"],
+        &[
+            PASSWORD,
+            WRONG_PASSWORD,
+            &code,
+            "1975-03-0",
+            "ケンホ",
+            "シヨウコ",
+            "1234/567",
+        ],
     );
 }
 
@@ -146,7 +157,10 @@ fn locks_ceilings_resets_and_unlocks_are_recorded() {
             .audit_subject_of_user(&UserId::parse("nobody999").unwrap())
     );
     assert_eq!(find(&events, "account_unlocked")["user_id"], USER_ID);
-    assert_no_secrets(&events, &[&reset_code, &reset_code.replace('-', ""), NEW_PASSWORD]);
+    assert_no_secrets(
+        &events,
+        &[&reset_code, &reset_code.replace('-', ""), NEW_PASSWORD],
+    );
 }
 
 #[test]
@@ -189,5 +203,9 @@ fn expired_and_exhausted_codes_and_ceilings_are_recorded() {
         }
     });
     assert_eq!(find(&events, "code_expired")["purpose"], "registration");
-    assert!(names(&events).contains(&"code_exhausted"), "{:?}", names(&events));
+    assert!(
+        names(&events).contains(&"code_exhausted"),
+        "{:?}",
+        names(&events)
+    );
 }

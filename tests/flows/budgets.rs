@@ -26,7 +26,8 @@ fn login_locks_lengthen_as_failures_go_on() {
             let error = block_on(fx.portal.login(USER_ID, WRONG_PASSWORD)).unwrap_err();
             assert!(matches!(error, Error::AuthenticationFailed), "{error:?}");
         }
-        let Err(Error::AccountLocked { retry_after }) = block_on(fx.portal.login(USER_ID, PASSWORD))
+        let Err(Error::AccountLocked { retry_after }) =
+            block_on(fx.portal.login(USER_ID, PASSWORD))
         else {
             panic!("locked after ten more failures");
         };
@@ -47,7 +48,12 @@ fn time_never_resets_the_login_count() {
     for _ in 0..9 {
         block_on(fx.portal.login(USER_ID, WRONG_PASSWORD)).unwrap_err();
         fx.clock.advance(30 * DAY);
-        block_on(fx.portal.store().purge_expired(fx.clock.now(), std::time::Duration::ZERO)).unwrap();
+        block_on(
+            fx.portal
+                .store()
+                .purge_expired(fx.clock.now(), std::time::Duration::ZERO),
+        )
+        .unwrap();
     }
     block_on(fx.portal.login(USER_ID, WRONG_PASSWORD)).unwrap_err();
     let error = block_on(fx.portal.login(USER_ID, PASSWORD)).unwrap_err();
@@ -62,9 +68,17 @@ fn at_the_ceiling_even_the_right_password_fails_until_a_reset() {
     fx.clock.advance(365 * DAY);
     let error = block_on(fx.portal.login(USER_ID, PASSWORD)).unwrap_err();
     assert!(matches!(error, Error::LoginSuspended), "{error:?}");
-    assert!(error.message_ja().contains("パスワードを再設定"), "{}", error.message_ja());
+    assert!(
+        error.message_ja().contains("パスワードを再設定"),
+        "{}",
+        error.message_ja()
+    );
     let ticket = block_on(fx.portal.request_password_reset(USER_ID)).unwrap();
-    block_on(fx.portal.reset_password(&ticket, &last_code(&fx), NEW_PASSWORD)).unwrap();
+    block_on(
+        fx.portal
+            .reset_password(&ticket, &last_code(&fx), NEW_PASSWORD),
+    )
+    .unwrap();
     assert!(block_on(fx.portal.login(USER_ID, NEW_PASSWORD)).is_ok());
 }
 
@@ -111,7 +125,10 @@ fn wrong_reset_codes(fx: &Fixture, user_id: &str, n: usize) {
                 Err(other) => panic!("{other:?}"),
             },
         };
-        match block_on(fx.portal.reset_password(&current, WRONG_RESET_CODE, NEW_PASSWORD)) {
+        match block_on(
+            fx.portal
+                .reset_password(&current, WRONG_RESET_CODE, NEW_PASSWORD),
+        ) {
             Err(Error::CodeMismatch { remaining }) => {
                 done += 1;
                 if remaining > 0 {
@@ -132,8 +149,15 @@ fn a_hundred_wrong_reset_codes_suspend_resets_until_the_help_desk() {
     let ticket = block_on(fx.portal.request_password_reset(USER_ID)).unwrap();
     let code = last_code(&fx);
     let error = block_on(fx.portal.reset_password(&ticket, &code, NEW_PASSWORD)).unwrap_err();
-    assert!(matches!(error, Error::ResetSuspended), "even the right code: {error:?}");
-    assert!(error.message_ja().contains("健康保険組合"), "{}", error.message_ja());
+    assert!(
+        matches!(error, Error::ResetSuspended),
+        "even the right code: {error:?}"
+    );
+    assert!(
+        error.message_ja().contains("健康保険組合"),
+        "{}",
+        error.message_ja()
+    );
     block_on(fx.portal.unlock_account(&user_id)).unwrap();
     block_on(fx.portal.reset_password(&ticket, &code, NEW_PASSWORD)).unwrap();
     assert!(block_on(fx.portal.login(USER_ID, NEW_PASSWORD)).is_ok());
@@ -145,8 +169,11 @@ fn unknown_ids_reach_the_reset_ceiling_alike() {
     wrong_reset_codes(&fx, "nobody999", 100);
     fx.clock.advance(DAY);
     let ticket = block_on(fx.portal.request_password_reset("nobody999")).unwrap();
-    let error =
-        block_on(fx.portal.reset_password(&ticket, WRONG_RESET_CODE, NEW_PASSWORD)).unwrap_err();
+    let error = block_on(
+        fx.portal
+            .reset_password(&ticket, WRONG_RESET_CODE, NEW_PASSWORD),
+    )
+    .unwrap_err();
     assert!(matches!(error, Error::ResetSuspended), "{error:?}");
 }
 
@@ -157,7 +184,11 @@ fn a_completed_reset_starts_the_code_count_afresh() {
     wrong_reset_codes(&fx, USER_ID, 99);
     fx.clock.advance(DAY);
     let ticket = block_on(fx.portal.request_password_reset(USER_ID)).unwrap();
-    block_on(fx.portal.reset_password(&ticket, &last_code(&fx), NEW_PASSWORD)).unwrap();
+    block_on(
+        fx.portal
+            .reset_password(&ticket, &last_code(&fx), NEW_PASSWORD),
+    )
+    .unwrap();
     wrong_reset_codes(&fx, USER_ID, 99);
 }
 
@@ -214,7 +245,10 @@ fn taken_user_ids_count_against_the_identity_budget() {
             ..registration_form()
         },
     ));
-    assert!(error.is_ok(), "a free user ID is not an identity failure: {error:?}");
+    assert!(
+        error.is_ok(),
+        "a free user ID is not an identity failure: {error:?}"
+    );
     let error = block_on(fx.portal.begin_registration(&ticket, &registration_form())).unwrap_err();
     assert!(
         matches!(error, Error::TooManyAttempts { .. }),
@@ -240,7 +274,11 @@ fn one_ticket_sends_at_most_five_registration_mails() {
     let error = block_on(fx.portal.begin_registration(&ticket, &form)).unwrap_err();
     assert!(matches!(error, Error::ResendLimitReached), "{error:?}");
     assert_eq!(fx.mailer.sent().len(), 5);
-    assert_eq!(fx.store.challenge_count(), 1, "each new pending registration voids the last");
+    assert_eq!(
+        fx.store.challenge_count(),
+        1,
+        "each new pending registration voids the last"
+    );
 }
 
 #[test]
@@ -267,12 +305,18 @@ fn check_refuses_ceilings_above_a_hundred_and_zero_counts() {
         login_failure_ceiling: 101,
         ..test_config()
     };
-    assert!(matches!(too_high.check(), Err(ConfigError::CeilingTooHigh { .. })));
+    assert!(matches!(
+        too_high.check(),
+        Err(ConfigError::CeilingTooHigh { .. })
+    ));
     let too_high = Config {
         code_failure_ceiling: 1000,
         ..test_config()
     };
-    assert!(matches!(too_high.check(), Err(ConfigError::CeilingTooHigh { .. })));
+    assert!(matches!(
+        too_high.check(),
+        Err(ConfigError::CeilingTooHigh { .. })
+    ));
     let zero = Config {
         login_max_failures: 0,
         ..test_config()
@@ -293,7 +337,11 @@ fn a_lock_until_the_horizon_is_a_help_desk_matter_not_a_panic() {
     fail_logins_without_waiting(&fx);
     let error = block_on(fx.portal.login(USER_ID, PASSWORD)).unwrap_err();
     assert!(matches!(error, Error::AccountLocked { .. }), "{error:?}");
-    assert!(error.message_ja().contains("お問い合わせ"), "{}", error.message_ja());
+    assert!(
+        error.message_ja().contains("お問い合わせ"),
+        "{}",
+        error.message_ja()
+    );
     block_on(fx.portal.unlock_account(&user_id)).unwrap();
     assert!(block_on(fx.portal.login(USER_ID, PASSWORD)).is_ok());
 }

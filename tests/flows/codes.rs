@@ -15,7 +15,10 @@ fn a_code_judged_expired_stays_dead_when_the_clock_steps_back() {
     assert!(matches!(error, Error::CodeExpired), "{error:?}");
     fx.clock.set(start() + 5 * MINUTE);
     let error = block_on(fx.portal.confirm_registration(&pending, &code)).unwrap_err();
-    assert!(matches!(error, Error::CodeExpired), "revived by a clock step: {error:?}");
+    assert!(
+        matches!(error, Error::CodeExpired),
+        "revived by a clock step: {error:?}"
+    );
     assert_eq!(fx.store.account_count(), 0);
 }
 
@@ -76,7 +79,10 @@ fn tickets_have_exactly_one_spelling() {
     let pending = begin(&fx, &shoko(), &registration_form());
     let text = pending.to_string();
     assert_eq!(text.len(), 32);
-    assert!(text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+    assert!(
+        text.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    );
     assert_eq!(text.parse::<PendingRegistration>().unwrap(), pending);
     for other in [
         text.to_uppercase(),

@@ -13,9 +13,15 @@ fn reset_answers_the_same_when_mail_fails() {
     let unknown = block_on(fx.portal.request_password_reset("nobody999"));
     assert!(known.is_ok() && unknown.is_ok(), "{known:?} / {unknown:?}");
     for ticket in [known.unwrap(), unknown.unwrap()] {
-        let error =
-            block_on(fx.portal.reset_password(&ticket, WRONG_RESET_CODE, NEW_PASSWORD)).unwrap_err();
-        assert!(matches!(error, Error::CodeMismatch { remaining: 4 }), "{error:?}");
+        let error = block_on(
+            fx.portal
+                .reset_password(&ticket, WRONG_RESET_CODE, NEW_PASSWORD),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(error, Error::CodeMismatch { remaining: 4 }),
+            "{error:?}"
+        );
     }
 }
 
@@ -42,7 +48,10 @@ fn a_registered_persons_ticket_says_already_registered_before_anything_about_use
             ..registration_form()
         };
         let error = block_on(fx.portal.begin_registration(&second, &form)).unwrap_err();
-        assert!(matches!(error, Error::AlreadyRegistered), "{user_id}: {error:?}");
+        assert!(
+            matches!(error, Error::AlreadyRegistered),
+            "{user_id}: {error:?}"
+        );
     }
 }
 
@@ -58,7 +67,11 @@ fn identity_failures_give_one_answer_whichever_field_differs() {
     ];
     let answers: Vec<String> = forms
         .iter()
-        .map(|form| block_on(fx.portal.authenticate_insured(form)).unwrap_err().to_string())
+        .map(|form| {
+            block_on(fx.portal.authenticate_insured(form))
+                .unwrap_err()
+                .to_string()
+        })
         .collect();
     assert_eq!(answers[0], answers[1]);
 }
@@ -101,13 +114,15 @@ fn a_stored_hash_too_costly_to_run_answers_like_a_wrong_password() {
         "$argon2id$v=19$m=1048576,t=64,p=1$c2FsdHNhbHRzYWx0c2FsdA$\
          AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
     );
-    assert!(block_on(kenpo_auth::Store::update_password_hash(
-        &fx.store,
-        &account.user_id.key(),
-        &account.password_hash,
-        tampered
-    ))
-    .unwrap());
+    assert!(
+        block_on(kenpo_auth::Store::update_password_hash(
+            &fx.store,
+            &account.user_id.key(),
+            &account.password_hash,
+            tampered
+        ))
+        .unwrap()
+    );
     let error = block_on(fx.portal.login(USER_ID, PASSWORD)).unwrap_err();
     // That argon2 was not run is checked through the audit trail (`audit.rs`).
     assert!(matches!(error, Error::AuthenticationFailed), "{error:?}");

@@ -20,7 +20,11 @@ fn code_mails_hold_exactly_one_code_and_the_required_notices() {
     for mail in &mails {
         assert!(mail.code().is_some(), "exactly one code: {}", mail.body);
         assert!(mail.body.contains("10分間"), "validity: {}", mail.body);
-        assert!(mail.body.contains("送信専用"), "send-only notice: {}", mail.body);
+        assert!(
+            mail.body.contains("送信専用"),
+            "send-only notice: {}",
+            mail.body
+        );
         assert!(
             mail.body.contains("お心当たりのない場合"),
             "what if you did not ask: {}",

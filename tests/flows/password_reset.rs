@@ -14,7 +14,11 @@ fn reset_with_the_mailed_code_sets_the_new_password() {
     assert_eq!(mail.kind, MailKind::PasswordResetCode);
     assert_eq!(mail.subject, PASSWORD_RESET_SUBJECT);
     assert_eq!(mail.to.as_str(), EMAIL);
-    block_on(fx.portal.reset_password(&ticket, &last_code(&fx), NEW_PASSWORD)).unwrap();
+    block_on(
+        fx.portal
+            .reset_password(&ticket, &last_code(&fx), NEW_PASSWORD),
+    )
+    .unwrap();
     assert!(matches!(
         block_on(fx.portal.login(USER_ID, PASSWORD)),
         Err(Error::AuthenticationFailed)
@@ -33,9 +37,11 @@ fn the_code_is_twelve_characters_in_three_groups() {
     assert_eq!(groups.len(), 3);
     for group in groups {
         assert_eq!(group.len(), 4);
-        assert!(group
-            .bytes()
-            .all(|b| b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ".contains(&b)));
+        assert!(
+            group
+                .bytes()
+                .all(|b| b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ".contains(&b))
+        );
     }
 }
 
@@ -60,11 +66,20 @@ fn a_six_digit_code_is_a_format_error_and_not_counted() {
     register(&fx);
     let ticket = block_on(fx.portal.request_password_reset(USER_ID)).unwrap();
     for _ in 0..10 {
-        let error = block_on(fx.portal.reset_password(&ticket, "123456", NEW_PASSWORD)).unwrap_err();
+        let error =
+            block_on(fx.portal.reset_password(&ticket, "123456", NEW_PASSWORD)).unwrap_err();
         assert!(matches!(error, Error::CodeFormat { .. }), "{error:?}");
-        assert!(error.message_ja().contains("12文字"), "{}", error.message_ja());
+        assert!(
+            error.message_ja().contains("12文字"),
+            "{}",
+            error.message_ja()
+        );
     }
-    block_on(fx.portal.reset_password(&ticket, &last_code(&fx), NEW_PASSWORD)).unwrap();
+    block_on(
+        fx.portal
+            .reset_password(&ticket, &last_code(&fx), NEW_PASSWORD),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -74,8 +89,11 @@ fn unknown_ids_get_a_ticket_and_no_mail() {
     let before = fx.mailer.sent().len();
     let ticket = block_on(fx.portal.request_password_reset("nobody999")).unwrap();
     assert_eq!(fx.mailer.sent().len(), before, "no mail for unknown IDs");
-    let error =
-        block_on(fx.portal.reset_password(&ticket, WRONG_RESET_CODE, NEW_PASSWORD)).unwrap_err();
+    let error = block_on(
+        fx.portal
+            .reset_password(&ticket, WRONG_RESET_CODE, NEW_PASSWORD),
+    )
+    .unwrap_err();
     assert!(
         matches!(error, Error::CodeMismatch { remaining: 4 }),
         "a decoy answers like a wrong code: {error:?}"
@@ -98,10 +116,17 @@ fn a_decoy_dies_after_five_entries_like_a_real_challenge() {
     let fx = fixture();
     let ticket = block_on(fx.portal.request_password_reset("nobody999")).unwrap();
     for _ in 0..5 {
-        block_on(fx.portal.reset_password(&ticket, WRONG_RESET_CODE, NEW_PASSWORD)).unwrap_err();
+        block_on(
+            fx.portal
+                .reset_password(&ticket, WRONG_RESET_CODE, NEW_PASSWORD),
+        )
+        .unwrap_err();
     }
-    let error =
-        block_on(fx.portal.reset_password(&ticket, WRONG_RESET_CODE, NEW_PASSWORD)).unwrap_err();
+    let error = block_on(
+        fx.portal
+            .reset_password(&ticket, WRONG_RESET_CODE, NEW_PASSWORD),
+    )
+    .unwrap_err();
     assert!(matches!(error, Error::CodeAttemptsExhausted), "{error:?}");
 }
 
@@ -153,7 +178,11 @@ fn a_new_request_voids_the_previous_code() {
     let second = block_on(fx.portal.request_password_reset(USER_ID)).unwrap();
     let error = block_on(fx.portal.reset_password(&first, &first_code, NEW_PASSWORD)).unwrap_err();
     assert!(matches!(error, Error::ChallengeGone), "{error:?}");
-    block_on(fx.portal.reset_password(&second, &last_code(&fx), NEW_PASSWORD)).unwrap();
+    block_on(
+        fx.portal
+            .reset_password(&second, &last_code(&fx), NEW_PASSWORD),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -173,7 +202,11 @@ fn a_reset_unlocks_the_login() {
         block_on(fx.portal.login(USER_ID, WRONG_PASSWORD)).unwrap_err();
     }
     let ticket = block_on(fx.portal.request_password_reset(USER_ID)).unwrap();
-    block_on(fx.portal.reset_password(&ticket, &last_code(&fx), NEW_PASSWORD)).unwrap();
+    block_on(
+        fx.portal
+            .reset_password(&ticket, &last_code(&fx), NEW_PASSWORD),
+    )
+    .unwrap();
     assert!(block_on(fx.portal.login(USER_ID, NEW_PASSWORD)).is_ok());
 }
 

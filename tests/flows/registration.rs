@@ -20,7 +20,11 @@ fn the_whole_registration_creates_the_account() {
         "the mail states the validity: {}",
         mail.body
     );
-    let user_id = block_on(fx.portal.confirm_registration(&pending, &mail.code().unwrap())).unwrap();
+    let user_id = block_on(
+        fx.portal
+            .confirm_registration(&pending, &mail.code().unwrap()),
+    )
+    .unwrap();
     assert_eq!(user_id.as_str(), USER_ID);
     assert_eq!(fx.store.account_count(), 1);
     let account = &fx.store.accounts()[0];

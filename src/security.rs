@@ -1,0 +1,146 @@
+//! # Security manual (documentation only)
+//!
+//! This module holds no code. It states what the library defends against, with which limits,
+//! how many guesses those limits let through in the worst case, what the host must add, and
+//! what risk remains by design. Standards cited: NIST SP 800-63B rev. 4 ("800-63B") and OWASP
+//! ASVS 5.0 ("ASVS").
+//!
+//! ## Threat model
+//!
+//! The attacker is anyone on the internet, with as many machines and as much patience as they
+//! like, who knows the public rules (this crate is open source) and:
+//!
+//! - **guesses user IDs**: the union suggests `NGK` + employee number, so valid IDs are easy
+//!   to list;
+//! - **guesses secrets online**: passwords at the login, mailed codes at the registration and
+//!   reset screens, the five identity fields at first authentication and the user-ID
+//!   reminder;
+//! - **probes for existence**: which user IDs have accounts, which insured persons are on a
+//!   roster, through answers, mails, timing, locks and budgets;
+//! - **abuses side effects**: mails to arbitrary addresses, rows in the store, CPU in argon2;
+//! - **reads a leaked store** (a backup, an injection elsewhere in the host).
+//!
+//! Out of scope: an attacker who controls the host process, reads the member's mailbox, or
+//! holds the member's insurance card (see [Residual risks](#residual-risks)).
+//!
+//! ## Budgets
+//!
+//! Every attempt an attacker could repeat is counted *before* it is evaluated, in one atomic
+//! store step, so parallel attempts each count (ASVS V6.3.1). Counters are keyed by what is
+//! attacked — the typed user ID whether or not an account holds it, the insured person — never
+//! by the client, which the attacker controls. Time ends a lock but never resets a count; only
+//! a success does (800-63B §3.2.2). [`Store::purge_expired`](crate::Store::purge_expired)
+//! deletes a counter only once it limits nothing, whatever grace the host passes.
+//!
+//! | what is attacked | per lock | first lock | ceiling | the way back |
+//! |---|---|---|---|---|
+//! | a user ID's password (login) | 10 | 30 min, doubling to 24 h | 100 wrong passwords in a row | a password reset, or the help desk |
+//! | a user ID's reset codes, over all its challenges | (5 per code) | — | 100 wrong entries in a row | the help desk ([`Portal::unlock_account`](crate::Portal::unlock_account)) |
+//! | an insured person's identity (first authentication, reminder, taken user IDs) | 5 | 15 min, doubling to 24 h | — (forgotten 7 days after the last lock) | waiting |
+//! | reset mails for a user ID | 5 | 15 min, doubling to 24 h | — (forgotten after 7 days) | waiting |
+//! | registration mails for an insured person | 5 | 15 min, doubling to 24 h | — (forgotten after 7 days) | waiting |
+//! | registration mails for one sign-up ticket | — | — | 5 | a new first authentication |
+//!
+//! The manual's rule for a member who mistypes stays as it was: ten failures lock the account
+//! for thirty minutes, after which the right password works. Past a ceiling even the right
+//! secret fails, so that a lucky guess cannot win; the member is told, in Japanese, to reset
+//! the password or to contact the union (健康保険組合にお問い合わせください), in words that do
+//! not reveal whether the account exists. Every number is a [`Config`](crate::Config) field;
+//! [`Config::check`](crate::Config::check) refuses a ceiling above 100.
+//!
+//! ### Worst cases, measured
+//!
+//! The attacker simulations in `tests/attacks/` attack each budget for 30 and 365 simulated days
+//! with `purge_expired(now, 0)` every hour, trying whenever the portal lets them (and, for the
+//! forgetting throttles, also resting until failures are forgotten at each lock length, keeping
+//! the worse figures). Guesses *evaluated* per account (or per insured person):
+//!
+//! | attack | day | 30 days | year |
+//! |---|---|---|---|
+//! | wrong passwords | 60 | 100 | 100 |
+//! | wrong reset codes reaching a live code | 100 | 100 | 100 |
+//! | identity checks | 35 | 180 | 1,855 |
+//! | reset mails a member receives | 35 | 180 | 1,855 |
+//!
+//! A reset code is 60 bits, so 100 guesses take an account over with probability
+//! 100 / 2⁶⁰ ≈ 10⁻¹⁶; sprayed over a million accounts, 10⁻¹⁰. The registration code stays the
+//! manual's six digits: the one who starts a registration receives its code, so guessing it
+//! gains nothing. Identity checks are a throttle rather than a ceiling, because there is no
+//! account yet to lock and no help desk to call: a genuine member waits at most 24 hours.
+//!
+//! ## No enumeration
+//!
+//! - A login with an unknown user ID verifies a dummy hash made with the live parameters,
+//!   answers like a wrong password and counts against that user ID's budget like a real one:
+//!   locks and ceilings read the same (ASVS V6.3.8).
+//! - A password reset answers with a ticket for any well-formed user ID; an unknown one gets a
+//!   decoy challenge (at most one per user ID: a new request replaces it) that answers wrong
+//!   codes like a real one and dies the same way. A string that is not a user ID is refused
+//!   before anything is stored. A mail that cannot be sent is answered the same way as one
+//!   that was: the failure goes to the audit trail only.
+//! - The user-ID reminder answers the same whether or not anything matched and whether or not
+//!   mail could be sent; every request counts, matched or not.
+//! - First authentication never says which field differed. A sign-up ticket checks "this
+//!   person already has an account" before "this user ID is taken", and each taken answer
+//!   costs the insured person's identity budget, so a ticket is no oracle for user IDs; a
+//!   ticket is used up by its registration.
+//!
+//! ## Codes and tickets
+//!
+//! Codes, ticket ids, salts and keys come straight from the operating system's generator
+//! (fork-safe: no user-space state to copy into a child process). Codes are stored only as a
+//! keyed BLAKE2s MAC ([`Config::secret_key`](crate::Config::secret_key)), compared in constant
+//! time, accepted once, valid for ten minutes; a code judged expired is voided for good, and a
+//! clock reading before its issue is refused, so a clock stepping back revives nothing. A new
+//! reset request voids the previous code; a completed reset voids every code of the account.
+//! Tickets are 128 bits with exactly one spelling (32 lower-case hex digits).
+//!
+//! ## Early cuts
+//!
+//! Passwords over 1,024 bytes are refused before normalisation or hashing; a login with one
+//! still spends a dummy verify on a bounded input and counts, so its answer and cost match a
+//! wrong password's. A stored hash whose argon2 cost exceeds 4× the live parameters is never
+//! run ([`HashError::CostTooHigh`](crate::HashError::CostTooHigh)): the login answers like a
+//! wrong password and the audit trail records `cost_too_high`.
+//!
+//! **Older, cheaper hashes answer faster.** An account hashed with cheaper parameters than the
+//! live ones (created before the parameters were raised) verifies faster than the dummy hash
+//! of an unknown user ID, until its member logs in and the hash is upgraded. A host that raises
+//! the parameters and cares about this timing difference can rehash offline to a wrapped form,
+//! expire those passwords (force a reset at the next login), or keep the old parameters until
+//! most members have logged in once.
+//!
+//! ## Audit trail
+//!
+//! Every decision is a `tracing` event with target `kenpo_auth::audit`, described field by field
+//! in [`crate::audit`]. No event carries a password, a code, a key, a hash or the identity
+//! fields a member typed (ASVS V16.2).
+//!
+//! ## What the host must add
+//!
+//! - **Per-client rate limits** in front of the portal (per IP address or network, per
+//!   session): the library limits per account and per insured person, which stops guessing
+//!   against one target but not one attempt against each of many targets, nor the storage and
+//!   CPU each attempt costs (one argon2 run per login, one counter row per user ID tried).
+//! - **TLS** everywhere, secure cookies, CSRF tokens, and the reference web host's headers.
+//! - **A queueing mailer**: enqueue and return, so that flows that mail and flows that do not
+//!   take the same time; and monitor `mail_failed` events.
+//! - **One secret key and pepper** shared by every process, from a secret store, and
+//!   synchronised clocks (NTP).
+//! - **Staff authentication** for the help-desk operations ([`Portal::unlock_account`](crate::Portal::unlock_account)), which
+//!   an operator uses only after proving the member's identity out of band.
+//! - **Hourly [`purge_expired`](crate::Store::purge_expired)**: safe with any grace.
+//!
+//! ## Residual risks
+//!
+//! - **Anyone holding the five fields of someone's insurance card can register in their name
+//!   before they do.** The manual's first authentication asks for what the card shows; a
+//!   family member or colleague with the card (or a photo of it) can pass it. The library
+//!   cannot tell them apart; the union can, by mailing a notice to a known address or by
+//!   letting the help desk delete an account on request.
+//! - A member whose account is attacked is locked out for up to 24 hours at a time, and past
+//!   the ceilings until a reset or the help desk (a denial of service traded for the budget).
+//! - Mail is not confidential: whoever reads the member's mailbox can reset the password.
+//! - The manual's password policy (8–20 characters with composition rules) is weaker than
+//!   800-63B's; [`PasswordPolicy::nist_800_63b`](crate::PasswordPolicy::nist_800_63b) is there
+//!   for hosts that may follow it.

@@ -1,0 +1,87 @@
+//! Identity checks against one insured person (birth dates guessed, say): locks that lengthen,
+//! failures remembered for a week after the last lock, purges that free no one.
+
+use kenpo_auth::{Error, IdentityForm};
+
+use crate::sim::*;
+
+/// Wrong birth dates, one after another, from 1950-01-01 on.
+fn wrong_birth(n: u32) -> IdentityForm {
+    let day = n % 28 + 1;
+    let month = n / 28 % 12 + 1;
+    let year = 1950 + n / 336;
+    IdentityForm {
+        birth_date: format!("{year:04}-{month:02}-{day:02}"),
+        ..identity(1)
+    }
+}
+
+/// Tries whenever allowed. `rest`: once a lock of at least this long starts, wait for the
+/// failures to be forgotten instead (the patient attacker's best strategy).
+fn attack(world: &mut World, rest: Option<std::time::Duration>) {
+    let mut n = 0;
+    while world.running() {
+        match block_on(world.portal.authenticate_insured(&wrong_birth(n))) {
+            Err(Error::IdentityNotConfirmed) => {
+                n += 1;
+                world.evaluated();
+                world.wait(SECOND);
+            }
+            Err(Error::TooManyAttempts { retry_after }) => match rest {
+                Some(rest) if retry_after >= rest => {
+                    world.wait(retry_after + world.portal.config().throttle_forget_after);
+                }
+                _ => world.wait(retry_after),
+            },
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// Both attackers; the worse figures.
+fn worst(days: usize) -> World {
+    let mut greedy = World::new(2, days);
+    attack(&mut greedy, None);
+    greedy.report(&format!("identity checks, greedy, {days} days"));
+    let mut worst = greedy;
+    for rest in [HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR] {
+        let mut patient = World::new(2, days);
+        attack(&mut patient, Some(rest));
+        patient.report(&format!(
+            "identity checks, resting at {}h locks, {days} days",
+            rest.as_secs() / 3600
+        ));
+        if patient.total() > worst.total() {
+            worst = patient;
+        }
+    }
+    worst
+}
+
+#[test]
+fn thirty_days_of_identity_checks_stay_within_the_budget() {
+    let world = worst(30);
+    // Budget (security manual): five per lock, locks doubling from 15 minutes to 24 hours,
+    // failures forgotten a week after the last lock: at most 35 on the first day, then five a
+    // day, whichever way the attacker paces it.
+    assert!(
+        world.per_day.iter().all(|&day| day <= 35),
+        "{:?}",
+        world.per_day
+    );
+    assert!(world.total() <= 35 + 5 * 29, "{}", world.total());
+    // The member still gets in once the lock ends, and a success clears the count.
+    let error = loop {
+        match block_on(world.portal.authenticate_insured(&identity(1))) {
+            Err(Error::TooManyAttempts { retry_after }) => world.clock.advance(retry_after),
+            other => break other,
+        }
+    };
+    assert!(matches!(error, Err(Error::AlreadyRegistered)), "{error:?}");
+}
+
+#[test]
+fn a_year_of_identity_checks() {
+    let world = worst(365);
+    assert!(world.total() <= 35 + 5 * 364, "{}", world.total());
+}
