@@ -213,12 +213,19 @@ fn identity_locks_lengthen_too() {
 }
 
 #[test]
-fn identity_failures_are_forgotten_after_a_quiet_day() {
+fn identity_failures_are_forgotten_after_a_quiet_week() {
     let fx = fixture();
     for _ in 0..4 {
         block_on(fx.portal.authenticate_insured(&shoko_wrong_birth())).unwrap_err();
     }
-    fx.clock.advance(DAY);
+    fx.clock.advance(6 * DAY);
+    block_on(fx.portal.authenticate_insured(&shoko_wrong_birth())).unwrap_err();
+    let error = block_on(fx.portal.authenticate_insured(&shoko())).unwrap_err();
+    assert!(
+        matches!(error, Error::TooManyAttempts { .. }),
+        "six quiet days are not enough: {error:?}"
+    );
+    fx.clock.advance(7 * DAY + 15 * MINUTE);
     for _ in 0..4 {
         block_on(fx.portal.authenticate_insured(&shoko_wrong_birth())).unwrap_err();
     }
