@@ -12,8 +12,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kenpo_auth::otp::{CodeChallenge, Purpose, TypedCode};
-use kenpo_auth::testkit::block_on;
 use kenpo_auth::ticket::TicketId;
+use pollster::block_on;
 use kenpo_auth::{
     BirthDate, Config, HashParams, IdentityForm, InsuredRecord, MemoryStore, NewPassword,
     PasswordHasher, Portal, RecordingMailer, RegistrationForm, SecretKey,
@@ -51,16 +51,20 @@ fn otp(c: &mut Criterion) {
 
 /// A portal on `MemoryStore` holding one registered account, hashed at `params`.
 fn portal_with_account(params: HashParams) -> Portal<MemoryStore, RecordingMailer> {
+    portal_with_config(Config {
+        hash_params: params,
+        ..Config::default()
+    })
+}
+
+/// A portal on `MemoryStore` holding one registered account, under `config`.
+fn portal_with_config(config: Config) -> Portal<MemoryStore, RecordingMailer> {
     let store = MemoryStore::new();
     let birth = BirthDate::new(1975, 3, 2).unwrap();
     store.add_insured(
         InsuredRecord::new("06139999", "1234", "567", birth, "ケンポ ショウコ").unwrap(),
     );
     let mailer = RecordingMailer::new();
-    let config = Config {
-        hash_params: params,
-        ..Config::default()
-    };
     let portal = Portal::new(store, mailer.clone(), config);
     let identity = IdentityForm {
         insurer_code: "06139999".into(),
@@ -76,12 +80,7 @@ fn portal_with_account(params: HashParams) -> Portal<MemoryStore, RecordingMaile
         email: "shoko@example.co.jp".into(),
     };
     let pending = block_on(portal.begin_registration(&ticket, &form)).unwrap();
-    let body = mailer.last().unwrap().body;
-    let code: String = body
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|run| run.len() == 6)
-        .unwrap()
-        .to_owned();
+    let code = mailer.last_code().unwrap();
     block_on(portal.confirm_registration(&pending, &code)).unwrap();
     portal
 }
@@ -146,5 +145,55 @@ fn login(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, otp, login);
+/// A refused login must cost what a wrong password costs, whatever made it fail: an unknown
+/// user ID, a 16 MiB password, a stored hash too costly to run. Interleaved rounds, median of
+/// each, as ratios to the wrong password in the same run.
+fn refusals(_: &mut Criterion) {
+    let config = Config {
+        // No locks, so that every attempt is evaluated; the bench measures cost, not budgets.
+        login_max_failures: u32::MAX,
+        login_failure_ceiling: u32::MAX,
+        ..Config::default()
+    };
+    let portal = portal_with_config(config);
+    let huge = "A#1".repeat(16 * 1024 * 1024 / 3);
+    let cases: [(&str, &str, &str); 4] = [
+        ("wrong password", USER_ID, "Wrong#pass1"),
+        ("unknown user ID", "nobody999", "Wrong#pass1"),
+        ("16 MiB password", USER_ID, &huge),
+        ("right password", USER_ID, PASSWORD),
+    ];
+    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    for round in 0..15 {
+        // ABBA: the order flips every round, so drift favours no case.
+        let order: Vec<usize> = if round % 2 == 0 {
+            (0..cases.len()).collect()
+        } else {
+            (0..cases.len()).rev().collect()
+        };
+        for index in order {
+            let (_, user, password) = cases[index];
+            let start = Instant::now();
+            for _ in 0..4 {
+                let _ = black_box(block_on(portal.login(black_box(user), black_box(password))));
+            }
+            samples[index].push(start.elapsed().as_secs_f64() / 4.0);
+        }
+    }
+    let median = |values: &mut Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    let base = median(&mut samples[0].clone());
+    for (index, (name, _, _)) in cases.iter().enumerate() {
+        let time = median(&mut samples[index]);
+        println!(
+            "refusal parity: {name:<16} {:.2} ms = {:.3} x wrong password",
+            time * 1e3,
+            time / base
+        );
+    }
+}
+
+criterion_group!(benches, otp, login, refusals);
 criterion_main!(benches);
