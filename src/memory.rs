@@ -149,8 +149,15 @@ impl Store for MemoryStore {
         policy: LimitPolicy,
     ) -> Result<AttemptGate, Infallible> {
         let mut state = self.lock();
-        let counter = state.counters.entry(key.clone()).or_default();
-        Ok(counter.acquire(now, &policy))
+        let mut counter = state.counters.get(key).copied().unwrap_or_default();
+        let before = counter;
+        let gate = counter.acquire(now, &policy);
+        // Saved only if the rule changed it, as `SqliteStore` does: an attempt refused without
+        // being counted leaves no counter behind.
+        if counter != before {
+            state.counters.insert(key.clone(), counter);
+        }
+        Ok(gate)
     }
 
     async fn clear_attempts(&self, key: &CounterKey) -> Result<(), Infallible> {

@@ -29,7 +29,7 @@
 //! let minute = Duration::from_secs(60);
 //! let policy = LimitPolicy {
 //!     locks: Some(LockSchedule { every: 3, first: minute, max: 60 * minute }),
-//!     ceiling: Some(6),
+//!     ceiling: Some(7),
 //!     forget_after: None,
 //! };
 //! let mut counter = AttemptCounter::default();
@@ -41,8 +41,10 @@
 //! for _ in 0..3 {
 //!     assert_eq!(counter.acquire(t0 + minute, &policy), AttemptGate::Allowed);
 //! }
-//! // The second lock lasts twice as long; after it, the ceiling holds for good.
+//! // The second lock lasts twice as long; the attempt after it reaches the ceiling, which holds
+//! // for good.
 //! assert_eq!(counter.acquire(t0 + minute, &policy), AttemptGate::Locked { retry_after: 2 * minute });
+//! assert_eq!(counter.acquire(t0 + 3 * minute, &policy), AttemptGate::Allowed);
 //! assert_eq!(counter.acquire(t0 + 1000 * minute, &policy), AttemptGate::AtCeiling);
 //! ```
 //!
@@ -138,7 +140,9 @@ pub enum AttemptGate {
 
 impl AttemptCounter {
     /// Counts one attempt at `now` under `policy`, or refuses it while locked or at the
-    /// ceiling. Time arithmetic saturates; a clock that steps back only lengthens a lock.
+    /// ceiling. At the ceiling the answer is [`AttemptGate::AtCeiling`] even while a lock runs
+    /// too, since waiting for the lock would not help. Time arithmetic saturates; a clock that
+    /// steps back only lengthens a lock.
     pub fn acquire(&mut self, now: SystemTime, policy: &LimitPolicy) -> AttemptGate {
         if self.is_forgotten(now) {
             *self = Self::default();

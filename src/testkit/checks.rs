@@ -529,7 +529,7 @@ pub(super) async fn terms<S: Store>(store: &S) -> Outcome {
 
 pub(super) async fn counters<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "counters";
-    let policy = lock_policy(3, Some(6));
+    let policy = lock_policy(3, Some(7));
     let a = CounterKey::Login(user_key("member0a"));
     for _ in 0..3 {
         let gate = ok(CHECK, store.acquire_attempt(&a, t0(), policy).await)?;
@@ -578,11 +578,17 @@ pub(super) async fn counters<S: Store>(store: &S) -> Outcome {
             },
         "the second lock must double: {second:?}"
     );
+    let seventh = ok(CHECK, store.acquire_attempt(&a, at(5400), policy).await)?;
+    ensure!(
+        CHECK,
+        seventh == AttemptGate::Allowed,
+        "the second lock must end after its time: {seventh:?}"
+    );
     let ceiling = ok(CHECK, store.acquire_attempt(&a, at(999_999), policy).await)?;
     ensure!(
         CHECK,
         ceiling == AttemptGate::AtCeiling,
-        "six attempts under a ceiling of six must stay refused: {ceiling:?}"
+        "seven attempts under a ceiling of seven must stay refused: {ceiling:?}"
     );
     ok(CHECK, store.clear_attempts(&a).await)?;
     let fresh = ok(CHECK, store.acquire_attempt(&a, at(999_999), policy).await)?;

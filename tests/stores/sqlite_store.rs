@@ -1,0 +1,503 @@
+//! `SqliteStore` specifics: schema creation, versioning and migration, WAL, persistence across
+//! opens, exact round trips, the database's own unique constraints, corrupt rows, the busy
+//! timeout.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use kenpo_auth::sqlite::{SqliteOptions, Synchronous};
+use kenpo_auth::store::{
+    AttemptGate, ChallengePayload, CounterKey, RegistrationOutcome, SignupRecord,
+};
+use kenpo_auth::{BirthDate, EmailAddress, InsuredRecord, SqliteError, SqliteStore, Store};
+use rusqlite::Connection;
+
+use crate::support::{
+    TempDir, block_on, insured, insured_key, lock_policy, mac, register, registration_with, reset,
+    t0, ticket, user_key,
+};
+
+fn user_version(path: &std::path::Path) -> i64 {
+    Connection::open(path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_new_file_gets_the_current_schema_version_and_wal() {
+    let dir = TempDir::new("schema");
+    let path = dir.db("new.db");
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.connections(), 4);
+    assert_eq!(store.path(), path.as_path());
+    assert_eq!(SqliteStore::SCHEMA_VERSION, 2);
+    assert_eq!(user_version(&path), 2);
+    let mode: String = Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn data_survives_closing_and_reopening() {
+    let dir = TempDir::new("reopen");
+    let path = dir.db("kept.db");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        let birth = BirthDate::new(1975, 3, 2).unwrap();
+        store
+            .add_insured(
+                InsuredRecord::new("06139999", "12", "345", birth, "ケンポ ショウコ").unwrap(),
+            )
+            .unwrap();
+        assert_eq!(
+            register(&store, "NGK000123", "345"),
+            RegistrationOutcome::Created
+        );
+        let login = CounterKey::Login(user_key("NGK000123"));
+        for _ in 0..3 {
+            block_on(store.acquire_attempt(&login, t0(), lock_policy(4, None))).unwrap();
+        }
+    }
+    let store = SqliteStore::open_with(&path, SqliteOptions::default().connections(1)).unwrap();
+    let insured = block_on(store.find_insured(&insured_key("345")))
+        .unwrap()
+        .unwrap();
+    assert_eq!(insured.birth_date(), BirthDate::new(1975, 3, 2).unwrap());
+    assert_eq!(insured.name().as_str(), "ケンポ ショウコ");
+    let account = block_on(store.find_account(&user_key("ngk000123")))
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.user_id.as_str(), "NGK000123");
+    assert_eq!(
+        account.created_at,
+        t0(),
+        "times round-trip to the nanosecond"
+    );
+    assert_eq!(store.account_count().unwrap(), 1);
+    assert_eq!(store.insured_count().unwrap(), 1);
+    assert_eq!(store.challenge_count().unwrap(), 0);
+    // The counter kept its three attempts: the fourth is allowed and locks.
+    let login = CounterKey::Login(user_key("ngk000123"));
+    let policy = lock_policy(4, None);
+    assert_eq!(
+        block_on(store.acquire_attempt(&login, t0(), policy)).unwrap(),
+        AttemptGate::Allowed
+    );
+    assert!(matches!(
+        block_on(store.acquire_attempt(&login, t0(), policy)).unwrap(),
+        AttemptGate::Locked { .. }
+    ));
+}
+
+#[test]
+fn a_file_from_a_newer_release_is_refused_untouched() {
+    let dir = TempDir::new("too-new");
+    let path = dir.db("future.db");
+    drop(SqliteStore::open(&path).unwrap());
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 99")
+        .unwrap();
+    let error = SqliteStore::open(&path).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            SqliteError::SchemaTooNew {
+                found: 99,
+                supported: 2
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("99"));
+    assert!(error.message_ja().contains("障害"));
+    assert_eq!(user_version(&path), 99);
+}
+
+#[test]
+fn reopening_does_not_run_the_migration_again() {
+    let dir = TempDir::new("migrate-once");
+    let path = dir.db("once.db");
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        register(&store, "member01", "1"),
+        RegistrationOutcome::Created
+    );
+    // A second pool on the same file while the first is open, then a third after it closed.
+    let second = SqliteStore::open(&path).unwrap();
+    drop(store);
+    drop(second);
+    let third = SqliteStore::open(&path).unwrap();
+    assert_eq!(third.account_count().unwrap(), 1);
+    assert_eq!(user_version(&path), 2);
+}
+
+/// Version 1's schema, as `src/sqlite_schema.rs` created it (a migration never edits it).
+const V1: &str = "
+CREATE TABLE roster (
+    insurer_code TEXT NOT NULL,
+    symbol       TEXT NOT NULL,
+    number       TEXT NOT NULL,
+    birth_date   TEXT NOT NULL,
+    name_kana    TEXT NOT NULL,
+    PRIMARY KEY (insurer_code, symbol, number)
+) WITHOUT ROWID;
+
+CREATE TABLE accounts (
+    user_key       TEXT NOT NULL PRIMARY KEY,
+    user_id        TEXT NOT NULL,
+    insurer_code   TEXT NOT NULL,
+    symbol         TEXT NOT NULL,
+    number         TEXT NOT NULL,
+    email          TEXT NOT NULL,
+    password_hash  TEXT NOT NULL,
+    terms_accepted INTEGER,
+    created_at     INTEGER NOT NULL,
+    UNIQUE (insurer_code, symbol, number)
+) WITHOUT ROWID;
+
+CREATE TABLE signups (
+    id           BLOB NOT NULL PRIMARY KEY CHECK (length(id) = 16),
+    insurer_code TEXT NOT NULL,
+    symbol       TEXT NOT NULL,
+    number       TEXT NOT NULL,
+    expires_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX signups_by_expiry ON signups (expires_at);
+
+CREATE TABLE challenges (
+    id             BLOB NOT NULL PRIMARY KEY CHECK (length(id) = 16),
+    purpose        INTEGER NOT NULL CHECK (purpose IN (1, 2)),
+    code_mac       BLOB NOT NULL CHECK (length(code_mac) = 32),
+    issued_at      INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    attempts       INTEGER NOT NULL CHECK (attempts >= 0),
+    sends          INTEGER NOT NULL CHECK (sends >= 0),
+    kind           INTEGER NOT NULL CHECK (kind IN (1, 2)),
+    user_key       TEXT,
+    user_id        TEXT,
+    insurer_code   TEXT,
+    symbol         TEXT,
+    number         TEXT,
+    email          TEXT,
+    password_hash  TEXT,
+    reset_user_key TEXT,
+    CHECK (kind <> 1 OR (user_key IS NOT NULL AND user_id IS NOT NULL
+        AND insurer_code IS NOT NULL AND symbol IS NOT NULL AND number IS NOT NULL
+        AND email IS NOT NULL AND password_hash IS NOT NULL))
+) WITHOUT ROWID;
+CREATE INDEX challenges_by_expiry ON challenges (expires_at);
+
+CREATE TABLE counters (
+    key          TEXT NOT NULL PRIMARY KEY,
+    failures     INTEGER NOT NULL CHECK (failures >= 0),
+    window_start INTEGER,
+    locked_until INTEGER
+) WITHOUT ROWID;
+";
+
+/// A database left at schema version 1 by the previous release: its login counter carries
+/// over (failures must never expire), its windowed throttles and its challenges are dropped, as
+/// `sqlite_schema.rs` documents; accounts and the roster are untouched.
+#[test]
+fn a_version_one_database_is_migrated_keeping_login_counters() {
+    let dir = TempDir::new("migrate-v1");
+    let path = dir.db("v1.db");
+    let nanos = |t: std::time::SystemTime| {
+        i64::try_from(t.duration_since(UNIX_EPOCH).unwrap().as_nanos()).unwrap()
+    };
+    {
+        let raw = Connection::open(&path).unwrap();
+        raw.execute_batch(V1).unwrap();
+        raw.execute_batch("PRAGMA user_version = 1").unwrap();
+        raw.execute(
+            "INSERT INTO roster VALUES ('06139999', '12', '345', '1975-03-02', 'ケンポ ショウコ')",
+            [],
+        )
+        .unwrap();
+        raw.execute(
+            "INSERT INTO accounts VALUES ('ngk0001', 'NGK0001', '06139999', '12', '345',
+                 'member@example.co.jp', '$argon2id$v=19$m=64,t=1,p=1$c2FsdA$first', 1, ?1)",
+            [nanos(t0())],
+        )
+        .unwrap();
+        // Nine failed logins, no lock yet (version 1 kept no window for logins).
+        raw.execute(
+            "INSERT INTO counters VALUES ('login:ngk0001', 9, NULL, NULL)",
+            [],
+        )
+        .unwrap();
+        // A windowed identity throttle, locked.
+        raw.execute(
+            "INSERT INTO counters VALUES ('identity:06139999/12/345', 5, ?1, ?2)",
+            [nanos(t0()), nanos(t0() + Duration::from_secs(900))],
+        )
+        .unwrap();
+        // A live reset challenge.
+        raw.execute(
+            "INSERT INTO challenges (id, purpose, code_mac, issued_at, expires_at, attempts,
+                 sends, kind, reset_user_key)
+             VALUES (?1, 2, zeroblob(32), ?2, ?3, 0, 1, 2, 'ngk0001')",
+            rusqlite::params![
+                ticket().as_bytes(),
+                nanos(t0()),
+                nanos(t0() + Duration::from_secs(600))
+            ],
+        )
+        .unwrap();
+    }
+
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(user_version(&path), 2);
+    assert_eq!(store.challenge_count().unwrap(), 0, "v1 challenges dropped");
+    assert_eq!(
+        store.counter_count().unwrap(),
+        1,
+        "only the login counter kept"
+    );
+    assert_eq!(store.account_count().unwrap(), 1);
+    assert_eq!(store.insured_count().unwrap(), 1);
+    let account = block_on(store.find_account(&user_key("ngk0001")))
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.user_id.as_str(), "NGK0001");
+    assert_eq!(account.created_at, t0());
+
+    // The nine failures still bound the next attempts, however much later: the tenth is
+    // evaluated and locks, the eleventh waits.
+    let login = CounterKey::Login(user_key("NGK0001"));
+    let later = t0() + Duration::from_secs(365 * 86_400);
+    let policy = lock_policy(10, Some(100));
+    assert_eq!(
+        block_on(store.acquire_attempt(&login, later, policy)).unwrap(),
+        AttemptGate::Allowed
+    );
+    assert_eq!(
+        block_on(store.acquire_attempt(&login, later, policy)).unwrap(),
+        AttemptGate::Locked {
+            retry_after: Duration::from_secs(1800)
+        }
+    );
+    // And a purge does not free them.
+    block_on(store.purge_expired(later, Duration::ZERO)).unwrap();
+    assert_eq!(store.counter_count().unwrap(), 1);
+
+    // The dropped throttle starts afresh.
+    let identity = CounterKey::Identity(insured_key("345"));
+    assert_eq!(
+        block_on(store.acquire_attempt(&identity, t0(), lock_policy(5, None))).unwrap(),
+        AttemptGate::Allowed
+    );
+
+    // The migrated file opens again without migrating.
+    drop(store);
+    let again = SqliteStore::open(&path).unwrap();
+    assert_eq!(again.counter_count().unwrap(), 2);
+}
+
+#[test]
+fn signup_times_round_trip_exactly() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    for expires_at in [
+        t0(),
+        t0() + Duration::from_nanos(1),
+        UNIX_EPOCH - Duration::new(3600, 7),
+    ] {
+        let id = ticket();
+        block_on(store.insert_signup(SignupRecord {
+            id,
+            insured_key: insured_key("1"),
+            expires_at,
+        }))
+        .unwrap();
+        let found = block_on(store.find_signup(id)).unwrap().unwrap();
+        assert_eq!(found.expires_at, expires_at);
+        assert_eq!(found.insured_key, insured_key("1"));
+    }
+}
+
+#[test]
+fn a_legacy_carrier_address_round_trips() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let legacy = EmailAddress::parse_allowing_legacy_dots("ab..cd@docomo.ne.jp").unwrap();
+    let record = registration_with("member01", "1", 7, legacy.clone());
+    let id = record.code.id;
+    block_on(store.insert_challenge(record)).unwrap();
+    let found = block_on(store.find_challenge(id)).unwrap().unwrap();
+    let ChallengePayload::Registration(account) = found.payload else {
+        panic!("payload kind changed");
+    };
+    assert_eq!(account.email, legacy);
+    block_on(store.complete_registration(id, &mac(7), t0())).unwrap();
+    let account = block_on(store.find_account(&user_key("member01")))
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.email, legacy);
+}
+
+#[test]
+fn the_database_itself_refuses_duplicate_user_keys_and_insured_keys() {
+    let dir = TempDir::new("constraints");
+    let path = dir.db("unique.db");
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        register(&store, "Member01", "1"),
+        RegistrationOutcome::Created
+    );
+    let raw = Connection::open(&path).unwrap();
+    let insert = "INSERT INTO accounts (user_key, user_id, insurer_code, symbol, number, email,
+                      password_hash, terms_accepted, created_at)
+                  VALUES (?1, ?2, '06139999', '12', ?3, 'a@example.jp', 'h', NULL, 0)";
+    let same_user_key = raw.execute(insert, ["member01", "MEMBER01", "2"]);
+    assert!(same_user_key.is_err(), "a second account for member01");
+    let same_insured = raw.execute(insert, ["other001", "other001", "1"]);
+    assert!(
+        same_insured.is_err(),
+        "a second account for insured person 1"
+    );
+    assert_eq!(store.account_count().unwrap(), 1);
+}
+
+#[test]
+fn a_row_that_no_longer_validates_is_reported_as_corrupt() {
+    let dir = TempDir::new("corrupt");
+    let path = dir.db("corrupt.db");
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        register(&store, "member01", "1"),
+        RegistrationOutcome::Created
+    );
+    let raw = Connection::open(&path).unwrap();
+    raw.execute("UPDATE accounts SET user_id = 'x'", [])
+        .unwrap();
+    let error = block_on(store.find_account(&user_key("member01"))).unwrap_err();
+    assert!(
+        matches!(error, SqliteError::Corrupt { what: "user ID" }),
+        "{error:?}"
+    );
+
+    let record = reset("member01", false, 7);
+    let id = record.code.id;
+    block_on(store.insert_challenge(record)).unwrap();
+    // The table's own checks refuse some values outright …
+    raw.execute("UPDATE challenges SET sends = -1", [])
+        .unwrap_err();
+    raw.execute("UPDATE challenges SET kind = 4", [])
+        .unwrap_err();
+    // … the others are caught when read.
+    raw.execute("UPDATE challenges SET attempts = 4294967296", [])
+        .unwrap();
+    let error = block_on(store.find_challenge(id)).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            SqliteError::Corrupt {
+                what: "attempt count"
+            }
+        ),
+        "{error:?}"
+    );
+    raw.execute(
+        "UPDATE challenges SET attempts = 0, owner = 'account:NOT A KEY'",
+        [],
+    )
+    .unwrap();
+    let error = block_on(store.find_challenge(id)).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            SqliteError::Corrupt {
+                what: "challenge owner"
+            }
+        ),
+        "{error:?}"
+    );
+
+    let login = CounterKey::Login(user_key("member01"));
+    block_on(store.acquire_attempt(&login, t0(), lock_policy(10, None))).unwrap();
+    raw.execute("UPDATE counters SET attempts = 4294967296", [])
+        .unwrap();
+    let error = block_on(store.acquire_attempt(&login, t0(), lock_policy(10, None))).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            SqliteError::Corrupt {
+                what: "attempt count"
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_writer_waits_for_the_busy_timeout_and_then_fails_with_busy() {
+    let dir = TempDir::new("busy");
+    let path = dir.db("busy.db");
+    let impatient = SqliteStore::open_with(
+        &path,
+        SqliteOptions::default()
+            .busy_timeout(Duration::from_millis(100))
+            .synchronous(Synchronous::Normal),
+    )
+    .unwrap();
+    let patient = SqliteStore::open_with(&path, SqliteOptions::default()).unwrap();
+    let holder = Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let key = CounterKey::Login(user_key("member01"));
+
+    let started = std::time::Instant::now();
+    let error = block_on(impatient.clear_attempts(&key)).unwrap_err();
+    assert!(error.is_busy(), "{error:?}");
+    assert!(started.elapsed() >= Duration::from_millis(90));
+
+    std::thread::scope(|scope| {
+        let waiter = scope.spawn(|| block_on(patient.clear_attempts(&key)));
+        std::thread::sleep(Duration::from_millis(200));
+        holder.execute_batch("COMMIT").unwrap();
+        waiter
+            .join()
+            .unwrap()
+            .expect("the patient writer got the lock once it was free");
+    });
+}
+
+#[test]
+fn debug_names_the_file_and_clones_share_the_pool() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let clone = store.clone();
+    clone.add_insured(insured("9")).unwrap();
+    assert_eq!(store.insured_count().unwrap(), 1);
+    let debug = format!("{store:?}");
+    assert!(
+        debug.contains(":memory:") && debug.contains("connections: 1"),
+        "{debug}"
+    );
+    // Replacing a roster entry keeps one row.
+    let birth = BirthDate::new(1980, 4, 1).unwrap();
+    store
+        .add_insured(InsuredRecord::new("06139999", "12", "9", birth, "ケンポ ハナヨ").unwrap())
+        .unwrap();
+    assert_eq!(store.insured_count().unwrap(), 1);
+    let found = block_on(store.find_insured(&insured_key("9")))
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.name().as_str(), "ケンポ ハナヨ");
+}
+
+#[test]
+fn options_never_open_zero_connections() {
+    assert_eq!(
+        SqliteOptions::default().connections(0).connection_count(),
+        1
+    );
+    let dir = TempDir::new("zero");
+    let store =
+        SqliteStore::open_with(dir.db("z.db"), SqliteOptions::default().connections(0)).unwrap();
+    assert_eq!(store.connections(), 1);
+    assert_eq!(
+        register(&store, "member01", "1"),
+        RegistrationOutcome::Created
+    );
+}

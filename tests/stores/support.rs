@@ -1,0 +1,256 @@
+//! Shared fixtures: throw-away database files, the records the store tests put in a store, and
+//! the portal the flow-level tests drive.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use kenpo_auth::testkit::block_on;
+
+use kenpo_auth::store::{
+    Account, ChallengeOwner, ChallengePayload, ChallengeRecord, CodeChallenge, CodeMac,
+    LimitPolicy, LockSchedule, NewAccount, Purpose, RegistrationOutcome, Store,
+};
+use kenpo_auth::ticket::TicketId;
+use kenpo_auth::{
+    BirthDate, Config, EmailAddress, HashParams, IdentityForm, InsuredKey, InsuredRecord,
+    MemoryStore, PasswordHash, RegistrationForm, SecretKey, SqliteStore, UserId, UserKey,
+};
+
+pub const USER_ID: &str = "NGK000123";
+pub const PASSWORD: &str = "Sakura#2024x";
+pub const NEW_PASSWORD: &str = "Momiji#2025y";
+pub const EMAIL: &str = "shoko@example.co.jp";
+
+/// A fresh directory under the system temp dir, removed (with its database files) on drop.
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    pub fn new(tag: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = std::env::temp_dir().join(format!(
+            "kenpo-{tag}-{}-{}-{nanos}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        Self { path }
+    }
+
+    /// A file path inside the directory.
+    pub fn db(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// 2027-01-15T08:00:00Z plus a few nanoseconds, so that exact round trips are tested too.
+pub fn t0() -> SystemTime {
+    UNIX_EPOCH + Duration::new(1_800_000_000, 123_456_789)
+}
+
+pub fn at(secs: u64) -> SystemTime {
+    t0() + Duration::from_secs(secs)
+}
+
+pub fn ticket() -> TicketId {
+    TicketId::random().unwrap()
+}
+
+pub fn mac(byte: u8) -> CodeMac {
+    CodeMac::from_bytes([byte; 32])
+}
+
+pub fn hash(tag: &str) -> PasswordHash {
+    PasswordHash::from_phc(format!("$argon2id$v=19$m=64,t=1,p=1$c2FsdA${tag}"))
+}
+
+pub fn user_key(user_id: &str) -> UserKey {
+    UserId::parse(user_id).unwrap().key()
+}
+
+/// Insured person `number` of union 06139999, symbol 12.
+pub fn insured_key(number: &str) -> InsuredKey {
+    InsuredKey::new("06139999", "12", number).unwrap()
+}
+
+pub fn insured(number: &str) -> InsuredRecord {
+    let birth = BirthDate::new(1980, 4, 1).unwrap();
+    InsuredRecord::new("06139999", "12", number, birth, "ケンポ ハナコ").unwrap()
+}
+
+pub fn email() -> EmailAddress {
+    EmailAddress::parse("member@example.co.jp").unwrap()
+}
+
+/// A live code with MAC `mac_byte`, issued at `t0()` for ten minutes, under a fresh id.
+pub fn code(purpose: Purpose, mac_byte: u8) -> CodeChallenge {
+    CodeChallenge {
+        id: ticket(),
+        purpose,
+        code_mac: mac(mac_byte),
+        issued_at: t0(),
+        expires_at: at(600),
+        attempts: 0,
+        sends: 1,
+    }
+}
+
+/// A registration of `user_id` for insured person `number`, under a fresh sign-up ticket.
+pub fn registration(user_id: &str, number: &str, mac_byte: u8) -> ChallengeRecord {
+    registration_with(user_id, number, mac_byte, email())
+}
+
+pub fn registration_with(
+    user_id: &str,
+    number: &str,
+    mac_byte: u8,
+    email: EmailAddress,
+) -> ChallengeRecord {
+    ChallengeRecord {
+        code: code(Purpose::Registration, mac_byte),
+        owner: ChallengeOwner::Signup(ticket()),
+        payload: ChallengePayload::Registration(NewAccount {
+            user_id: UserId::parse(user_id).unwrap(),
+            insured_key: insured_key(number),
+            email,
+            password_hash: hash("first"),
+        }),
+    }
+}
+
+/// A password reset of `user_id` (a decoy when `decoy`), MAC `mac_byte`.
+pub fn reset(user_id: &str, decoy: bool, mac_byte: u8) -> ChallengeRecord {
+    ChallengeRecord {
+        code: code(Purpose::PasswordReset, mac_byte),
+        owner: ChallengeOwner::Account(user_key(user_id)),
+        payload: if decoy {
+            ChallengePayload::DecoyReset
+        } else {
+            ChallengePayload::PasswordReset
+        },
+    }
+}
+
+/// Stores a registration of `user_id` for `number` and completes it with its MAC.
+pub fn register<S: Store>(store: &S, user_id: &str, number: &str) -> RegistrationOutcome {
+    let record = registration(user_id, number, 7);
+    let id = record.code.id;
+    block_on(store.insert_challenge(record)).unwrap();
+    block_on(store.complete_registration(id, &mac(7), t0())).unwrap()
+}
+
+/// A login-like budget: a 30-minute lock after every `every` attempts (doubling up to a day),
+/// an optional ceiling, never forgotten.
+pub fn lock_policy(every: u32, ceiling: Option<u32>) -> LimitPolicy {
+    LimitPolicy {
+        locks: Some(LockSchedule {
+            every,
+            first: Duration::from_secs(1800),
+            max: Duration::from_secs(86_400),
+        }),
+        ceiling,
+        forget_after: None,
+    }
+}
+
+/// A budget with a ceiling and no locks.
+pub fn ceiling_policy(ceiling: u32) -> LimitPolicy {
+    LimitPolicy {
+        locks: None,
+        ceiling: Some(ceiling),
+        forget_after: None,
+    }
+}
+
+/// What the flow-level tests need to know of a store beyond the trait.
+pub trait Inspect: Store + Clone {
+    /// A fresh, empty store.
+    fn fresh() -> Self;
+    fn add(&self, record: InsuredRecord);
+    fn accounts(&self) -> Vec<Account>;
+    fn challenges(&self) -> usize;
+    fn counters(&self) -> usize;
+}
+
+impl Inspect for MemoryStore {
+    fn fresh() -> Self {
+        Self::new()
+    }
+    fn add(&self, record: InsuredRecord) {
+        self.add_insured(record);
+    }
+    fn accounts(&self) -> Vec<Account> {
+        Self::accounts(self)
+    }
+    fn challenges(&self) -> usize {
+        self.challenge_count()
+    }
+    fn counters(&self) -> usize {
+        self.counter_count()
+    }
+}
+
+impl Inspect for SqliteStore {
+    fn fresh() -> Self {
+        Self::open_in_memory().unwrap()
+    }
+    fn add(&self, record: InsuredRecord) {
+        self.add_insured(record).unwrap();
+    }
+    fn accounts(&self) -> Vec<Account> {
+        Self::accounts(self).unwrap()
+    }
+    fn challenges(&self) -> usize {
+        self.challenge_count().unwrap()
+    }
+    fn counters(&self) -> usize {
+        self.counter_count().unwrap()
+    }
+}
+
+/// The portal's settings in these tests: the design's rules, small argon2 parameters, a fixed
+/// key, and no resend cooldown (the flows resend at once).
+pub fn portal_config() -> Config {
+    Config {
+        hash_params: HashParams::insecure_for_tests(),
+        secret_key: SecretKey::from_bytes([42; 32]),
+        code_resend_cooldown: Duration::ZERO,
+        ..Config::default()
+    }
+}
+
+/// ケンポ ショウコ, insured person 06139999 / 1234 / 567, on the roster.
+pub fn shoko_record() -> InsuredRecord {
+    let birth = BirthDate::new(1975, 3, 2).unwrap();
+    InsuredRecord::new("06139999", "1234", "567", birth, "ケンポ ショウコ").unwrap()
+}
+
+/// ケンポ ショウコ's first-authentication form.
+pub fn shoko() -> IdentityForm {
+    IdentityForm {
+        insurer_code: "06139999".into(),
+        symbol: "1234".into(),
+        number: "567".into(),
+        birth_date: "1975-03-02".into(),
+        name_kana: "ケンポ ショウコ".into(),
+    }
+}
+
+pub fn registration_form() -> RegistrationForm {
+    RegistrationForm {
+        user_id: USER_ID.into(),
+        password: PASSWORD.into(),
+        email: EMAIL.into(),
+    }
+}
