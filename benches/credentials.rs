@@ -21,6 +21,8 @@ const EMAILS: [&str; 3] = [
     "ngk0001+survey@mail.example-kenpo.or.jp",
     "ab..cd@docomo.ne.jp",
 ];
+/// ドメイン.テスト: an address whose domain labels are IDNA A-labels.
+const IDN_EMAIL: &str = "taro@xn--eckwd4c7c.xn--zckzah";
 
 fn validators(c: &mut Criterion) {
     let user_id_re = Regex::new(r"^[A-Za-z0-9@\-_.+]{6,50}$").unwrap();
@@ -91,6 +93,10 @@ fn validators(c: &mut Criterion) {
                 black_box(EmailAddress::parse(black_box(s)).is_ok());
             }
         });
+    });
+    // An IDN domain in its A-label form: the only input that takes the IDNA check.
+    group.bench_function("EmailAddress::parse xn-- domain", |b| {
+        b.iter(|| black_box(EmailAddress::parse(black_box(IDN_EMAIL)).is_ok()));
     });
     group.bench_function("regex baseline", |b| {
         b.iter(|| {

@@ -3,12 +3,30 @@
 //! An address is `local-part@domain`, at most 254 octets in all:
 //!
 //! - the local part is an RFC 5322 dot-atom (`A–Z a–z 0–9` and ``! # $ % & ' * + - / = ? ^ _ ` { | } ~``
-//!   in dot-separated runs) of at most 64 octets, or a quoted string (`"john doe"@example.jp`)
-//!   of printable ASCII with `\` escapes;
+//!   in dot-separated runs) of at most 64 octets;
 //! - the domain is dot-separated labels of letters, digits and inner hyphens (1–63 each), with
-//!   at least two labels and a top-level domain that is not all digits. Address literals
-//!   (`[192.0.2.1]`) and non-ASCII (internationalised) addresses are refused; a host may
-//!   convert an IDN domain to its `xn--` form first.
+//!   at least two labels. Address literals (`[192.0.2.1]`) and non-ASCII (internationalised)
+//!   addresses are refused; a host may convert an IDN domain to its `xn--` form first.
+//!
+//! The domain must also be one that mail can reach:
+//!
+//! - the top-level domain is ASCII letters (at least two) or an `xn--` label
+//!   ([`EmailError::InvalidTld`]): `user@host.tld-2` and `user@192.0.2.1` are refused;
+//! - every `xn--` label (any case) is a valid IDNA A-label: Punycode that decodes, to Unicode
+//!   that UTS #46 (non-transitional, STD3 rules, hyphen checks, joiners and the Bidi rule) accepts
+//!   as it stands, checked with the `idna` crate ([`EmailError::InvalidIdna`]);
+//! - no other label has `--` in its third and fourth positions: RFC 5891 §4.2.3.1 reserves that
+//!   for future encodings ([`EmailError::ReservedHyphens`]);
+//! - the top-level domain, in any case, is not one reserved for special use: `test`, `example`,
+//!   `invalid`, `localhost` (RFC 6761), `local` (RFC 6762), `onion` (RFC 7686) or `arpa`
+//!   (infrastructure) ([`EmailError::SpecialUseDomain`]). Only the last label counts:
+//!   `example.com` and `example.co.jp` are ordinary domains.
+//!
+//! **Quoted local parts** (`"john doe"@example.jp`, RFC 5322 quoted strings of printable ASCII
+//! with `\` escapes) are valid RFC 5322 but are refused by default with their own error,
+//! [`EmailError::QuotedLocalPart`]: `"victim@example.com,attacker"@evil.example` is the shape
+//! used to make one program read a different address from another. A host that must accept them
+//! passes [`EmailRules`] to [`EmailAddress::parse_with`].
 //!
 //! Display names (`Taro <taro@example.jp>`), missing parts, spaces and a second `@` are errors.
 //! Nothing is trimmed or case-folded: [`EmailAddress::as_str`] is the input.
@@ -20,8 +38,11 @@
 //! the only problem, and [`EmailAddress::parse_allowing_legacy_dots`] accepts such an address
 //! for a host that chooses to warn rather than refuse. No mail is ever sent from here.
 //!
+//! [`EmailError::DotAtom`] and [`EmailError::QuotedLocalPart`] are returned only when nothing
+//! else is wrong with the address, so each means "valid but for this".
+//!
 //! ```
-//! use kenpo_auth::{EmailAddress, EmailError};
+//! use kenpo_auth::{EmailAddress, EmailError, EmailRules};
 //!
 //! let email = EmailAddress::parse("taro.kenpo@example.co.jp")?;
 //! assert_eq!(email.local_part(), "taro.kenpo");
@@ -31,6 +52,14 @@
 //! assert!(err.is_dot_atom_warning());
 //! assert!(err.message_ja().contains("届かない"));
 //! assert!(EmailAddress::parse_allowing_legacy_dots("ab..cd@docomo.ne.jp").is_ok());
+//!
+//! assert_eq!(EmailAddress::parse("taro@mail.test"), Err(EmailError::SpecialUseDomain));
+//! assert_eq!(
+//!     EmailAddress::parse("\"john doe\"@example.jp"),
+//!     Err(EmailError::QuotedLocalPart)
+//! );
+//! let rules = EmailRules::new().with_quoted(true);
+//! assert!(EmailAddress::parse_with("\"john doe\"@example.jp", rules).is_ok());
 //! # Ok::<(), EmailError>(())
 //! ```
 
@@ -48,10 +77,102 @@ pub const MAX_LOCAL_LEN: usize = 64;
 /// Most octets in one domain label (RFC 1035).
 pub const MAX_LABEL_LEN: usize = 63;
 
+/// Top-level domains that cannot receive mail on the Internet: RFC 6761 (`test`, `example`,
+/// `invalid`, `localhost`), RFC 6762 (`local`), RFC 7686 (`onion`), and `arpa`, which is
+/// infrastructure. Lower case; compared ignoring ASCII case.
+const SPECIAL_USE_TLDS: [&str; 7] = [
+    "test",
+    "example",
+    "invalid",
+    "localhost",
+    "local",
+    "onion",
+    "arpa",
+];
+
+/// Which of the checks that [`EmailAddress::parse`] makes a host relaxes, for
+/// [`EmailAddress::parse_with`].
+///
+/// The default, [`EmailRules::new`], relaxes nothing: `parse_with(input, EmailRules::new())` is
+/// `parse(input)`. The fields are public to read and to set; the struct is `#[non_exhaustive]`
+/// so that options can be added, so it is built with [`EmailRules::new`] (or `Default`) and the
+/// `with_*` methods, which are `const`:
+///
+/// ```
+/// use kenpo_auth::{EmailAddress, EmailRules};
+///
+/// const RULES: EmailRules = EmailRules::new().with_legacy_dots(true).with_quoted(true);
+/// assert!(RULES.allow_quoted && RULES.allow_legacy_dots);
+/// assert!(EmailAddress::parse_with("\"ab..cd\"@docomo.ne.jp", RULES).is_ok());
+/// assert!(EmailAddress::parse_with("ab..cd@docomo.ne.jp", RULES).is_ok());
+///
+/// let mut rules = EmailRules::default();
+/// rules.allow_quoted = true;
+/// assert_eq!(rules, EmailRules::new().with_quoted(true));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct EmailRules {
+    /// Accept a local part whose only fault is a dot first, last or doubled (the legacy carrier
+    /// addresses, [`EmailError::DotAtom`]). Off by default.
+    pub allow_legacy_dots: bool,
+    /// Accept a quoted local part (`"john doe"@example.jp`, [`EmailError::QuotedLocalPart`]).
+    /// Off by default: quoted local parts are the shape used to confuse mail software.
+    pub allow_quoted: bool,
+}
+
+impl EmailRules {
+    /// The strict rules of [`EmailAddress::parse`]: nothing relaxed. The same as `Default`.
+    ///
+    /// ```
+    /// use kenpo_auth::EmailRules;
+    /// assert_eq!(EmailRules::new(), EmailRules::default());
+    /// assert!(!EmailRules::new().allow_quoted);
+    /// ```
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            allow_legacy_dots: false,
+            allow_quoted: false,
+        }
+    }
+
+    /// These rules with [`allow_legacy_dots`](Self::allow_legacy_dots) set to `allow`.
+    ///
+    /// ```
+    /// use kenpo_auth::{EmailAddress, EmailRules};
+    /// let rules = EmailRules::new().with_legacy_dots(true);
+    /// assert!(EmailAddress::parse_with("ab..cd@docomo.ne.jp", rules).is_ok());
+    /// ```
+    #[must_use]
+    pub const fn with_legacy_dots(mut self, allow: bool) -> Self {
+        self.allow_legacy_dots = allow;
+        self
+    }
+
+    /// These rules with [`allow_quoted`](Self::allow_quoted) set to `allow`.
+    ///
+    /// ```
+    /// use kenpo_auth::{EmailAddress, EmailRules};
+    /// let rules = EmailRules::new().with_quoted(true);
+    /// assert!(EmailAddress::parse_with("\"john doe\"@example.jp", rules).is_ok());
+    /// ```
+    #[must_use]
+    pub const fn with_quoted(mut self, allow: bool) -> Self {
+        self.allow_quoted = allow;
+        self
+    }
+
+    /// What reading a stored address back uses (serde, the SQLite store): every relaxation, so
+    /// that an address a host accepted under relaxed rules still reads.
+    pub(crate) const STORED: Self = Self::new().with_legacy_dots(true).with_quoted(true);
+}
+
 /// A validated e-mail address.
 ///
 /// Equality and hashing are on the address as typed. Serialises as a plain string and
-/// deserialises through [`EmailAddress::parse`].
+/// deserialises through [`EmailAddress::parse_with`], accepting legacy dots and quoted local
+/// parts so that a stored address reads back.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct EmailAddress {
     value: String,
@@ -135,9 +256,28 @@ pub enum EmailError {
     /// A domain without a dot, hence without a top-level domain.
     #[error("e-mail domain has no top-level domain")]
     MissingTld,
-    /// A top-level domain that is all digits or a single character.
+    /// A top-level domain that is neither ASCII letters (at least two) nor an `xn--` label:
+    /// digits (`192.0.2.1`), a hyphen (`tld-2`) or a single letter.
     #[error("e-mail top-level domain is not valid")]
     InvalidTld,
+    /// A domain label with `--` in its third and fourth positions that does not start with
+    /// `xn` (`ab--cd.example.jp`): RFC 5891 §4.2.3.1 reserves that shape.
+    #[error(
+        "e-mail domain has a label with \"--\" in the third and fourth positions that is not xn--"
+    )]
+    ReservedHyphens,
+    /// An `xn--` label that is not a valid IDNA A-label: Punycode that does not decode, or
+    /// decodes to something IDNA (UTS #46, through the `idna` crate) does not allow.
+    #[error("e-mail domain has an xn-- label that is not valid IDNA")]
+    InvalidIdna,
+    /// A top-level domain reserved for special use, which cannot receive mail: `test`,
+    /// `example`, `invalid`, `localhost`, `local`, `onion` or `arpa`, in any case.
+    #[error("e-mail domain is a special-use or reserved name that cannot receive mail")]
+    SpecialUseDomain,
+    /// A quoted local part (`"john doe"@example.jp`); everything else about the address is
+    /// valid. Refused unless [`EmailRules::allow_quoted`] is set.
+    #[error("e-mail local part is quoted, which is not accepted")]
+    QuotedLocalPart,
     /// The local part has a dot first, last or doubled (legacy mobile-carrier addresses);
     /// everything else about the address is valid. Mail to it may never arrive.
     #[error(
@@ -194,8 +334,20 @@ impl EmailError {
             Self::UnterminatedQuote | Self::TextAfterQuote => {
                 "メールアドレスの引用符（\"）の使い方が正しくありません。".to_owned()
             }
-            Self::EmptyLabel | Self::LabelHyphen | Self::LabelTooLong { .. } => {
+            Self::EmptyLabel
+            | Self::LabelHyphen
+            | Self::LabelTooLong { .. }
+            | Self::ReservedHyphens
+            | Self::InvalidIdna => {
                 "メールアドレスの「@」の後ろ（ドメイン）が正しくありません。".to_owned()
+            }
+            Self::SpecialUseDomain => {
+                "このメールアドレスのドメインは使用できません。別のメールアドレスを入力してください。"
+                    .to_owned()
+            }
+            Self::QuotedLocalPart => {
+                "「\"」で囲まれたメールアドレスはご利用いただけません。別のメールアドレスを入力してください。"
+                    .to_owned()
             }
             Self::MissingTld | Self::InvalidTld => {
                 "メールアドレスのドメインが正しくありません（例: example.co.jp）。".to_owned()
@@ -263,32 +415,72 @@ const fn is_quotable(b: u8) -> bool {
 }
 
 impl EmailAddress {
-    /// Validates `input` (see the module docs). Taken as is: no trimming.
+    /// Validates `input` with the strict rules (see the module docs). Taken as is: no trimming.
     ///
     /// # Errors
-    /// [`EmailError`] naming the first problem. [`EmailError::DotAtom`] is returned only when
-    /// the address is otherwise valid.
+    /// [`EmailError`] naming the first problem. [`EmailError::QuotedLocalPart`] and
+    /// [`EmailError::DotAtom`] are returned only when the address is otherwise valid.
     ///
     /// ```
     /// use kenpo_auth::{EmailAddress, EmailError};
-    /// assert!(EmailAddress::parse("\"john doe\"@example.jp").is_ok());
+    /// assert!(EmailAddress::parse("taro@xn--eckwd4c7c.xn--zckzah").is_ok());
     /// assert_eq!(EmailAddress::parse("taro@@example.jp"), Err(EmailError::MultipleAt));
     /// assert_eq!(EmailAddress::parse("taro@localhost"), Err(EmailError::MissingTld));
+    /// assert_eq!(EmailAddress::parse("taro@host.local"), Err(EmailError::SpecialUseDomain));
+    /// assert_eq!(EmailAddress::parse("taro@host.tld-2"), Err(EmailError::InvalidTld));
+    /// assert_eq!(EmailAddress::parse("taro@xn--zz.com"), Err(EmailError::InvalidIdna));
+    /// assert_eq!(EmailAddress::parse("taro@ab--cd.com"), Err(EmailError::ReservedHyphens));
+    /// assert_eq!(
+    ///     EmailAddress::parse("\"john doe\"@example.jp"),
+    ///     Err(EmailError::QuotedLocalPart)
+    /// );
     /// ```
     pub fn parse(input: &str) -> Result<EmailAddress, EmailError> {
-        Self::parse_with(input, false)
+        Self::parse_with(input, EmailRules::new())
     }
 
     /// Like [`parse`](Self::parse) but accepts a local part whose only fault is a dot first,
-    /// last or doubled (the legacy carrier addresses). Use it after warning the member.
+    /// last or doubled (the legacy carrier addresses). Use it after warning the member. The
+    /// same as [`parse_with`](Self::parse_with) and `EmailRules::new().with_legacy_dots(true)`;
+    /// quoted local parts are still refused.
     ///
     /// # Errors
     /// Every [`EmailError`] of [`parse`](Self::parse) except [`EmailError::DotAtom`].
+    ///
+    /// ```
+    /// use kenpo_auth::EmailAddress;
+    /// let email = EmailAddress::parse_allowing_legacy_dots("ab..cd@docomo.ne.jp").unwrap();
+    /// assert!(email.has_legacy_dots());
+    /// ```
     pub fn parse_allowing_legacy_dots(input: &str) -> Result<EmailAddress, EmailError> {
-        Self::parse_with(input, true)
+        Self::parse_with(input, EmailRules::new().with_legacy_dots(true))
     }
 
-    fn parse_with(input: &str, allow_legacy_dots: bool) -> Result<EmailAddress, EmailError> {
+    /// Validates `input` like [`parse`](Self::parse), relaxing what `rules` allows: legacy
+    /// carrier dots ([`EmailRules::allow_legacy_dots`]) and quoted local parts
+    /// ([`EmailRules::allow_quoted`]). Every other rule applies whatever `rules` says.
+    ///
+    /// # Errors
+    /// Every [`EmailError`] of [`parse`](Self::parse), except [`EmailError::DotAtom`] when
+    /// `rules.allow_legacy_dots` and [`EmailError::QuotedLocalPart`] when `rules.allow_quoted`.
+    ///
+    /// ```
+    /// use kenpo_auth::{EmailAddress, EmailError, EmailRules};
+    ///
+    /// let quoted = "\"victim@example.com,attacker\"@evil.example.jp";
+    /// assert_eq!(EmailAddress::parse(quoted), Err(EmailError::QuotedLocalPart));
+    ///
+    /// let rules = EmailRules::new().with_quoted(true);
+    /// let email = EmailAddress::parse_with(quoted, rules)?;
+    /// assert_eq!(email.local_part(), "\"victim@example.com,attacker\"");
+    /// // The domain rules still apply.
+    /// assert_eq!(
+    ///     EmailAddress::parse_with("\"john doe\"@example.test", rules),
+    ///     Err(EmailError::SpecialUseDomain)
+    /// );
+    /// # Ok::<(), EmailError>(())
+    /// ```
+    pub fn parse_with(input: &str, rules: EmailRules) -> Result<EmailAddress, EmailError> {
         if input.is_empty() {
             return Err(EmailError::Empty);
         }
@@ -334,7 +526,10 @@ impl EmailAddress {
             }
         }
         Self::check_domain(input, at + 1)?;
-        if !quoted && !allow_legacy_dots {
+        if quoted && !rules.allow_quoted {
+            return Err(EmailError::QuotedLocalPart);
+        }
+        if !quoted && !rules.allow_legacy_dots {
             if let Some((problem, index)) = dot_problem(local) {
                 return Err(EmailError::DotAtom {
                     problem,
@@ -389,6 +584,7 @@ impl EmailAddress {
         }
         let mut labels = 0usize;
         let mut last = "";
+        let mut any_a_label = false;
         for label in domain.split('.') {
             if label.is_empty() {
                 return Err(EmailError::EmptyLabel);
@@ -399,14 +595,30 @@ impl EmailAddress {
             if label.starts_with('-') || label.ends_with('-') {
                 return Err(EmailError::LabelHyphen);
             }
+            if label.as_bytes().get(2..4) == Some(b"--") {
+                if !is_a_label(label) {
+                    return Err(EmailError::ReservedHyphens);
+                }
+                any_a_label = true;
+            }
             labels += 1;
             last = label;
         }
         if labels < 2 {
             return Err(EmailError::MissingTld);
         }
-        if last.len() < 2 || last.bytes().all(|b| b.is_ascii_digit()) {
+        let letters = last.len() >= 2 && last.bytes().all(|b| b.is_ascii_alphabetic());
+        if !letters && !is_a_label(last) {
             return Err(EmailError::InvalidTld);
+        }
+        if any_a_label && !is_valid_idna(domain) {
+            return Err(EmailError::InvalidIdna);
+        }
+        if SPECIAL_USE_TLDS
+            .iter()
+            .any(|tld| tld.eq_ignore_ascii_case(last))
+        {
+            return Err(EmailError::SpecialUseDomain);
         }
         Ok(())
     }
@@ -430,11 +642,34 @@ impl EmailAddress {
     }
 
     /// Whether the local part breaks dot-atom the legacy-carrier way (only possible for an
-    /// address from [`parse_allowing_legacy_dots`](Self::parse_allowing_legacy_dots)).
+    /// address from [`parse_allowing_legacy_dots`](Self::parse_allowing_legacy_dots), or from
+    /// [`parse_with`](Self::parse_with) with [`EmailRules::allow_legacy_dots`]).
     #[must_use]
     pub fn has_legacy_dots(&self) -> bool {
         !self.local_part().starts_with('"') && dot_problem(self.local_part()).is_some()
     }
+}
+
+/// Whether an ASCII label has the IDNA ACE prefix `xn--`, in any case.
+fn is_a_label(label: &str) -> bool {
+    label
+        .get(..4)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("xn--"))
+}
+
+/// Whether a domain of ASCII letters, digits, hyphens and dots (checked already) is valid IDNA:
+/// each `xn--` label decodes as Punycode to a label that UTS #46 keeps as it is
+/// (non-transitional processing, STD3 ASCII rules, hyphen checks, `CONTEXTJ` and, across the
+/// domain, the Bidi rule). Other labels are plain LDH and pass unchanged.
+fn is_valid_idna(domain: &str) -> bool {
+    idna::uts46::Uts46::new()
+        .to_ascii(
+            domain.as_bytes(),
+            idna::uts46::AsciiDenyList::STD3,
+            idna::uts46::Hyphens::Check,
+            idna::uts46::DnsLength::Ignore,
+        )
+        .is_ok()
 }
 
 /// The `InvalidChar` error for the ASCII byte at `index` of `input`.
@@ -497,11 +732,12 @@ impl Serialize for EmailAddress {
 }
 
 impl<'de> Deserialize<'de> for EmailAddress {
-    /// Through [`EmailAddress::parse_allowing_legacy_dots`], so that an address a host
-    /// accepted after a warning can be read back.
+    /// Through [`EmailAddress::parse_with`] with legacy dots and quoted local parts allowed, so
+    /// that an address a host accepted after a warning, or with quoting allowed, can be read
+    /// back. The other rules apply.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(deserializer)?;
-        EmailAddress::parse_allowing_legacy_dots(&raw).map_err(serde::de::Error::custom)
+        EmailAddress::parse_with(&raw, EmailRules::STORED).map_err(serde::de::Error::custom)
     }
 }
 
@@ -515,5 +751,25 @@ mod tests {
         assert_eq!(dot_problem("ab..cd"), Some((DotProblem::Consecutive, 2)));
         assert_eq!(dot_problem("ab."), Some((DotProblem::Trailing, 2)));
         assert_eq!(dot_problem("a.b"), None);
+    }
+
+    #[test]
+    fn a_labels_are_recognised_in_any_case() {
+        for label in ["xn--4ca", "XN--4CA", "Xn--4ca", "xN--"] {
+            assert!(is_a_label(label), "{label}");
+        }
+        for label in ["xn-", "xn-4ca", "xm--4ca", "axn--4ca", ""] {
+            assert!(!is_a_label(label), "{label}");
+        }
+    }
+
+    #[test]
+    fn idna_validation_covers_the_whole_domain() {
+        assert!(is_valid_idna("xn--4ca.com"));
+        assert!(is_valid_idna("mail.XN--4CA.example-kenpo.jp"));
+        assert!(!is_valid_idna("xn--zz.com"));
+        // The Bidi rule spans labels: an Arabic label makes a digit-first label invalid.
+        assert!(is_valid_idna("abc.xn--mgbh0fb.com"));
+        assert!(!is_valid_idna("1abc.xn--mgbh0fb.com"));
     }
 }

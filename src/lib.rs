@@ -133,7 +133,7 @@ pub use identity::{
 };
 pub use kana::{KanaName, NameError};
 // --- re-exports: credentials ---
-pub use email::{EmailAddress, EmailError};
+pub use email::{EmailAddress, EmailError, EmailRules};
 pub use hashing::{HashError, HashParams, PasswordHash, PasswordHasher, Pepper};
 pub use password::{NewPassword, PasswordError, PasswordPolicy, PasswordViolation};
 pub use user_id::{UserId, UserIdError, UserKey};

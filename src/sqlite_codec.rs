@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 use rusqlite::Row;
 
 use crate::config::TermsVersion;
-use crate::email::EmailAddress;
+use crate::email::{EmailAddress, EmailRules};
 use crate::hashing::PasswordHash;
 use crate::identity::{InsuredKey, InsuredRecord};
 use crate::sqlite::SqliteError;
@@ -128,12 +128,10 @@ fn user_id_from_sql(value: &str) -> Result<UserId, SqliteError> {
     UserId::parse(value).map_err(|_| corrupt("user ID"))
 }
 
-/// An address as validated at registration: the strict parser, or the legacy one for a
-/// carrier address a host chose to accept (`Config::accept_dot_atom_violations`).
+/// An address as validated at registration, read with every relaxation a host may have
+/// chosen then (legacy carrier dots, quoted local parts), as serde reads it.
 fn email_from_sql(value: &str) -> Result<EmailAddress, SqliteError> {
-    EmailAddress::parse(value)
-        .or_else(|_| EmailAddress::parse_allowing_legacy_dots(value))
-        .map_err(|_| corrupt("e-mail address"))
+    EmailAddress::parse_with(value, EmailRules::STORED).map_err(|_| corrupt("e-mail address"))
 }
 
 fn key_from_sql(insurer_code: &str, symbol: &str, number: &str) -> Result<InsuredKey, SqliteError> {
