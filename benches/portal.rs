@@ -5,7 +5,12 @@
 //! ```sh
 //! cargo bench --bench portal
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime};
@@ -13,11 +18,11 @@ use std::time::{Duration, Instant, SystemTime};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kenpo_auth::otp::{CodeChallenge, Purpose, TypedCode};
 use kenpo_auth::ticket::TicketId;
-use pollster::block_on;
 use kenpo_auth::{
     BirthDate, Config, HashParams, IdentityForm, InsuredRecord, MemoryStore, NewPassword,
     PasswordHasher, Portal, RecordingMailer, RegistrationForm, SecretKey,
 };
+use pollster::block_on;
 
 const USER_ID: &str = "NGK000123";
 const PASSWORD: &str = "Sakura#2024x";

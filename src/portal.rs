@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{audit, insured_subject, user_subject};
 use crate::clock::{Clock, SystemClock, horizon, later, until};
 use crate::config::{Config, TermsVersion};
-use crate::email::{EmailAddress, EmailError};
+use crate::email::{EmailAddress, EmailError, EmailRules};
 use crate::error::{Error, RegistrationErrors, mail_error, store_error};
 use crate::hashing::{HashError, PasswordHasher};
 use crate::identity::{IdentityForm, InsuredIdentity, InsuredKey};
@@ -235,12 +235,10 @@ impl<S, M, C> Portal<S, M, C> {
     }
 
     fn parse_email(&self, input: &str) -> Result<EmailAddress, EmailError> {
-        match EmailAddress::parse(input) {
-            Err(error) if error.is_dot_atom_warning() && self.config.accept_dot_atom_violations => {
-                EmailAddress::parse_allowing_legacy_dots(input)
-            }
-            other => other,
-        }
+        let rules = EmailRules::new()
+            .with_legacy_dots(self.config.accept_dot_atom_violations)
+            .with_quoted(self.config.accept_quoted_local_parts);
+        EmailAddress::parse_with(input, rules)
     }
 
     fn parse_registration(

@@ -159,6 +159,10 @@ where
     )?;
     step("terms", block_on(checks::terms(&make_store())))?;
     step("counters", block_on(checks::counters(&make_store())))?;
+    step(
+        "counters_forget",
+        block_on(checks::counters_forget(&make_store())),
+    )?;
     step("purge", block_on(checks::purge(&make_store())))?;
     step(
         "purge_keeps_budgets",

@@ -368,3 +368,28 @@ fn registration_form_debug_hides_the_password() {
         "{debug}"
     );
 }
+
+#[test]
+fn quoted_local_parts_are_refused_unless_the_host_allows_them() {
+    let form = RegistrationForm {
+        email: "\"taro kenpo\"@example.co.jp".into(),
+        ..registration_form()
+    };
+    let fx = fixture();
+    let ticket = block_on(fx.portal.authenticate_insured(&shoko())).unwrap();
+    let error = block_on(fx.portal.begin_registration(&ticket, &form)).unwrap_err();
+    assert!(
+        matches!(&error, Error::Registration(e) if matches!(e.email, Some(kenpo_auth::EmailError::QuotedLocalPart))),
+        "{error:?}"
+    );
+    let fx = fixture_with(kenpo_auth::Config {
+        accept_quoted_local_parts: true,
+        ..test_config()
+    });
+    let ticket = block_on(fx.portal.authenticate_insured(&shoko())).unwrap();
+    block_on(fx.portal.begin_registration(&ticket, &form)).unwrap();
+    assert_eq!(
+        fx.mailer.last().unwrap().to.as_str(),
+        "\"taro kenpo\"@example.co.jp"
+    );
+}

@@ -20,7 +20,7 @@ use kenpo_auth::{MemoryStore, PasswordHash, SqliteStore, Store, TermsVersion, Us
 use crate::support::TempDir;
 
 /// Every check of `testkit::run`, in the order it runs them (src/testkit.rs).
-const CHECKS: [&str; 22] = [
+const CHECKS: [&str; 23] = [
     "roster",
     "signups",
     "challenges",
@@ -34,6 +34,7 @@ const CHECKS: [&str; 22] = [
     "password_hash_cas",
     "terms",
     "counters",
+    "counters_forget",
     "purge",
     "purge_keeps_budgets",
     "race_consume",
@@ -46,7 +47,7 @@ const CHECKS: [&str; 22] = [
 ];
 
 fn assert_every_check_passed(report: &testkit::Report) {
-    assert_eq!(report.passed.len(), 22);
+    assert_eq!(report.passed.len(), CHECKS.len());
     assert_eq!(report.passed, CHECKS);
 }
 
@@ -69,7 +70,11 @@ fn run_on_files(tag: &str, options: SqliteOptions) {
     })
     .unwrap_or_else(|failure| panic!("{failure}"));
     assert_every_check_passed(&report);
-    assert_eq!(next.load(Ordering::Relaxed), 22, "one fresh file per check");
+    assert_eq!(
+        next.load(Ordering::Relaxed),
+        CHECKS.len(),
+        "one fresh file per check"
+    );
 }
 
 #[test]
