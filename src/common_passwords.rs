@@ -1,11 +1,52 @@
-//! The bundled list of common passwords and the "leet-speak" lookup over it.
+//! The bundled list of common passwords and the lookup that sees through dressing-up.
 //!
 //! The list is `src/data/common-passwords.txt`, built by `src/data/build-common-passwords.sh`
 //! from Django 5.2.19's `django/contrib/auth/common-passwords.txt.gz` (BSD-3-Clause, licence in
-//! `src/data/LICENSE-django`): lower-cased, only entries holding at least four ASCII letters
-//! (`a`–`z`; digits and symbols may come in addition), deduplicated and sorted in byte order —
-//! 17,203 entries. Lookups are a binary search over the lines, split once.
+//! `src/data/LICENSE-django`): lower-cased, deduplicated and sorted in byte order, every entry
+//! kept — 19,640 of them, short and all-digit ones (`abc123`, `123qwe`, `123456`) included.
+//!
+//! # The lookup
+//!
+//! People pass composition rules by dressing a common password up: a capital, `!1`, `1!` or
+//! `@123` at the end, a `!` in front, letters swapped for look-alike digits and symbols. So the
+//! password is lower-cased and every way of cutting a leading run and a trailing run of
+//! non-letters (digits, symbols) off it — cutting nothing, part of a run or all of it — gives a
+//! candidate, and a candidate counts when some *reading* of it is on the list, where each
+//! character may be read as typed or as what it commonly stands for:
+//!
+//! - leet: `@`/`4`→a, `0`→o, `1`→i or l, `3`→e, `5`→s, `7`→t, `!`→i, `$`→s;
+//! - shifted-keyboard look-alikes: `!@#$%^&*()` → `1234567890` (`!QAZ2wsx` is `1qaz2wsx` typed
+//!   with the shift key held a moment too long).
+//!
+//! Each character is read independently, so `Tru5tn01` is `trustno1` (the `5` and `0` read as
+//! letters, the `1` as typed) and `@dmin123!` is `admin123`. Two limits keep this from calling
+//! everything common:
+//!
+//! - a candidate that was cut must keep at least [`MIN_TRIMMED_CHARS`] characters, because the
+//!   list holds every single letter and digit and nearly every two-digit number: without it any
+//!   password with a letter between digits would be "common";
+//! - when the password has no letter at all its leading and trailing runs are the whole
+//!   password, and at most the length of the longest entry is cut from either end.
+//!
+//! One rule goes beyond the list: a cut candidate of at least [`MIN_PREFIX_LETTERS`] letters
+//! (after reading) that *begins* an entry counts too (`Liverpoo!1`, `Alexande@123`), because
+//! many leaked lists were truncated at eight characters and people type what they remember of
+//! them. Its cost was measured against the 63,875 lower-case words of Debian's `wamerican`
+//! word list, each capitalised with `#7` appended: it refuses 82 more of them (0.13 %; words such
+//! as `Compute#7` and `Chamber#7`, themselves weak), and none of 10,000 random 12-character
+//! passwords (`tests/password_corpus.rs`).
+//!
+//! # Cost
+//!
+//! The search walks the sorted list itself: each character read narrows the range of entries
+//! that share the prefix read so far (two binary searches), and a reading whose range is empty
+//! is abandoned at once. A search visits only prefixes that exist on the list, never goes deeper
+//! than the longest entry, and stops after [`STEP_BUDGET`] narrowings whatever the input, so
+//! its cost is bounded by a constant independent of the password (a 1,024-byte password of
+//! adversarial `1`s and one letter costs a fraction of a millisecond). A search that runs out
+//! of steps answers "not common"; no password seen in testing comes near the budget.
 
+use std::iter;
 use std::sync::LazyLock;
 
 use zeroize::Zeroizing;
@@ -13,75 +54,181 @@ use zeroize::Zeroizing;
 /// The processed list, one entry a line, sorted in byte order.
 const RAW: &str = include_str!("data/common-passwords.txt");
 
-/// The entries, split once on first use.
-static LIST: LazyLock<Vec<&'static str>> = LazyLock::new(|| RAW.lines().collect());
+/// A candidate that was cut keeps at least this many characters (see the module docs).
+pub(crate) const MIN_TRIMMED_CHARS: usize = 4;
 
-/// At most this many `1`s are expanded into every `i`/`l` combination; beyond it only
-/// "all `i`" and "all `l`" are tried (2^4 = 16 look-ups at worst).
-const MAX_AMBIGUOUS: usize = 4;
+/// A cut candidate of at least this many letters that begins an entry counts as common.
+pub(crate) const MIN_PREFIX_LETTERS: usize = 7;
+
+/// Most range narrowings one password may cost (see the module docs).
+pub(crate) const STEP_BUDGET: usize = 8_192;
+
+/// The entries, split once on first use, and the length of the longest in bytes.
+struct List {
+    entries: Vec<&'static str>,
+    longest: usize,
+}
+
+static LIST: LazyLock<List> = LazyLock::new(|| {
+    let entries: Vec<&'static str> = RAW.lines().collect();
+    let longest = entries.iter().map(|entry| entry.len()).max().unwrap_or(0);
+    List { entries, longest }
+});
 
 /// Number of entries in the bundled list.
 pub(crate) fn len() -> usize {
-    LIST.len()
+    LIST.entries.len()
 }
 
-/// Whether `candidate` is on the list (exact, case-sensitive; entries are lower-case).
-pub(crate) fn contains(candidate: &str) -> bool {
-    LIST.binary_search(&candidate).is_ok()
+/// Whether `candidate` is on the list as it is (exact, case-sensitive; entries are lower-case).
+#[cfg(test)]
+fn contains(candidate: &str) -> bool {
+    LIST.entries.binary_search(&candidate).is_ok()
 }
 
-/// Whether `password` counts as common.
-///
-/// Lower-case the password; if that is on the list, it is common. Otherwise strip leading and
-/// trailing non-letters (digits and symbols), undo the usual substitutions in what remains
-/// (`@`→a, `0`→o, `1`→i or l, `3`→e, `4`→a, `5`→s, `7`→t, `!`→i) and look the result up.
+/// What `c` may stand for besides itself: leet, then the digit under a shifted symbol.
+pub(crate) fn look_alikes(c: char) -> &'static str {
+    match c {
+        '@' => "a2",
+        '4' => "a",
+        '0' => "o",
+        '1' => "il",
+        '3' => "e",
+        '5' => "s",
+        '7' => "t",
+        '!' => "i1",
+        '$' => "s4",
+        '#' => "3",
+        '%' => "5",
+        '^' => "6",
+        '&' => "7",
+        '*' => "8",
+        '(' => "9",
+        ')' => "0",
+        _ => "",
+    }
+}
+
+/// Whether `password` counts as common (see the module docs).
 pub(crate) fn is_common(password: &str) -> bool {
     let lower = Zeroizing::new(password.to_lowercase());
-    if contains(&lower) {
-        return true;
+    is_common_lower(&lower)
+}
+
+/// [`is_common`] for a password already lower-cased.
+pub(crate) fn is_common_lower(lower: &str) -> bool {
+    search(lower).0
+}
+
+/// The answer and the number of narrowings it took (the latter for tests and the bench).
+fn search(lower: &str) -> (bool, usize) {
+    let list = &*LIST;
+    let len = lower.len();
+    // Byte lengths of the leading and trailing runs of non-letters that may be cut.
+    let (lead, trail) = match (
+        lower.find(char::is_alphabetic),
+        lower.char_indices().rev().find(|(_, c)| c.is_alphabetic()),
+    ) {
+        (Some(first), Some((last, c))) => (first, len - (last + c.len_utf8())),
+        // No letter: both runs are the whole password; cut at most one longest entry from
+        // either end, which keeps the number of starting points constant.
+        _ => (len.min(list.longest), len.min(list.longest)),
+    };
+    let mut walk = Walk {
+        entries: &list.entries,
+        text: lower,
+        start: 0,
+        min_end: len - trail,
+        steps: 0,
+    };
+    for (start, _) in lower.char_indices().take_while(|&(i, _)| i <= lead) {
+        // A candidate from here would have to be longer than any entry to reach a cut point.
+        if walk.min_end.saturating_sub(start) > list.longest {
+            continue;
+        }
+        walk.start = start;
+        if walk.from(start, 0, list.entries.len(), 0, 0, true) {
+            return (true, walk.steps);
+        }
+        if walk.steps >= STEP_BUDGET {
+            break;
+        }
     }
-    let core = lower.trim_matches(|c: char| !c.is_alphabetic());
-    if core.is_empty() {
-        return false;
-    }
-    let ones = core.chars().filter(|&c| c == '1').count();
-    let mut buf = Zeroizing::new(String::with_capacity(core.len()));
-    if ones <= MAX_AMBIGUOUS {
-        // Every i/l choice for the '1's: bit k of `mask` picks 'l' for the k-th '1'.
-        (0u32..(1u32 << ones)).any(|mask| {
-            unleet_into(core, mask, &mut buf);
-            contains(&buf)
-        })
-    } else {
-        [0u32, u32::MAX].into_iter().any(|mask| {
-            unleet_into(core, mask, &mut buf);
-            contains(&buf)
-        })
+    (false, walk.steps)
+}
+
+/// One search over the list for the candidates of one lower-cased password.
+struct Walk<'a> {
+    entries: &'a [&'static str],
+    text: &'a str,
+    /// Where the current candidates start (byte index: a cut of the leading run).
+    start: usize,
+    /// The earliest byte index a candidate may end at (a cut of the trailing run).
+    min_end: usize,
+    /// Narrowings so far, against [`STEP_BUDGET`].
+    steps: usize,
+}
+
+impl Walk<'_> {
+    /// Continues from byte `pos` of the text, `chars` characters read since `start`, with
+    /// `entries[lo..hi]` the entries that begin with the `depth` bytes read (non-empty).
+    /// `letters` says whether every character read so far was read as a letter.
+    fn from(
+        &mut self,
+        pos: usize,
+        lo: usize,
+        hi: usize,
+        depth: usize,
+        chars: usize,
+        letters: bool,
+    ) -> bool {
+        if chars > 0 && pos >= self.min_end {
+            let cut = self.start > 0 || pos < self.text.len();
+            if !cut || chars >= MIN_TRIMMED_CHARS {
+                // The range is sorted, so an entry equal to what was read comes first.
+                let exact = self
+                    .entries
+                    .get(lo)
+                    .is_some_and(|entry| entry.len() == depth);
+                if exact || (cut && letters && chars >= MIN_PREFIX_LETTERS) {
+                    return true;
+                }
+            }
+        }
+        let Some(c) = self.text.get(pos..).and_then(|rest| rest.chars().next()) else {
+            return false;
+        };
+        let next = pos + c.len_utf8();
+        for reading in iter::once(c).chain(look_alikes(c).chars()) {
+            let mut buf = [0u8; 4];
+            let (mut a, mut b, mut d) = (lo, hi, depth);
+            for &byte in reading.encode_utf8(&mut buf).as_bytes() {
+                if self.steps >= STEP_BUDGET {
+                    return false;
+                }
+                self.steps += 1;
+                (a, b) = narrow(self.entries, a, b, d, byte);
+                d += 1;
+                if a == b {
+                    break;
+                }
+            }
+            if a < b && self.from(next, a, b, d, chars + 1, letters && reading.is_alphabetic()) {
+                return true;
+            }
+        }
+        false
     }
 }
 
-/// Writes `core` with the substitutions undone into `out` (cleared first). The k-th `1`
-/// (k < 32) becomes `l` when bit k of `mask` is set, else `i`; later ones follow bit 31.
-fn unleet_into(core: &str, mask: u32, out: &mut String) {
-    out.clear();
-    let mut ones = 0u32;
-    for c in core.chars() {
-        let plain = match c {
-            '@' | '4' => 'a',
-            '0' => 'o',
-            '1' => {
-                let bit = ones.min(31);
-                ones = ones.saturating_add(1);
-                if mask & (1 << bit) == 0 { 'i' } else { 'l' }
-            }
-            '3' => 'e',
-            '5' => 's',
-            '7' => 't',
-            '!' => 'i',
-            other => other,
-        };
-        out.push(plain);
-    }
+/// Of `entries[lo..hi]`, which all share their first `depth` bytes, the sub-range whose byte at
+/// `depth` is `byte`. Entries no longer than `depth` sort first and are left out.
+fn narrow(entries: &[&str], lo: usize, hi: usize, depth: usize, byte: u8) -> (usize, usize) {
+    let range = entries.get(lo..hi).unwrap_or_default();
+    let at = |entry: &&str| entry.as_bytes().get(depth).copied();
+    let first = range.partition_point(|entry| at(entry) < Some(byte));
+    let end = range.partition_point(|entry| at(entry) <= Some(byte));
+    (lo + first, lo + end)
 }
 
 #[cfg(test)]
@@ -89,16 +236,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn list_is_sorted_unique_lower_case_with_four_letters() {
-        assert!(LIST.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
-        for entry in LIST.iter() {
+    fn list_is_sorted_unique_lower_case_and_whole() {
+        assert!(
+            LIST.entries.windows(2).all(|w| w[0] < w[1]),
+            "sorted and unique"
+        );
+        for entry in &LIST.entries {
             assert_eq!(*entry, entry.to_ascii_lowercase());
-            assert!(
-                entry.bytes().filter(u8::is_ascii_lowercase).count() >= 4,
-                "{entry}"
-            );
+            assert!(!entry.is_empty());
         }
-        assert_eq!(len(), 17_203);
+        // Every Django entry, short and all-digit ones included.
+        assert_eq!(len(), 19_640);
+        for kept in ["abc123", "123qwe", "123456", "1234", "a", "1"] {
+            assert!(contains(kept), "{kept}");
+        }
+        // In bytes: the longest entry is 33 Cyrillic letters.
+        assert_eq!(LIST.longest, 66);
     }
 
     #[test]
@@ -109,9 +262,43 @@ mod tests {
             "Passw0rd!",
             "qwerty123!",
             "1qaz@wsx",
+            "Abc123!1",
+            "5h@d0w1!",
+            "1qaz2wsx!1",
+            "Trustno1!1",
+            "@dmin123!",
+            "admin123!",
         ] {
             assert!(is_common(p), "{p}");
         }
+    }
+
+    #[test]
+    fn every_trim_is_looked_up_as_typed() {
+        // The core keeps digits that belong to the entry.
+        assert!(contains("abc123"));
+        assert!(is_common("Abc123@123"));
+        assert!(is_common("Abc123!1"));
+        assert!(is_common("!123qwe!1"));
+        // No letter at all: numeric entries with digits or symbols around them.
+        assert!(is_common("!123456!"));
+        assert!(is_common("12345678!"));
+    }
+
+    #[test]
+    fn substitutions_are_undone_before_trimming() {
+        assert!(is_common("@dmin123!"));
+        assert!(is_common("Tru5tn011!"));
+        assert!(is_common("Z@q12w5x1!"));
+        assert!(is_common("P@$$w0rd99"));
+    }
+
+    #[test]
+    fn shifted_keyboard_look_alikes_are_undone() {
+        assert!(contains("1qaz2wsx"));
+        assert!(is_common("!QAZ2wsx"));
+        assert!(is_common("!QAZ@WSX"));
+        assert!(is_common("!@#$%^&*"));
     }
 
     #[test]
@@ -124,9 +311,47 @@ mod tests {
     }
 
     #[test]
+    fn a_truncated_entry_of_seven_letters_counts_when_cut() {
+        assert!(!contains("liverpoo") && contains("liverpool"));
+        assert!(is_common("Liverpoo!1"));
+        // Six letters are not enough, and the whole password is never taken as a prefix.
+        assert!(!contains("liverp") && !is_common("Liverp!1"));
+        assert!(!is_common("liverpoo"));
+    }
+
+    #[test]
+    fn a_cut_keeps_four_characters() {
+        // "a", "ab" and "12" are on the list; what is left after cutting is not.
+        assert!(contains("a") && contains("12"));
+        assert!(!is_common("12#a!99("));
+        assert!(!is_common("%9x(2?7#"));
+    }
+
+    #[test]
     fn random_looking_passwords_are_not_common() {
-        for p in ["Xq7#mZ2!pL", "tR9(kW4_vB", "Hn3&uu8+Qs"] {
+        for p in [
+            "Xq7#mZ2!pL",
+            "tR9(kW4_vB",
+            "Hn3&uu8+Qs",
+            "Kenpo#2024x",
+            "Sakura#2024x",
+        ] {
             assert!(!is_common(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn the_cost_is_bounded() {
+        let adversarial = [
+            format!("{}a{}", "1".repeat(511), "1".repeat(512)),
+            format!("{}i{}", "!".repeat(40), "!".repeat(40)),
+            "1".repeat(1_024),
+            "@".repeat(1_024),
+            format!("{}a", "1".repeat(32)),
+        ];
+        for text in &adversarial {
+            let (_, steps) = search(text);
+            assert!(steps <= STEP_BUDGET, "{steps}");
         }
     }
 }

@@ -6,17 +6,23 @@
 //!
 //! - **context**: a password containing the user ID, ignoring case, is refused
 //!   ([`PasswordPolicy::check`] with `Some(&user_id)`);
-//! - **blocklist**: a password on the bundled list of common passwords is refused even when the
-//!   composition rule lets it through. The password is lower-cased; if that is on the list it is
-//!   common. Otherwise its leading and trailing digits and symbols are stripped and the usual
-//!   substitutions undone in what remains (`@`→a, `0`→o, `1`→i or l, `3`→e, `4`→a, `5`→s,
-//!   `7`→t, `!`→i); if the result is on the list it is common. So `p@ssw0rd`, `Password1!`,
-//!   `Passw0rd!`, `qwerty123!` and `1qaz@wsx` are all refused.
+//! - **blocklist**: a password on the bundled list of common passwords, or one dressed up from
+//!   an entry, is refused even when the composition rule lets it through. The password is
+//!   lower-cased, and every way of cutting a leading run and a trailing run of digits and
+//!   symbols off it is looked up, each character read as typed, as the letter it commonly
+//!   stands for (`@`/`4`→a, `0`→o, `1`→i or l, `3`→e, `5`→s, `7`→t, `!`→i, `$`→s) or as the
+//!   digit under a shifted symbol (`!@#$%^&*()`→`1234567890`). So `p@ssw0rd`, `Password1!`,
+//!   `Abc123!1`, `@dmin123!`, `5h@d0w1!`, `Tru5tn011!` and `!QAZ2wsx` are all refused. A cut
+//!   must leave at least four characters, and a cut that leaves seven or more letters beginning
+//!   an entry counts too (`Liverpoo!1`: many leaked lists were cut at eight characters). The
+//!   cost is bounded whatever the input; the details are in `src/common_passwords.rs`.
 //!
-//! The list (17,203 entries) is built from Django 5.2.19's `common-passwords.txt.gz`
-//! (BSD-3-Clause; the licence is in `src/data/LICENSE-django`) by
-//! `src/data/build-common-passwords.sh`: lower-cased, only entries holding at least four ASCII
-//! letters, deduplicated and sorted; it is compiled in and binary-searched.
+//! The list (19,640 entries) is Django 5.2.19's `common-passwords.txt.gz` (BSD-3-Clause; the
+//! licence is in `src/data/LICENSE-django`), built by `src/data/build-common-passwords.sh`:
+//! lower-cased, deduplicated and sorted, every entry kept — short and all-digit ones such as
+//! `abc123` and `123456` too; it is compiled in and searched in place. Measured against a list
+//! it was not built from (zxcvbn's, `tests/password_corpus.rs`), the default policy refuses
+//! 97.4 % of zxcvbn's 2,000 most common passwords dressed up five usual ways.
 //!
 //! [`PasswordPolicy::nist_800_63b()`] follows NIST SP 800-63B rev. 4 instead: at least 15
 //! characters, up to 128 accepted, any Unicode after NFKC normalisation (control characters
