@@ -370,20 +370,27 @@ impl PasswordPolicy {
                 }
             }
         }
-        // One lower-cased copy for the rules that ignore case, zeroed on drop like the secret.
-        let lower = Zeroizing::new(secret.to_lowercase());
-        if contains_context_word(&lower, &self.context_words) {
-            violations.push(PasswordViolation::ContainsContextWord);
-        }
-        let whole_and_core = [lower.as_str(), letter_core(&lower)];
-        if self.forbid_repetition && whole_and_core.iter().any(|text| is_repetition(text)) {
-            violations.push(PasswordViolation::Repetitive);
-        }
-        if self.forbid_sequences && whole_and_core.iter().any(|text| is_sequence(text)) {
-            violations.push(PasswordViolation::Sequential);
-        }
-        if self.forbid_common && common_passwords::is_common_lower(&lower) {
-            violations.push(PasswordViolation::Common);
+        if !self.context_words.is_empty()
+            || self.forbid_repetition
+            || self.forbid_sequences
+            || self.forbid_common
+        {
+            // One lower-cased copy for the rules that ignore case, zeroed on drop like the
+            // secret; a policy with none of them does not pay for it.
+            let lower = Zeroizing::new(secret.to_lowercase());
+            if contains_context_word(&lower, &self.context_words) {
+                violations.push(PasswordViolation::ContainsContextWord);
+            }
+            let whole_and_core = [lower.as_str(), letter_core(&lower)];
+            if self.forbid_repetition && whole_and_core.iter().any(|text| is_repetition(text)) {
+                violations.push(PasswordViolation::Repetitive);
+            }
+            if self.forbid_sequences && whole_and_core.iter().any(|text| is_sequence(text)) {
+                violations.push(PasswordViolation::Sequential);
+            }
+            if self.forbid_common && common_passwords::is_common_lower(&lower) {
+                violations.push(PasswordViolation::Common);
+            }
         }
 
         if violations.is_empty() {
