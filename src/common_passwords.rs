@@ -328,9 +328,13 @@ mod tests {
 
     #[test]
     fn shifted_keyboard_look_alikes_are_undone() {
-        assert!(contains("1qaz2wsx"));
-        assert!(is_common("!QAZ2wsx"));
+        // `!qaz2wsx` and `1qaz@wsx` are Django entries themselves; these are not.
+        assert!(contains("1qaz2wsx") && !contains("!qaz@wsx"));
         assert!(is_common("!QAZ@WSX"));
+        assert!(contains("1q2w3e4r") && !contains("!q@w#e$r"));
+        assert!(is_common("!Q@W#E$R"));
+        assert!(is_common("Passw0rd!@#"));
+        assert!(!contains("!@#$%^&*"));
         assert!(is_common("!@#$%^&*"));
     }
 
