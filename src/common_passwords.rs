@@ -15,8 +15,8 @@
 //! character may be read as typed or as what it commonly stands for:
 //!
 //! - leet: `@`/`4`→a, `0`→o, `1`→i or l, `3`→e, `5`→s, `7`→t, `!`→i, `$`→s;
-//! - shifted-keyboard look-alikes: `!@#$%^&*()` → `1234567890` (`!QAZ2wsx` is `1qaz2wsx` typed
-//!   with the shift key held a moment too long).
+//! - shifted-keyboard look-alikes: `!@#$%^&*()` → `1234567890` (`!Q@W#E$R` is `1q2w3e4r`
+//!   typed with the shift key held down).
 //!
 //! Each character is read independently, so `Tru5tn01` is `trustno1` (the `5` and `0` read as
 //! letters, the `1` as typed) and `@dmin123!` is `admin123`. Two limits keep this from calling

@@ -17,7 +17,7 @@
 //!   symbols off it is looked up, each character read as typed, as the letter it commonly
 //!   stands for (`@`/`4`→a, `0`→o, `1`→i or l, `3`→e, `5`→s, `7`→t, `!`→i, `$`→s) or as the
 //!   digit under a shifted symbol (`!@#$%^&*()`→`1234567890`). So `p@ssw0rd`, `Password1!`,
-//!   `Abc123!1`, `@dmin123!`, `5h@d0w1!`, `Tru5tn011!` and `!QAZ2wsx` are all refused. A cut
+//!   `Abc123!1`, `@dmin123!`, `5h@d0w1!`, `Tru5tn011!` and `!Q@W#E$R` are all refused. A cut
 //!   must leave at least four characters, and a cut that leaves seven or more letters beginning
 //!   an entry counts too (`Liverpoo!1`: many leaked lists were cut at eight characters). The
 //!   cost is bounded whatever the input; the details are in `src/common_passwords.rs`.
