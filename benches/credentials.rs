@@ -1,5 +1,6 @@
-//! Credentials benchmarks: the three validators beside regex-based equivalents, and argon2id
-//! `hash`, `verify` and `verify_dummy` at the default parameters.
+//! Credentials benchmarks: the three validators beside regex-based equivalents, the password
+//! blocklist on short and adversarial 1,024-byte input, the early cut of oversized input, and
+//! argon2id `hash`, `verify` and `verify_dummy` at the default parameters.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,11 +12,13 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use kenpo_auth::password::is_common_password;
 use kenpo_auth::{EmailAddress, HashParams, NewPassword, PasswordHasher, PasswordPolicy, UserId};
 use regex::Regex;
+use unicode_normalization::UnicodeNormalization;
 
 const USER_IDS: [&str; 3] = ["NGK0001234", "taro.yamada+kenpo@example", "NGK 0001"];
-const PASSWORDS: [&str; 3] = ["Kenpo#2024x", "kqzvx7!wkqzvx7!wkqzv", "Kenpo2024x"];
+const PASSWORDS: [&str; 3] = ["Kenpo#2024x", "kqzvx7!wbmtrp3?yhjcd", "Kenpo2024x"];
 const EMAILS: [&str; 3] = [
     "taro.kenpo@example.co.jp",
     "ngk0001+survey@mail.example-kenpo.or.jp",
@@ -47,6 +50,8 @@ fn validators(c: &mut Criterion) {
     let mut composition = PasswordPolicy::default();
     composition.forbid_common = false;
     composition.forbid_user_id = false;
+    composition.forbid_repetition = false;
+    composition.forbid_sequences = false;
     let charset_re = Regex::new(r"^[A-Za-z0-9?!@#%&()_+]{8,20}$").unwrap();
     let letter_re = Regex::new(r"[A-Za-z]").unwrap();
     let digit_re = Regex::new(r"[0-9]").unwrap();
@@ -82,6 +87,8 @@ fn validators(c: &mut Criterion) {
     });
     group.finish();
 
+    blocklist_and_oversized_input(c);
+
     let email_re = Regex::new(
         r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$",
     )
@@ -107,6 +114,128 @@ fn validators(c: &mut Criterion) {
         });
     });
     group.finish();
+}
+
+/// 1,024-byte inputs built to make the blocklist search work hardest: long runs of characters
+/// with several readings (`1` is 1, i or l; `!` is !, i or 1) around a single letter, so that
+/// every cut is a candidate and many list prefixes match. The first is the worst shape found;
+/// it uses up the search's whole step budget.
+fn adversarial_1024() -> [String; 3] {
+    [
+        format!("{}o{}", "1".repeat(511), "1".repeat(512)),
+        format!("{}i{}", "!1".repeat(256), "1!".repeat(255)),
+        "1".repeat(1_024),
+    ]
+}
+
+fn blocklist_and_oversized_input(c: &mut Criterion) {
+    let adversarial = adversarial_1024();
+    let default_policy = PasswordPolicy::default();
+    let nist = PasswordPolicy::nist_800_63b();
+    let huge = "ｶﾝﾎﾟ".repeat((16usize << 20).div_ceil(12));
+    assert!(huge.len() >= 16 << 20);
+
+    let mut group = c.benchmark_group("blocklist");
+    group.bench_function("is_common (3 short passwords)", |b| {
+        b.iter(|| {
+            for s in PASSWORDS {
+                black_box(is_common_password(black_box(s)));
+            }
+        });
+    });
+    group.bench_function("is_common (3 adversarial 1,024-byte inputs)", |b| {
+        b.iter(|| {
+            for s in &adversarial {
+                black_box(is_common_password(black_box(s)));
+            }
+        });
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("oversized input");
+    group.bench_function("check default, short", |b| {
+        b.iter(|| black_box(default_policy.check(black_box("Kenpo#2024x"), None).is_ok()));
+    });
+    group.bench_function("check default, 16 MiB", |b| {
+        b.iter(|| black_box(default_policy.check(black_box(&huge), None).is_ok()));
+    });
+    group.bench_function("check NIST, 16 MiB", |b| {
+        b.iter(|| black_box(nist.check(black_box(&huge), None).is_ok()));
+    });
+    group.bench_function("normalize_for_login NIST, 16 MiB", |b| {
+        b.iter(|| black_box(nist.normalize_for_login(black_box(&huge)).len()));
+    });
+    group.finish();
+
+    // What check and normalize_for_login did with such input before the cut: NFKC over all
+    // of it (and, under the manual's policy, a copy and the blocklist over all of it).
+    let mut group = c.benchmark_group("oversized input, before the cut");
+    group.sample_size(10);
+    group.bench_function("NFKC of 16 MiB", |b| {
+        b.iter(|| black_box(black_box(&huge).nfkc().count()));
+    });
+    group.finish();
+
+    // Ratios measured in alternation (ABBA), like the argon2 comparison below, so that load
+    // drifting on a shared machine does not skew them.
+    let median_ratio = |label: &str, a: &dyn Fn(), b: &dyn Fn()| {
+        let time = |f: &dyn Fn()| {
+            let start = Instant::now();
+            for _ in 0..20 {
+                f();
+            }
+            start.elapsed().as_secs_f64() / 20.0
+        };
+        let mut ratios = Vec::with_capacity(200);
+        let (mut a_times, mut b_times) = (Vec::with_capacity(400), Vec::with_capacity(400));
+        for _ in 0..200 {
+            let (a1, b1, b2, a2) = (time(a), time(b), time(b), time(a));
+            ratios.push((b1 + b2) / (a1 + a2));
+            a_times.extend([a1, a2]);
+            b_times.extend([b1, b2]);
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        eprintln!(
+            "{label}: median {:.2} µs vs {:.2} µs, median ratio {:.2}",
+            median(&mut a_times) * 1e6,
+            median(&mut b_times) * 1e6,
+            median(&mut ratios),
+        );
+    };
+    median_ratio(
+        "check default: short vs worst adversarial 1,024 bytes",
+        &|| {
+            black_box(default_policy.check(black_box("Kenpo#2024x"), None).is_ok());
+        },
+        &|| {
+            black_box(
+                default_policy
+                    .check(black_box(&adversarial[0]), None)
+                    .is_ok(),
+            );
+        },
+    );
+    median_ratio(
+        "is_common: short vs worst adversarial 1,024 bytes",
+        &|| {
+            black_box(is_common_password(black_box("Kenpo#2024x")));
+        },
+        &|| {
+            black_box(is_common_password(black_box(&adversarial[0])));
+        },
+    );
+    median_ratio(
+        "check NIST: short vs 16 MiB",
+        &|| {
+            black_box(nist.check(black_box("correct horse battery"), None).is_ok());
+        },
+        &|| {
+            black_box(nist.check(black_box(&huge), None).is_ok());
+        },
+    );
 }
 
 fn argon2id(c: &mut Criterion) {

@@ -24,8 +24,10 @@ fn the_manuals_rule_accepts_good_passwords() {
         "a1?xyzqk",
         "ZZ9(((((",
         "mixed_Case+7qq",
-        "12345678a!",
-        "a1?a1?a1?a1?a1?a1?a1",
+        // "12345678a" is on the list, so the digits here are not a run people type.
+        "93751842q!",
+        // Twenty characters (a repeated unit such as `a1?a1?…` is refused: see below).
+        "a1?b2!c3@d4#e5%f6&g7",
     ] {
         let password = NewPassword::parse(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
         assert_eq!(password.expose(), ok);
@@ -48,16 +50,21 @@ fn length_is_8_to_20_inclusive() {
         violations("kqzv7!w"),
         [PasswordViolation::TooShort { min: 8 }]
     );
-    assert!(NewPassword::parse("kqzvx7!wkqzvx7!wkqzv").is_ok());
+    assert!(NewPassword::parse("kqzvx7!wbmtrp3?yhjcd").is_ok());
     assert_eq!(
-        violations("kqzvx7!wkqzvx7!wkqzvx"),
+        violations("kqzvx7!wbmtrp3?yhjcdn"),
         [PasswordViolation::TooLong { max: 20 }]
     );
 }
 
 #[test]
 fn composition_requires_letter_digit_symbol() {
-    assert_eq!(violations("12345678!"), [PasswordViolation::MissingLetter]);
+    assert_eq!(violations("93751842!"), [PasswordViolation::MissingLetter]);
+    // A common number is refused beside the missing letter.
+    assert_eq!(
+        violations("12345678!"),
+        [PasswordViolation::MissingLetter, PasswordViolation::Common]
+    );
     assert_eq!(violations("kqzvxw!w"), [PasswordViolation::MissingDigit]);
     assert_eq!(violations("kqzvx7ww"), [PasswordViolation::MissingSymbol]);
     // Upper and lower case need not be mixed.
@@ -195,7 +202,16 @@ fn blocklist_can_be_switched_off() {
 
 #[test]
 fn the_list_is_bundled() {
-    assert_eq!(common_password_count(), 17_203);
+    assert_eq!(common_password_count(), 19_640);
+}
+
+/// The first `chars` characters of a long passphrase that repeats nothing.
+fn passphrase(chars: usize) -> &'static str {
+    const TEXT: &str = "members of the health insurance union keep long passphrases in a safe \
+        place and never write them on a sticky note beside the screen or read them out over \
+        the telephone to somebody who says they are calling from the union office today";
+    assert!(TEXT.len() >= chars && TEXT.is_ascii());
+    &TEXT[..chars]
 }
 
 #[test]
@@ -212,10 +228,10 @@ fn nist_preset() {
         nist.check("短いパスワード", None).unwrap_err().violations(),
         [PasswordViolation::TooShort { min: 15 }]
     );
-    assert!(nist.check(&"x".repeat(64), None).is_ok());
-    assert!(nist.check(&"x".repeat(128), None).is_ok());
+    assert!(nist.check(passphrase(64), None).is_ok());
+    assert!(nist.check(passphrase(128), None).is_ok());
     assert_eq!(
-        nist.check(&"x".repeat(129), None).unwrap_err().violations(),
+        nist.check(passphrase(129), None).unwrap_err().violations(),
         [PasswordViolation::TooLong { max: 128 }]
     );
     // Control characters are refused.
@@ -290,4 +306,161 @@ fn messages_are_japanese() {
             .message_ja()
             .contains("ユーザーID")
     );
+}
+
+#[test]
+fn the_issue_examples_are_refused_by_the_nist_preset() {
+    let nist = PasswordPolicy::nist_800_63b();
+    for (bad, expected) in [
+        ("passwordpassword", PasswordViolation::Repetitive),
+        ("Password!1Password!1", PasswordViolation::Repetitive),
+        ("aaaaaaaaaaaaaaa", PasswordViolation::Repetitive),
+        ("123456789012345", PasswordViolation::Sequential),
+        ("abcdefghijklmnop", PasswordViolation::Sequential),
+        ("zyxwvutsrqponmlk", PasswordViolation::Sequential),
+        ("098765432109876", PasswordViolation::Sequential),
+        ("ABCDEFGHIJKLMNOP!!", PasswordViolation::Sequential),
+    ] {
+        let err = nist.check(bad, None).unwrap_err();
+        assert!(err.has(&expected), "{bad}: {err}");
+    }
+    // Common passwords padded past fifteen characters.
+    for bad in ["password123456789", "dragon!!!!!!!!!", "123456123456789"] {
+        assert!(
+            nist.check(bad, None)
+                .unwrap_err()
+                .has(&PasswordViolation::Common),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn repetition_and_sequences_under_the_manuals_policy() {
+    for (bad, expected) in [
+        ("Ab1!Ab1!", PasswordViolation::Repetitive),
+        ("a1?a1?a1?a1?a1?a1?a1", PasswordViolation::Repetitive),
+        ("1!Xoxoxoxo", PasswordViolation::Repetitive),
+        ("Lmnopqrs1!", PasswordViolation::Sequential),
+        ("#9Zyxwvut", PasswordViolation::Sequential),
+    ] {
+        let err = NewPassword::parse(bad).unwrap_err();
+        assert!(err.has(&expected), "{bad}: {err}");
+    }
+    // Short runs inside a password, and short cores, are not what the rules mean.
+    for ok in [
+        "Sakura#2024x",
+        "Kenpo#2024x",
+        "ZZ9(((((",
+        "Xyz!93751842",
+        "Qrs7#mZ2!pL",
+    ] {
+        assert!(NewPassword::parse(ok).is_ok(), "{ok}");
+    }
+    let mut relaxed = PasswordPolicy::default();
+    relaxed.forbid_repetition = false;
+    relaxed.forbid_sequences = false;
+    relaxed.forbid_common = false;
+    assert!(relaxed.check("Ab1!Ab1!", None).is_ok());
+    assert!(relaxed.check("Lmnopqrs1!", None).is_ok());
+}
+
+#[test]
+fn context_words_are_refused_as_typed_and_with_substitutions_undone() {
+    let policy = PasswordPolicy::default().with_context_words(["Kenpo", "ibss", "NGK"]);
+    assert_eq!(policy.context_words, ["Kenpo", "ibss", "NGK"]);
+    for bad in [
+        "Kenpo#2024x",
+        "myKENPO!77",
+        "K3np0#2024x",
+        "x!b55#2024q",
+        "(ngk)2024qq",
+        "#9N6K+zzzzq",
+    ] {
+        let err = policy.check(bad, None);
+        if bad == "#9N6K+zzzzq" {
+            // `6` does not stand for `g`: only the blocklist's readings count.
+            assert!(err.is_ok(), "{bad}");
+            continue;
+        }
+        assert_eq!(
+            err.unwrap_err().violations(),
+            [PasswordViolation::ContainsContextWord],
+            "{bad}"
+        );
+    }
+    assert!(policy.check("Sakura#2024x", None).is_ok());
+    // The field works as well as the builder; empty words are ignored; words are NFKC'd.
+    let mut nist = PasswordPolicy::nist_800_63b();
+    nist.context_words = vec![String::new(), "ｹﾝﾎﾟ".to_owned()];
+    assert!(nist.check("correct horse battery", None).is_ok());
+    assert_eq!(
+        nist.check("けんぽ ケンポ correct horse", None)
+            .unwrap_err()
+            .violations(),
+        [PasswordViolation::ContainsContextWord]
+    );
+    // Both presets start without any.
+    assert!(PasswordPolicy::default().context_words.is_empty());
+    assert!(PasswordPolicy::nist_800_63b().context_words.is_empty());
+}
+
+#[test]
+fn the_new_violations_have_messages() {
+    for (violation, japanese, english) in [
+        (
+            PasswordViolation::ContainsContextWord,
+            "健康保険組合の名前",
+            "context word",
+        ),
+        (PasswordViolation::Repetitive, "繰り返し", "repeated"),
+        (PasswordViolation::Sequential, "連続", "consecutive"),
+    ] {
+        assert!(violation.message_ja().contains(japanese), "{violation:?}");
+        assert!(violation.to_string().contains(english), "{violation:?}");
+    }
+}
+
+#[test]
+fn input_over_1024_bytes_is_refused_before_anything_else() {
+    assert_eq!(PasswordPolicy::MAX_INPUT_BYTES, 1_024);
+    let id = UserId::parse("NGK0001").unwrap();
+    for policy in [PasswordPolicy::default(), PasswordPolicy::nist_800_63b()] {
+        let max = policy.max_chars;
+        // 1,024 bytes are still looked at: every violation is reported.
+        let at_limit = format!("ngk0001{}", "\u{7}".repeat(1_017));
+        assert_eq!(at_limit.len(), 1_024);
+        let err = policy.check(&at_limit, Some(&id)).unwrap_err();
+        assert!(err.violations().len() > 1, "{err}");
+        // One byte more, and only the length is reported.
+        for over in [
+            format!("{at_limit}x"),
+            "ｶ".repeat(342),
+            "Password1!".repeat(1 << 20),
+        ] {
+            assert!(over.len() > 1_024);
+            assert_eq!(
+                policy.check(&over, Some(&id)).unwrap_err().violations(),
+                [PasswordViolation::TooLong { max }]
+            );
+        }
+    }
+}
+
+#[test]
+fn normalize_for_login_looks_at_1024_bytes_at_most() {
+    let nist = PasswordPolicy::nist_800_63b();
+    let manual = PasswordPolicy::default();
+    // Within the limit: unchanged behaviour.
+    let fits = "ｶ".repeat(341);
+    assert_eq!(fits.len(), 1_023);
+    assert_eq!(*nist.normalize_for_login(&fits), "カ".repeat(341));
+    assert_eq!(*manual.normalize_for_login(&fits), fits);
+    // Over it: cut at the last whole character within 1,024 bytes, then normalised.
+    let huge = "ｶ".repeat(16 << 20);
+    assert_eq!(*nist.normalize_for_login(&huge), "カ".repeat(341));
+    assert_eq!(*manual.normalize_for_login(&huge), fits);
+    let ascii = "x".repeat(5_000);
+    assert_eq!(manual.normalize_for_login(&ascii).len(), 1_024);
+    assert_eq!(nist.normalize_for_login(&ascii).len(), 1_024);
 }

@@ -57,9 +57,13 @@ proptest! {
     fn allowed_strings_pass_the_composition_rule(password in manual_password()) {
         let accepted = composition_only().check(&password, None).unwrap();
         prop_assert_eq!(accepted.expose(), password.as_str());
-        // With the default policy only the blocklist may still object.
+        // With the default policy only the blocklist, repetition and sequence rules may still
+        // object.
         if let Err(err) = PasswordPolicy::default().check(&password, None) {
-            prop_assert_eq!(err.violations(), &[PasswordViolation::Common]);
+            prop_assert!(err.violations().iter().all(|v| matches!(
+                v,
+                PasswordViolation::Common | PasswordViolation::Repetitive | PasswordViolation::Sequential
+            )));
         }
     }
 
@@ -106,6 +110,69 @@ proptest! {
         for policy in [PasswordPolicy::default(), PasswordPolicy::nist_800_63b()] {
             let err = policy.check(&password, Some(&user)).unwrap_err();
             prop_assert!(err.has(&PasswordViolation::ContainsUserId));
+        }
+    }
+
+    #[test]
+    fn a_repeated_unit_is_refused_by_the_nist_preset(unit in "\\PC{1,12}") {
+        let mut password = unit.repeat(2);
+        while password.chars().count() < 15 {
+            password.push_str(&unit);
+        }
+        let nist = PasswordPolicy::nist_800_63b();
+        // After NFKC the password is still a repetition of the unit's normal form, unless the
+        // unit's last and first characters compose across the seam: skip those.
+        let normal = nist.normalize_for_login(&password);
+        prop_assume!(*normal == nist.normalize_for_login(&unit).repeat(password.chars().count() / unit.chars().count()));
+        let err = nist.check(&password, None).unwrap_err();
+        prop_assert!(err.has(&PasswordViolation::Repetitive));
+    }
+
+    #[test]
+    fn a_context_word_in_any_case_is_refused(
+        word in "[a-z]{3,8}",
+        prefix in "[a-z0-9?!]{0,6}",
+        suffix in "[a-z0-9?!]{0,6}",
+        upper in proptest::collection::vec(any::<bool>(), 8),
+    ) {
+        let shown: String = word
+            .chars()
+            .zip(upper)
+            .map(|(c, up)| if up { c.to_ascii_uppercase() } else { c })
+            .collect();
+        let password = format!("{prefix}{shown}{suffix}9!");
+        for policy in [PasswordPolicy::default(), PasswordPolicy::nist_800_63b()] {
+            let policy = policy.with_context_words([word.as_str()]);
+            let err = policy.check(&password, None).unwrap_err();
+            prop_assert!(err.has(&PasswordViolation::ContainsContextWord));
+        }
+    }
+
+    #[test]
+    fn input_over_the_limit_is_refused_by_length_alone(
+        input in "\\PC{1,40}",
+        copies in 1usize..200,
+    ) {
+        let long = input.repeat(copies);
+        prop_assume!(long.len() > PasswordPolicy::MAX_INPUT_BYTES);
+        for policy in [PasswordPolicy::default(), PasswordPolicy::nist_800_63b()] {
+            let err = policy.check(&long, None).unwrap_err();
+            prop_assert_eq!(err.violations(), &[PasswordViolation::TooLong { max: policy.max_chars }]);
+        }
+    }
+
+    #[test]
+    fn login_normalisation_sees_the_first_1024_bytes(input in "\\PC{0,600}") {
+        for policy in [PasswordPolicy::default(), PasswordPolicy::nist_800_63b()] {
+            let whole = policy.normalize_for_login(&input);
+            let mut end = input.len().min(PasswordPolicy::MAX_INPUT_BYTES);
+            while !input.is_char_boundary(end) {
+                end -= 1;
+            }
+            prop_assert_eq!(&*whole, &*policy.normalize_for_login(&input[..end]));
+            if input.len() <= PasswordPolicy::MAX_INPUT_BYTES {
+                prop_assert_eq!(&*whole, &*policy.normalize_for_login(&input));
+            }
         }
     }
 
