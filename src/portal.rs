@@ -32,7 +32,7 @@ use crate::error::{Error, RegistrationErrors, mail_error, store_error};
 use crate::hashing::{HashError, PasswordHasher};
 use crate::identity::{IdentityForm, InsuredIdentity, InsuredKey};
 use crate::mail::{Mail, Mailer};
-use crate::password::NewPassword;
+use crate::password::{NewPassword, PasswordPolicy};
 use crate::random::{self, RandomError};
 use crate::store::{
     AttemptGate, ChallengeOwner, ChallengePayload, ChallengeRecord, CodeChallenge, CounterKey,
@@ -41,10 +41,6 @@ use crate::store::{
 };
 use crate::ticket::{PasswordResetTicket, PendingRegistration, SignupTicket, TicketId};
 use crate::user_id::{UserId, UserKey};
-
-/// No password the policies accept is longer than this many bytes, so a longer one typed at
-/// login is cut here before any per-character work, and can never match.
-const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// What the member typed on the user-ID registration screen (ユーザーID登録).
 /// `Debug` hides the password. (It is not zeroized on drop, so that struct-update syntax works;
@@ -100,15 +96,6 @@ const fn purpose_name(purpose: Purpose) -> &'static str {
         Purpose::Registration => "registration",
         Purpose::PasswordReset => "password_reset",
     }
-}
-
-/// The longest prefix of `text` that fits in `max` bytes and ends on a character boundary.
-fn cut(text: &str, max: usize) -> &str {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text.get(..end).unwrap_or_default()
 }
 
 /// The sign-up and login flows of the manual. Owns the host's store, mailer and clock.
@@ -728,12 +715,11 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// [`Error::Store`], [`Error::Hashing`].
     pub async fn login(&self, user_id: &str, password: &str) -> Result<LoginSuccess, Error> {
         let hasher = self.hasher()?;
-        let too_long = password.len() > MAX_PASSWORD_BYTES;
+        // No policy accepts a password this long, so it can never match; it is cut before any
+        // per-character work and still costs one (dummy) verify, as a wrong password does.
+        let too_long = password.len() > PasswordPolicy::MAX_INPUT_BYTES;
         // The NIST preset stores passwords after NFKC; the manual's policy leaves them as typed.
-        let password = self
-            .config
-            .password_policy
-            .normalize_for_login(cut(password, MAX_PASSWORD_BYTES));
+        let password = self.config.password_policy.normalize_for_login(password);
         let password = password.as_str();
         let Ok(user_id) = UserId::parse(user_id) else {
             hasher.verify_dummy(password);
