@@ -9,13 +9,16 @@
 )]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use kenpo_auth::password::is_common_password;
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use kenpo_auth::{EmailAddress, HashParams, NewPassword, PasswordHasher, PasswordPolicy, UserId};
 use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
+
+mod support;
+use support::{median, per_call};
 
 const USER_IDS: [&str; 3] = ["NGK0001234", "taro.yamada+kenpo@example", "NGK 0001"];
 const PASSWORDS: [&str; 3] = ["Kenpo#2024x", "kqzvx7!wbmtrp3?yhjcd", "Kenpo2024x"];
@@ -27,22 +30,53 @@ const EMAILS: [&str; 3] = [
 /// ドメイン.テスト: an address whose domain labels are IDNA A-labels.
 const IDN_EMAIL: &str = "taro@xn--eckwd4c7c.xn--zckzah";
 
-fn validators(c: &mut Criterion) {
-    let user_id_re = Regex::new(r"^[A-Za-z0-9@\-_.+]{6,50}$").unwrap();
-    let mut group = c.benchmark_group("user_id");
-    group.bench_function("UserId::parse", |b| {
+/// Benchmarks `check` over every one of `inputs` per iteration.
+fn bench_each<T>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    inputs: &[&str],
+    check: impl Fn(&str) -> T,
+) {
+    group.bench_function(name, |b| {
         b.iter(|| {
-            for s in USER_IDS {
-                black_box(UserId::parse(black_box(s)).is_ok());
+            for s in inputs {
+                black_box(check(black_box(s)));
             }
         });
     });
-    group.bench_function("regex baseline", |b| {
-        b.iter(|| {
-            for s in USER_IDS {
-                black_box(user_id_re.is_match(black_box(s)));
-            }
-        });
+}
+
+/// Times `a` and `b` in alternation for `rounds` rounds, in ABBA order so that neither always
+/// runs first and load drifting on a shared machine skews neither; each time is the mean of
+/// `calls` calls. The median time of `a`, of `b`, and the median of the rounds' ratios b/a.
+fn abba(rounds: usize, calls: u32, a: &dyn Fn(), b: &dyn Fn()) -> (f64, f64, f64) {
+    let time = |f: &dyn Fn()| per_call(&mut || f(), calls);
+    let mut ratios = Vec::with_capacity(rounds);
+    let (mut a_times, mut b_times) = (
+        Vec::with_capacity(2 * rounds),
+        Vec::with_capacity(2 * rounds),
+    );
+    for _ in 0..rounds {
+        let (a1, b1, b2, a2) = (time(a), time(b), time(b), time(a));
+        ratios.push((b1 + b2) / (a1 + a2));
+        a_times.extend([a1, a2]);
+        b_times.extend([b1, b2]);
+    }
+    (
+        median(&mut a_times),
+        median(&mut b_times),
+        median(&mut ratios),
+    )
+}
+
+fn validators(c: &mut Criterion) {
+    let user_id_re = Regex::new(r"^[A-Za-z0-9@\-_.+]{6,50}$").unwrap();
+    let mut group = c.benchmark_group("user_id");
+    bench_each(&mut group, "UserId::parse", &USER_IDS, |s| {
+        UserId::parse(s).is_ok()
+    });
+    bench_each(&mut group, "regex baseline", &USER_IDS, |s| {
+        user_id_re.is_match(s)
     });
     group.finish();
 
@@ -58,33 +92,26 @@ fn validators(c: &mut Criterion) {
     let symbol_re = Regex::new(r"[?!@#%&()_+]").unwrap();
     let default_policy = PasswordPolicy::default();
     let mut group = c.benchmark_group("password");
-    group.bench_function("check (composition only)", |b| {
-        b.iter(|| {
-            for s in PASSWORDS {
-                black_box(composition.check(black_box(s), None).is_ok());
-            }
-        });
+    bench_each(&mut group, "check (composition only)", &PASSWORDS, |s| {
+        composition.check(s, None).is_ok()
     });
-    group.bench_function("regex baseline (composition only)", |b| {
-        b.iter(|| {
-            for s in PASSWORDS {
-                let s = black_box(s);
-                black_box(
-                    charset_re.is_match(s)
-                        && letter_re.is_match(s)
-                        && digit_re.is_match(s)
-                        && symbol_re.is_match(s),
-                );
-            }
-        });
-    });
-    group.bench_function("check (default: + blocklist)", |b| {
-        b.iter(|| {
-            for s in PASSWORDS {
-                black_box(default_policy.check(black_box(s), None).is_ok());
-            }
-        });
-    });
+    bench_each(
+        &mut group,
+        "regex baseline (composition only)",
+        &PASSWORDS,
+        |s| {
+            charset_re.is_match(s)
+                && letter_re.is_match(s)
+                && digit_re.is_match(s)
+                && symbol_re.is_match(s)
+        },
+    );
+    bench_each(
+        &mut group,
+        "check (default: + blocklist)",
+        &PASSWORDS,
+        |s| default_policy.check(s, None).is_ok(),
+    );
     group.finish();
 
     blocklist_and_oversized_input(c);
@@ -94,24 +121,18 @@ fn validators(c: &mut Criterion) {
     )
     .unwrap();
     let mut group = c.benchmark_group("email");
-    group.bench_function("EmailAddress::parse", |b| {
-        b.iter(|| {
-            for s in EMAILS {
-                black_box(EmailAddress::parse(black_box(s)).is_ok());
-            }
-        });
+    bench_each(&mut group, "EmailAddress::parse", &EMAILS, |s| {
+        EmailAddress::parse(s).is_ok()
     });
     // An IDN domain in its A-label form: the only input that takes the IDNA check.
-    group.bench_function("EmailAddress::parse xn-- domain", |b| {
-        b.iter(|| black_box(EmailAddress::parse(black_box(IDN_EMAIL)).is_ok()));
-    });
-    group.bench_function("regex baseline", |b| {
-        b.iter(|| {
-            for s in EMAILS {
-                let s = black_box(s);
-                black_box(s.len() <= 254 && email_re.is_match(s));
-            }
-        });
+    bench_each(
+        &mut group,
+        "EmailAddress::parse xn-- domain",
+        &[IDN_EMAIL],
+        |s| EmailAddress::parse(s).is_ok(),
+    );
+    bench_each(&mut group, "regex baseline", &EMAILS, |s| {
+        s.len() <= 254 && email_re.is_match(s)
     });
     group.finish();
 }
@@ -136,20 +157,19 @@ fn blocklist_and_oversized_input(c: &mut Criterion) {
     assert!(huge.len() >= 16 << 20);
 
     let mut group = c.benchmark_group("blocklist");
-    group.bench_function("is_common (3 short passwords)", |b| {
-        b.iter(|| {
-            for s in PASSWORDS {
-                black_box(is_common_password(black_box(s)));
-            }
-        });
-    });
-    group.bench_function("is_common (3 adversarial 1,024-byte inputs)", |b| {
-        b.iter(|| {
-            for s in &adversarial {
-                black_box(is_common_password(black_box(s)));
-            }
-        });
-    });
+    bench_each(
+        &mut group,
+        "is_common (3 short passwords)",
+        &PASSWORDS,
+        PasswordPolicy::is_common,
+    );
+    let adversarial_inputs: Vec<&str> = adversarial.iter().map(String::as_str).collect();
+    bench_each(
+        &mut group,
+        "is_common (3 adversarial 1,024-byte inputs)",
+        &adversarial_inputs,
+        PasswordPolicy::is_common,
+    );
     group.finish();
 
     let mut group = c.benchmark_group("oversized input");
@@ -176,33 +196,13 @@ fn blocklist_and_oversized_input(c: &mut Criterion) {
     });
     group.finish();
 
-    // Ratios measured in alternation (ABBA), like the argon2 comparison below, so that load
-    // drifting on a shared machine does not skew them.
+    // Ratios measured in alternation, like the argon2 comparison below.
     let median_ratio = |label: &str, a: &dyn Fn(), b: &dyn Fn()| {
-        let time = |f: &dyn Fn()| {
-            let start = Instant::now();
-            for _ in 0..20 {
-                f();
-            }
-            start.elapsed().as_secs_f64() / 20.0
-        };
-        let mut ratios = Vec::with_capacity(200);
-        let (mut a_times, mut b_times) = (Vec::with_capacity(400), Vec::with_capacity(400));
-        for _ in 0..200 {
-            let (a1, b1, b2, a2) = (time(a), time(b), time(b), time(a));
-            ratios.push((b1 + b2) / (a1 + a2));
-            a_times.extend([a1, a2]);
-            b_times.extend([b1, b2]);
-        }
-        let median = |v: &mut Vec<f64>| {
-            v.sort_by(f64::total_cmp);
-            v[v.len() / 2]
-        };
+        let (a, b, ratio) = abba(200, 20, a, b);
         eprintln!(
-            "{label}: median {:.2} µs vs {:.2} µs, median ratio {:.2}",
-            median(&mut a_times) * 1e6,
-            median(&mut b_times) * 1e6,
-            median(&mut ratios),
+            "{label}: median {:.2} µs vs {:.2} µs, median ratio {ratio:.2}",
+            a * 1e6,
+            b * 1e6,
         );
     };
     median_ratio(
@@ -221,10 +221,10 @@ fn blocklist_and_oversized_input(c: &mut Criterion) {
     median_ratio(
         "is_common: short vs worst adversarial 1,024 bytes",
         &|| {
-            black_box(is_common_password(black_box("Kenpo#2024x")));
+            black_box(PasswordPolicy::is_common(black_box("Kenpo#2024x")));
         },
         &|| {
-            black_box(is_common_password(black_box(&adversarial[0])));
+            black_box(PasswordPolicy::is_common(black_box(&adversarial[0])));
         },
     );
     median_ratio(
@@ -239,7 +239,7 @@ fn blocklist_and_oversized_input(c: &mut Criterion) {
 }
 
 fn argon2id(c: &mut Criterion) {
-    let hasher = PasswordHasher::new(HashParams::default()).unwrap();
+    let hasher = PasswordHasher::new(HashParams::default());
     let password = NewPassword::parse("Kenpo#2024x").unwrap();
     let stored = hasher.hash(&password).unwrap();
     let mut group = c.benchmark_group("argon2id m=19456 t=2 p=1");
@@ -261,35 +261,17 @@ fn argon2id(c: &mut Criterion) {
     group.finish();
 
     // Criterion measures the functions one after another, so load drifting on a shared machine
-    // skews their comparison. Measure them in alternation instead (ABBA order, so neither always
-    // runs first) and report the median of the per-round ratios.
+    // skews their comparison. Measure them in alternation instead and report the median of the
+    // per-round ratios.
     let rounds = 30;
-    let time_verify = || {
-        let start = Instant::now();
-        black_box(hasher.verify(black_box("Kenpo#2024y"), &stored).unwrap());
-        start.elapsed().as_secs_f64()
-    };
-    let time_dummy = || {
-        let start = Instant::now();
-        hasher.verify_dummy(black_box("Kenpo#2024y"));
-        start.elapsed().as_secs_f64()
-    };
-    let mut ratios = Vec::with_capacity(rounds);
-    let (mut real, mut dummy) = (
-        Vec::with_capacity(2 * rounds),
-        Vec::with_capacity(2 * rounds),
+    let (real, dummy, ratio) = abba(
+        rounds,
+        1,
+        &|| {
+            black_box(hasher.verify(black_box("Kenpo#2024y"), &stored).unwrap());
+        },
+        &|| hasher.verify_dummy(black_box("Kenpo#2024y")),
     );
-    for _ in 0..rounds {
-        let (a1, b1, b2, a2) = (time_verify(), time_dummy(), time_dummy(), time_verify());
-        ratios.push((b1 + b2) / (a1 + a2));
-        real.extend([a1, a2]);
-        dummy.extend([b1, b2]);
-    }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let (real, dummy, ratio) = (median(&mut real), median(&mut dummy), median(&mut ratios));
     eprintln!(
         "verify vs verify_dummy, {rounds} ABBA rounds: median verify {:.2} ms, median \
          verify_dummy {:.2} ms, median ratio verify_dummy/verify = {ratio:.3}",

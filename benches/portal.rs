@@ -16,16 +16,19 @@ use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use kenpo_auth::otp::{CodeChallenge, Purpose, TypedCode};
-use kenpo_auth::ticket::TicketId;
+use kenpo_auth::store::{CodeChallenge, Purpose, TicketId, TypedCode};
 use kenpo_auth::{
-    BirthDate, Config, HashParams, IdentityForm, InsuredRecord, MemoryStore, NewPassword,
-    PasswordHasher, Portal, RecordingMailer, RegistrationForm, SecretKey,
+    Config, HashParams, MemoryStore, NewPassword, PasswordHasher, Portal, RecordingMailer,
+    SecretKey,
 };
 use pollster::block_on;
 
-const USER_ID: &str = "NGK000123";
-const PASSWORD: &str = "Sakura#2024x";
+mod support;
+use support::{PASSWORD, insured, median, per_call, register};
+
+/// The one member's roster entry, and the user ID it registers.
+const MEMBER: u64 = 567;
+const USER_ID: &str = "NGK0000567";
 
 fn otp(c: &mut Criterion) {
     let key = SecretKey::from_bytes([7; 32]);
@@ -65,35 +68,17 @@ fn portal_with_account(params: HashParams) -> Portal<MemoryStore, RecordingMaile
 /// A portal on `MemoryStore` holding one registered account, under `config`.
 fn portal_with_config(config: Config) -> Portal<MemoryStore, RecordingMailer> {
     let store = MemoryStore::new();
-    let birth = BirthDate::new(1975, 3, 2).unwrap();
-    store.add_insured(
-        InsuredRecord::new("06139999", "1234", "567", birth, "ケンポ ショウコ").unwrap(),
-    );
-    let mailer = RecordingMailer::new();
-    let portal = Portal::new(store, mailer.clone(), config);
-    let identity = IdentityForm {
-        insurer_code: "06139999".into(),
-        symbol: "1234".into(),
-        number: "567".into(),
-        birth_date: "1975-03-02".into(),
-        name_kana: "ケンポ ショウコ".into(),
-    };
-    let ticket = block_on(portal.authenticate_insured(&identity)).unwrap();
-    let form = RegistrationForm {
-        user_id: USER_ID.into(),
-        password: PASSWORD.into(),
-        email: "shoko@example.co.jp".into(),
-    };
-    let pending = block_on(portal.begin_registration(&ticket, &form)).unwrap();
-    let code = mailer.last_code().unwrap();
-    block_on(portal.confirm_registration(&pending, &code)).unwrap();
+    store.add_insured(insured(MEMBER));
+    let portal = Portal::new(store, RecordingMailer::new(), config);
+    let user_id = register(&portal, MEMBER, |mailer, _| mailer.last_code().unwrap());
+    assert_eq!(user_id, USER_ID);
     portal
 }
 
 fn login(c: &mut Criterion) {
     let params = HashParams::default();
-    let portal = portal_with_account(params);
-    let hasher = PasswordHasher::new(params).unwrap();
+    let portal = portal_with_account(params.clone());
+    let hasher = PasswordHasher::new(params.clone());
     let hash = hasher.hash(&NewPassword::parse(PASSWORD).unwrap()).unwrap();
 
     let mut group = c.benchmark_group("login (argon2id m=19456 t=2 p=1)");
@@ -124,13 +109,6 @@ fn login(c: &mut Criterion) {
     );
     group.finish();
 
-    let per_call = |f: &mut dyn FnMut(), rounds: u32| {
-        let start = Instant::now();
-        for _ in 0..rounds {
-            f();
-        }
-        start.elapsed().as_secs_f64() / f64::from(rounds)
-    };
     let rest = per_call(
         &mut || drop(black_box(block_on(cheap.login(USER_ID, PASSWORD)))),
         2_000,
@@ -185,10 +163,6 @@ fn refusals(_: &mut Criterion) {
             samples[index].push(start.elapsed().as_secs_f64() / 4.0);
         }
     }
-    let median = |values: &mut Vec<f64>| {
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
-    };
     let base = median(&mut samples[0].clone());
     for (index, (name, _, _)) in cases.iter().enumerate() {
         let time = median(&mut samples[index]);

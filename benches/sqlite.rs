@@ -28,13 +28,14 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use kenpo_auth::sqlite::{SqliteOptions, Synchronous};
-use kenpo_auth::testkit::block_on;
 use kenpo_auth::{
-    BirthDate, Config, HashParams, IdentityForm, InsuredRecord, Mail, Mailer, NewPassword,
-    PasswordHasher, Portal, RegistrationForm, SqliteStore,
+    Config, HashParams, Mail, Mailer, NewPassword, PasswordHasher, Portal, SqliteStore,
 };
+use pollster::block_on;
 
-const PASSWORD: &str = "Sakura#2024x";
+mod support;
+use support::{PASSWORD, insured, per_call};
+
 const THREADS: [usize; 3] = [1, 2, 8];
 const LOGIN_ACCOUNTS: usize = 64;
 
@@ -44,19 +45,21 @@ struct CodeMailer {
     codes: Arc<Mutex<HashMap<String, String>>>,
 }
 
+impl CodeMailer {
+    fn code_for(&self, address: &str) -> String {
+        self.codes.lock().unwrap().get(address).unwrap().clone()
+    }
+}
+
 impl Mailer for CodeMailer {
     type Error = Infallible;
 
     async fn send(&self, mail: Mail) -> Result<(), Infallible> {
-        if let Some(code) = mail
-            .body
-            .split(|c: char| !c.is_ascii_digit())
-            .find(|run| run.len() == 6)
-        {
+        if let Some(code) = mail.code() {
             self.codes
                 .lock()
                 .unwrap()
-                .insert(mail.to.as_str().to_owned(), code.to_owned());
+                .insert(mail.to.as_str().to_owned(), code);
         }
         Ok(())
     }
@@ -104,47 +107,16 @@ fn portal(db: &TempDb, synchronous: Synchronous, params: HashParams) -> BenchPor
     Portal::new(store, CodeMailer::default(), config)
 }
 
-/// Roster entry `n` (unique across the whole run).
-fn person(n: u64) -> (IdentityForm, RegistrationForm) {
-    let identity = IdentityForm {
-        insurer_code: "06139999".into(),
-        symbol: "1234".into(),
-        number: n.to_string(),
-        birth_date: "1975-03-02".into(),
-        name_kana: "ケンポ ショウコ".into(),
-    };
-    let form = RegistrationForm {
-        user_id: format!("NGK{n:07}"),
-        password: PASSWORD.into(),
-        email: format!("m{n}@example.co.jp"),
-    };
-    (identity, form)
-}
-
+/// Puts roster entries `from..from + count` (unique across the whole run) on the roster.
 fn add_people(portal: &BenchPortal, from: u64, count: u64) {
-    let birth = BirthDate::new(1975, 3, 2).unwrap();
     for n in from..from + count {
-        let record =
-            InsuredRecord::new("06139999", "1234", &n.to_string(), birth, "ケンポ ショウコ")
-                .unwrap();
-        portal.store().add_insured(record).unwrap();
+        portal.store().add_insured(insured(n)).unwrap();
     }
 }
 
-/// Steps 1-2 to 1-4 of the manual for roster entry `n`.
-fn register(portal: &BenchPortal, n: u64) {
-    let (identity, form) = person(n);
-    let ticket = block_on(portal.authenticate_insured(&identity)).unwrap();
-    let pending = block_on(portal.begin_registration(&ticket, &form)).unwrap();
-    let code = portal
-        .mailer()
-        .codes
-        .lock()
-        .unwrap()
-        .get(&form.email)
-        .unwrap()
-        .clone();
-    block_on(portal.confirm_registration(&pending, &code)).unwrap();
+/// Steps 1-2 to 1-4 of the manual for roster entry `n`: the user ID.
+fn register(portal: &BenchPortal, n: u64) -> String {
+    support::register(portal, n, CodeMailer::code_for)
 }
 
 /// Runs `work(i)` for `i` in `0..iters`, spread over `threads` threads released together;
@@ -178,68 +150,75 @@ fn durability_name(synchronous: Synchronous) -> &'static str {
     }
 }
 
-fn registrations(c: &mut Criterion) {
-    let mut group = c.benchmark_group("sqlite registrations/s (argon2id m=8 t=1 p=1)");
+/// Benchmarks `run(portal, threads, iters)`, the wall time of `iters` operations spread over
+/// `threads` threads, from each of `THREADS`: under each durability, on a fresh file that
+/// `setup` prepared, with argon2id at test-sized parameters so that the store's work shows.
+fn per_durability_and_threads(
+    c: &mut Criterion,
+    name: &str,
+    setup: impl Fn(&BenchPortal),
+    run: impl Fn(&BenchPortal, usize, u64) -> Duration,
+) {
+    let mut group = c.benchmark_group(format!("sqlite {name}/s (argon2id m=8 t=1 p=1)"));
     group
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4))
         .throughput(Throughput::Elements(1));
     for synchronous in [Synchronous::Full, Synchronous::Normal] {
-        let db = TempDb::new("register");
+        let db = TempDb::new(name);
         let portal = portal(&db, synchronous, HashParams::insecure_for_tests());
-        let next = AtomicU64::new(1_000_000);
+        setup(&portal);
         for threads in THREADS {
             let id = BenchmarkId::new(durability_name(synchronous), format!("{threads} threads"));
-            group.bench_function(id, |b| {
-                b.iter_custom(|iters| {
-                    let base = next.fetch_add(iters, Ordering::Relaxed);
-                    add_people(&portal, base, iters);
-                    parallel(threads, iters, &|i| register(&portal, base + i))
-                });
-            });
+            group.bench_function(id, |b| b.iter_custom(|iters| run(&portal, threads, iters)));
         }
     }
     group.finish();
 }
 
+fn registrations(c: &mut Criterion) {
+    let next = AtomicU64::new(1_000_000);
+    per_durability_and_threads(
+        c,
+        "registrations",
+        |_| {},
+        |portal, threads, iters| {
+            let base = next.fetch_add(iters, Ordering::Relaxed);
+            add_people(portal, base, iters);
+            parallel(threads, iters, &|i| {
+                register(portal, base + i);
+            })
+        },
+    );
+}
+
 fn logins(c: &mut Criterion) {
-    let mut group = c.benchmark_group("sqlite logins/s (argon2id m=8 t=1 p=1)");
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4))
-        .throughput(Throughput::Elements(1));
-    for synchronous in [Synchronous::Full, Synchronous::Normal] {
-        let db = TempDb::new("login");
-        let portal = portal(&db, synchronous, HashParams::insecure_for_tests());
-        add_people(&portal, 0, LOGIN_ACCOUNTS as u64);
-        for n in 0..LOGIN_ACCOUNTS as u64 {
-            register(&portal, n);
-        }
-        for threads in THREADS {
-            let id = BenchmarkId::new(durability_name(synchronous), format!("{threads} threads"));
-            group.bench_function(id, |b| {
-                b.iter_custom(|iters| {
-                    parallel(threads, iters, &|i| {
-                        let user_id = format!("NGK{:07}", i % LOGIN_ACCOUNTS as u64);
-                        black_box(block_on(portal.login(&user_id, PASSWORD)).unwrap());
-                    })
-                });
-            });
-        }
-    }
-    group.finish();
+    per_durability_and_threads(
+        c,
+        "logins",
+        |portal| {
+            add_people(portal, 0, LOGIN_ACCOUNTS as u64);
+            for n in 0..LOGIN_ACCOUNTS as u64 {
+                register(portal, n);
+            }
+        },
+        |portal, threads, iters| {
+            parallel(threads, iters, &|i| {
+                let user_id = format!("NGK{:07}", i % LOGIN_ACCOUNTS as u64);
+                black_box(block_on(portal.login(&user_id, PASSWORD)).unwrap());
+            })
+        },
+    );
 }
 
 fn store_share(c: &mut Criterion) {
     let params = HashParams::default();
     let db = TempDb::new("share");
-    let portal = portal(&db, Synchronous::Full, params);
+    let portal = portal(&db, Synchronous::Full, params.clone());
     add_people(&portal, 0, 1);
-    register(&portal, 0);
-    let user_id = person(0).1.user_id.clone();
-    let hasher = PasswordHasher::new(params).unwrap();
+    let user_id = register(&portal, 0);
+    let hasher = PasswordHasher::new(params.clone());
     let hash = hasher.hash(&NewPassword::parse(PASSWORD).unwrap()).unwrap();
 
     let mut group = c.benchmark_group("login on SqliteStore (argon2id m=19456 t=2 p=1)");
@@ -255,13 +234,6 @@ fn store_share(c: &mut Criterion) {
     });
     group.finish();
 
-    let per_call = |f: &mut dyn FnMut(), rounds: u32| {
-        let start = Instant::now();
-        for _ in 0..rounds {
-            f();
-        }
-        start.elapsed().as_secs_f64() / f64::from(rounds)
-    };
     let verify = per_call(&mut || drop(black_box(hasher.verify(PASSWORD, &hash))), 40);
     let login = per_call(
         &mut || drop(black_box(block_on(portal.login(&user_id, PASSWORD)))),

@@ -24,7 +24,8 @@ impl Mailer for PrintingMailer {
     type Error = MailerDown;
 
     async fn send(&self, mail: Mail) -> Result<(), MailerDown> {
-        println!("    ┌─ mail to {} ─ {}", mail.to, mail.subject);
+        let from = mail.sender.as_deref().unwrap_or("(the host's sender)");
+        println!("    ┌─ mail to {} from {from} ─ {}", mail.to, mail.subject);
         for line in mail.body.lines() {
             println!("    │ {line}");
         }
@@ -57,7 +58,7 @@ fn refused(what: &str, error: &Error) {
     println!("      (log: {error})");
 }
 
-fn roster(add: impl Fn(InsuredRecord)) {
+fn roster(mut add: impl FnMut(InsuredRecord)) {
     add(InsuredRecord::new(
         "06139999",
         "1234",
@@ -125,11 +126,28 @@ fn main() {
 fn run<S: Store>(store: S) {
     let mailer = PrintingMailer::default();
     let clock = ManualClock::new(SystemTime::now());
+    // The union's name, portal and help desk in every mail to its members.
+    let mut branding = kenpo_auth::Brandings::default();
+    branding.insurers.insert(
+        "06139999".into(),
+        kenpo_auth::Branding {
+            union_name: Some("ケンポ健康保険組合".into()),
+            sender: Some("ケンポ健康保険組合 <noreply@kenpo.example.jp>".into()),
+            login_url: Some("https://portal.kenpo.example.jp/login".into()),
+            first_login_url: Some("https://portal.kenpo.example.jp/first".into()),
+            help_desk_phone: Some("0120-12-3456".into()),
+            help_desk_hours: Some("平日 9:00～17:00".into()),
+        },
+    );
     let config = Config {
         // Small argon2 parameters keep the demo quick; a real host keeps the defaults.
         hash_params: HashParams::insecure_for_tests(),
+        branding,
         ..Config::default()
     };
+    config
+        .check()
+        .expect("the branding keeps every mail intact");
     let portal = Portal::new(store, mailer.clone(), config).with_clock(clock.clone());
 
     if block_on(portal.login(USER_ID, PASSWORD)).is_ok() {
@@ -142,6 +160,8 @@ fn run<S: Store>(store: S) {
     }
     login(&portal, &clock);
     forgotten(&portal, &mailer);
+    settings(&portal, &mailer);
+    union_side(&portal);
 }
 
 fn register<S: Store>(
@@ -291,4 +311,81 @@ fn forgotten<S: Store>(portal: &Portal<S, PrintingMailer, ManualClock>, mailer: 
         "another address answers the same and mails nothing ({} mails sent)",
         mailer.inbox.sent().len() - before
     ));
+}
+
+fn settings<S: Store>(portal: &Portal<S, PrintingMailer, ManualClock>, mailer: &PrintingMailer) {
+    step("設定 / settings after login: password and e-mail address");
+    let user_id = block_on(portal.login(USER_ID, PASSWORD)).unwrap().user_id;
+    refused(
+        "changing the password asks for the current one (counted like a login)",
+        &block_on(portal.change_password(&user_id, "Wrong#pass1", "Hinoki#2026a")).unwrap_err(),
+    );
+    block_on(portal.change_password(&user_id, PASSWORD, "Hinoki#2026a")).unwrap();
+    ok("password changed; a notice went to the registered address, reset codes died");
+    let pending =
+        block_on(portal.begin_email_change(&user_id, "Hinoki#2026a", "shoko.new@example.ne.jp"))
+            .unwrap();
+    let new = block_on(portal.confirm_email_change(&pending, &mailer.last_code())).unwrap();
+    ok(&format!(
+        "address changed to {new} with the code mailed there; the old address was told"
+    ));
+    // Back as they were, so that the demo runs again on the same database.
+    block_on(portal.change_password(&user_id, "Hinoki#2026a", PASSWORD)).unwrap();
+    let pending =
+        block_on(portal.begin_email_change(&user_id, PASSWORD, "shoko@example.co.jp")).unwrap();
+    block_on(portal.confirm_email_change(&pending, &mailer.last_code())).unwrap();
+    ok("and back again");
+}
+
+fn union_side<S: Store>(portal: &Portal<S, PrintingMailer, ManualClock>) {
+    use kenpo_auth::store::{ImportMode, RosterEntry};
+
+    step("組合の名簿 / the union's monthly roster: サトウ タロウ has left");
+    let mut records = Vec::new();
+    roster(|record| records.push(record));
+    let without_taro: Vec<RosterEntry> = records
+        .iter()
+        .filter(|record| record.key().number() != "568")
+        .map(|record| RosterEntry {
+            line: 2,
+            record: Some(record.clone()),
+        })
+        .collect();
+    let dry = block_on(portal.import_roster("06139999", without_taro.clone(), ImportMode::DryRun))
+        .unwrap();
+    ok(&format!(
+        "dry run: {} to add, {} to change, {} to remove, nothing written",
+        dry.added, dry.changed, dry.removed
+    ));
+    let report =
+        block_on(portal.import_roster("06139999", without_taro, ImportMode::Apply)).unwrap();
+    ok(&format!(
+        "imported as one step: {} removed, {} unchanged",
+        report.removed, report.unchanged
+    ));
+    refused(
+        "ngk000123's person is off the roster: the right password hears why, a wrong one does not",
+        &block_on(portal.login("ngk000123", "Momiji(2025)z")).unwrap_err(),
+    );
+
+    step("ヘルプデスク / the help desk looks him up by his card");
+    let view = block_on(portal.help_desk_find("06139999", "1234", "568"))
+        .unwrap()
+        .expect("サトウ タロウ has an account");
+    ok(&format!(
+        "{} — {}, logins {:?}, coverage {:?}",
+        view.user_id, view.masked_email, view.login, view.coverage
+    ));
+
+    step("名簿に戻る / back on the next roster: the account works again");
+    let everyone: Vec<RosterEntry> = records
+        .into_iter()
+        .map(|record| RosterEntry {
+            line: 2,
+            record: Some(record),
+        })
+        .collect();
+    block_on(portal.import_roster("06139999", everyone, ImportMode::Apply)).unwrap();
+    block_on(portal.login("ngk000123", "Momiji(2025)z")).unwrap();
+    ok("ngk000123 logs in again");
 }

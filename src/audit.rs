@@ -17,15 +17,18 @@
 //! |---|---|---|
 //! | `event` | every event | the name, one of the table below |
 //! | `subject` | most | pseudonym of the user ID or insured person |
-//! | `insurer` | identity events | the insurer-designated code (which union, not who) |
-//! | `user_id` | `login_succeeded`, `registration_completed`, `reset_completed`, `account_unlocked` | the account's user ID |
+//! | `insurer` | identity and roster events | the insurer-designated code (which union, not who) |
+//! | `user_id` | `login_succeeded`, `registration_completed`, `reset_completed`, `password_changed`, `account_unlocked`, `account_deleted` | the account's user ID |
 //! | `flow` | identity events | `first_authentication`, `reminder`, `registration` |
 //! | `matched` | `identity_checked` | whether all five fields matched |
 //! | `differs` | `identity_checked` | which fields differed (for the host only) |
-//! | `purpose` | code events | `registration` or `password_reset` |
+//! | `purpose` | code events | `registration`, `password_reset` or `email_change` |
 //! | `remaining` | `code_wrong` | entries left on the challenge |
 //! | `reason` | failures | why, in a word (`wrong_password`, `unknown_user_id`, `cost_too_high`, …) |
-//! | `budget` | locks and ceilings | `login`, `reset_code`, `identity`, `reset_request`, `registration_mail`, `signup_mail` |
+//! | `budget` | locks and ceilings | `login`, `reset_code`, `identity`, `reset_request`, `registration_mail`, `signup_mail`, `email_change` |
+//! | `applied`, `dry_run`, `added`, `changed`, `removed`, `refused`, `duplicates` | `roster_imported` | the import's outcome |
+//! | `on` | `coverage_ended` | the 資格喪失日 |
+//! | `found` | `coverage_ended`, `coverage_restored`, `help_desk_lookup` | whether the person (or account) was there |
 //! | `retry_after_s` | locks | seconds until the lock ends |
 //! | `error` | `mail_failed` | the mailer's error, as it displays |
 //!
@@ -44,12 +47,17 @@
 //! | `reset_completed` | info | a password was reset |
 //! | `account_unlocked` | warn | the help desk cleared an account's budgets |
 //! | `mail_failed` | error | the mailer refused a mail |
+//! | `password_changed` / `email_changed` | info | a logged-in member changed a setting |
+//! | `roster_imported` | info | an insurer's roster was replaced (or a dry run reported) |
+//! | `coverage_ended` / `coverage_restored` | warn | an operator marked 資格喪失, or undid it |
+//! | `help_desk_lookup` / `account_deleted` | warn | the help desk looked an account up, or deleted it |
+//! | `busy` | warn | an argon2 run was refused for lack of capacity |
 
 use blake2::Blake2sMac256;
 use blake2::digest::{KeyInit, Mac};
 
-use crate::config::SecretKey;
 use crate::identity::InsuredKey;
+use crate::otp::SecretKey;
 use crate::user_id::UserKey;
 
 /// Emits one audit event: `audit!(Level, "name", field = value, …)`.

@@ -84,7 +84,7 @@ impl<C: Clock + ?Sized> Clock for Arc<C> {
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use kenpo_auth::clock::{horizon, later};
+/// use kenpo_auth::store::{horizon, later};
 ///
 /// assert_eq!(later(SystemTime::UNIX_EPOCH, Duration::MAX), horizon());
 /// ```

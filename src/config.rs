@@ -3,21 +3,17 @@
 use std::fmt;
 use std::time::Duration;
 
-use rand::Rng as _;
-use rand::rand_core::UnwrapErr;
-use rand::rngs::SysRng;
 use serde::{Deserialize, Serialize};
-use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use crate::branding::{Branding, Brandings};
+use crate::email::EmailAddress;
 use crate::hashing::{HashParams, Pepper};
+use crate::identity::InsuredKey;
+use crate::mail::Mail;
+use crate::otp::SecretKey;
+use crate::otp::{CodeShape, OtpCode};
 use crate::password::PasswordPolicy;
-use crate::random::{self, RandomError};
-use crate::throttle::{LimitPolicy, LockSchedule};
-
-/// The most consecutive failures any one account may suffer before only a success (a password
-/// reset, or the help desk) lets anyone try again: NIST SP 800-63B rev. 4 §3.2.2 allows no
-/// more than 100. [`Config::check`] refuses ceilings above it.
-pub const NIST_FAILURE_CEILING: u32 = 100;
+use crate::throttle::{CounterKey, LimitPolicy, LockSchedule};
 
 /// The portal's settings. Every rule number lives here; [`Config::default`] gives the design's.
 ///
@@ -31,6 +27,7 @@ pub const NIST_FAILURE_CEILING: u32 = 100;
 /// | reset mails per user ID | [`reset_max_requests`](Self::reset_max_requests) (5) | [`reset_lockout`](Self::reset_lockout) (15 min) | — | 7 days |
 /// | registration mails per insured person | [`code_max_sends`](Self::code_max_sends) (5) | [`identity_lockout`](Self::identity_lockout) | — | 7 days |
 /// | registration mails per sign-up ticket | — | — | [`code_max_sends`](Self::code_max_sends) (5) | with the ticket |
+/// | e-mail-change codes per user ID | [`code_max_sends`](Self::code_max_sends) (5) | [`reset_lockout`](Self::reset_lockout) (15 min) | — | 7 days |
 ///
 /// Each later lock lasts twice the one before, up to [`max_lockout`](Self::max_lockout) (24 h).
 ///
@@ -45,7 +42,8 @@ pub const NIST_FAILURE_CEILING: u32 = 100;
 /// assert_eq!(config.code_max_attempts, 5);
 /// assert!(config.check().is_ok());
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default = "Config::unkeyed", deny_unknown_fields)]
 pub struct Config {
     /// The current version of the terms of use; a member who accepted an older one is asked again.
     pub terms_version: TermsVersion,
@@ -65,6 +63,7 @@ pub struct Config {
     /// used to confuse mail software (`"victim@example.com,attacker"@evil.example`).
     pub accept_quoted_local_parts: bool,
     /// How long a mailed code stays valid (10 minutes).
+    #[serde(with = "human_duration")]
     pub code_validity: Duration,
     /// Wrong entries allowed per code challenge before it is dead (5).
     pub code_max_attempts: u32,
@@ -73,6 +72,7 @@ pub struct Config {
     /// starts the count afresh.
     pub code_failure_ceiling: u32,
     /// Shortest wait between two sends of a registration code (60 s).
+    #[serde(with = "human_duration")]
     pub code_resend_cooldown: Duration,
     /// Most sends of a registration code per pending registration, the first one included, and
     /// most registration mails per sign-up ticket and per insured person before a lock (5).
@@ -81,6 +81,7 @@ pub struct Config {
     pub login_max_failures: u32,
     /// How long the first lock of a user ID lasts (30 minutes); each later one lasts twice the
     /// one before, up to [`max_lockout`](Self::max_lockout).
+    #[serde(with = "human_duration")]
     pub login_lockout: Duration,
     /// Consecutive failed logins after which only a password reset (or the help desk) lets the
     /// user ID log in again, the right password included (100).
@@ -89,21 +90,40 @@ pub struct Config {
     /// that lock an insured person (5).
     pub identity_max_failures: u32,
     /// How long the first identity lock lasts (15 minutes); later ones double.
+    #[serde(with = "human_duration")]
     pub identity_lockout: Duration,
     /// Password-reset mails per user ID before a lock (5).
     pub reset_max_requests: u32,
     /// How long the first reset-mail lock lasts (15 minutes); later ones double.
+    #[serde(with = "human_duration")]
     pub reset_lockout: Duration,
     /// The longest any lock lasts (24 hours).
+    #[serde(with = "human_duration")]
     pub max_lockout: Duration,
     /// Identity checks and mail counters are forgotten this long after their last attempt and
     /// lock (7 days), so that the store can delete the counters anyone can create. A week
     /// rather than a day: an attacker who waits for the failures to be forgotten then gains
     /// less than one who keeps trying at the 24-hour locks (see the `security` manual). Login
     /// and reset-code counters are never forgotten.
+    #[serde(with = "human_duration")]
     pub throttle_forget_after: Duration,
     /// How long a successful first authentication may be used to register (30 minutes).
+    #[serde(with = "human_duration")]
     pub signup_validity: Duration,
+    /// How long past their expiry [`Portal::purge_expired`](crate::Portal::purge_expired)
+    /// keeps sign-ups and challenges (1 hour), so that a member who just missed the end sees
+    /// "expired" rather than "unknown". Counters go when they limit nothing, whatever this is.
+    #[serde(with = "human_duration")]
+    pub purge_grace: Duration,
+    /// How many argon2 runs may hold memory at once (the machine's available parallelism).
+    /// Memory for hashing never exceeds this many times the argon2 memory cost.
+    pub max_concurrent_hashes: usize,
+    /// How many callers may wait for an argon2 run before the next ones are answered
+    /// [`Error::Busy`](crate::Error::Busy) at once (64).
+    pub max_queued_hashes: usize,
+    /// How each union appears in its members' mails, by insurer code (none by default: the
+    /// plain text).
+    pub branding: Brandings,
 }
 
 impl Default for Config {
@@ -118,12 +138,12 @@ impl Default for Config {
             accept_quoted_local_parts: false,
             code_validity: Duration::from_secs(10 * 60),
             code_max_attempts: 5,
-            code_failure_ceiling: NIST_FAILURE_CEILING,
+            code_failure_ceiling: Config::NIST_FAILURE_CEILING,
             code_resend_cooldown: Duration::from_secs(60),
             code_max_sends: 5,
             login_max_failures: 10,
             login_lockout: Duration::from_secs(30 * 60),
-            login_failure_ceiling: NIST_FAILURE_CEILING,
+            login_failure_ceiling: Config::NIST_FAILURE_CEILING,
             identity_max_failures: 5,
             identity_lockout: Duration::from_secs(15 * 60),
             reset_max_requests: 5,
@@ -131,6 +151,23 @@ impl Default for Config {
             max_lockout: Duration::from_secs(24 * 60 * 60),
             throttle_forget_after: Duration::from_secs(7 * 24 * 60 * 60),
             signup_validity: Duration::from_secs(30 * 60),
+            max_concurrent_hashes: std::thread::available_parallelism()
+                .map_or(1, std::num::NonZero::get),
+            max_queued_hashes: 64,
+            purge_grace: Duration::from_secs(60 * 60),
+            branding: Brandings::default(),
+        }
+    }
+}
+
+impl Config {
+    /// The defaults with no key: what a configuration file fills in for the settings it leaves
+    /// out. The key must be given ([`Config::check`] refuses one of zeros), so that every
+    /// process of a deployment shares it and a restart keeps pending codes valid.
+    fn unkeyed() -> Config {
+        Config {
+            secret_key: SecretKey::from_bytes([0; 32]),
+            ..Config::default()
         }
     }
 }
@@ -145,8 +182,27 @@ pub enum ConfigError {
         /// The field's name.
         field: &'static str,
     },
+    /// No secret key: a configuration file without `secret_key`, or a key of zeros.
+    #[error("Config::secret_key is not set; give every process the same key (64 hex digits)")]
+    SecretKeyUnset,
+    /// A union's branding would break its mails: a control character (a line break in the
+    /// sender forges headers), an address that is not `http(s)://`, an insurer code that is
+    /// not normalised, or text that puts a second code-like number into a code mail (six
+    /// digits in a row, as a phone number or a date may have).
+    #[error("Config::branding of {insurer}: {field} {problem}")]
+    Branding {
+        /// The insurer code, or `default`.
+        insurer: String,
+        /// The field's name.
+        field: &'static str,
+        /// What is wrong.
+        problem: &'static str,
+    },
     /// A ceiling above the 100 consecutive failures NIST SP 800-63B allows.
-    #[error("Config::{field} is {value}; NIST SP 800-63B allows at most {NIST_FAILURE_CEILING}")]
+    #[error(
+        "Config::{field} is {value}; NIST SP 800-63B allows at most {}",
+        Config::NIST_FAILURE_CEILING
+    )]
     CeilingTooHigh {
         /// The field's name.
         field: &'static str,
@@ -156,8 +212,13 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The most consecutive failures any one account may suffer before only a success (a
+    /// password reset, or the help desk) lets anyone try again: NIST SP 800-63B rev. 4 §3.2.2
+    /// allows no more than 100. [`Config::check`] refuses ceilings above it.
+    pub const NIST_FAILURE_CEILING: u32 = 100;
+
     /// Whether the settings keep every budget: counts of at least 1, ceilings of at most
-    /// [`NIST_FAILURE_CEILING`]. Durations may be anything from zero to `Duration::MAX`: time
+    /// [`Config::NIST_FAILURE_CEILING`]. Durations may be anything from zero to `Duration::MAX`: time
     /// arithmetic saturates.
     ///
     /// # Errors
@@ -169,6 +230,9 @@ impl Config {
     /// assert!(matches!(config.check(), Err(ConfigError::CeilingTooHigh { .. })));
     /// ```
     pub fn check(&self) -> Result<(), ConfigError> {
+        if self.secret_key.is_unset() {
+            return Err(ConfigError::SecretKeyUnset);
+        }
         for (field, value) in [
             ("code_max_attempts", self.code_max_attempts),
             ("code_failure_ceiling", self.code_failure_ceiling),
@@ -177,6 +241,10 @@ impl Config {
             ("login_failure_ceiling", self.login_failure_ceiling),
             ("identity_max_failures", self.identity_max_failures),
             ("reset_max_requests", self.reset_max_requests),
+            (
+                "max_concurrent_hashes",
+                u32::try_from(self.max_concurrent_hashes).unwrap_or(u32::MAX),
+            ),
         ] {
             if value == 0 {
                 return Err(ConfigError::Zero { field });
@@ -186,9 +254,18 @@ impl Config {
             ("login_failure_ceiling", self.login_failure_ceiling),
             ("code_failure_ceiling", self.code_failure_ceiling),
         ] {
-            if value > NIST_FAILURE_CEILING {
+            if value > Config::NIST_FAILURE_CEILING {
                 return Err(ConfigError::CeilingTooHigh { field, value });
             }
+        }
+        for (insurer, branding) in self.branding.all() {
+            check_branding(insurer, branding).map_err(|(field, problem)| {
+                ConfigError::Branding {
+                    insurer: insurer.unwrap_or("default").to_owned(),
+                    field,
+                    problem,
+                }
+            })?;
         }
         Ok(())
     }
@@ -201,59 +278,108 @@ impl Config {
         }
     }
 
-    /// Logins per user ID: locks that lengthen, a ceiling, never forgotten.
-    pub(crate) fn login_policy(&self) -> LimitPolicy {
-        LimitPolicy {
-            locks: Some(self.schedule(self.login_max_failures, self.login_lockout)),
-            ceiling: Some(self.login_failure_ceiling),
-            forget_after: None,
-        }
-    }
-
-    /// Reset-code entries per user ID: a ceiling, never forgotten.
-    pub(crate) fn reset_code_policy(&self) -> LimitPolicy {
-        LimitPolicy {
-            locks: None,
-            ceiling: Some(self.code_failure_ceiling),
-            forget_after: None,
-        }
-    }
-
-    /// Identity checks per insured person.
-    pub(crate) fn identity_policy(&self) -> LimitPolicy {
-        LimitPolicy {
-            locks: Some(self.schedule(self.identity_max_failures, self.identity_lockout)),
+    /// The limits of the budget `key` counts against: the numbers of this configuration, in
+    /// the shape of the table above.
+    pub(crate) fn policy(&self, key: &CounterKey) -> LimitPolicy {
+        let throttle = |every, first| LimitPolicy {
+            locks: Some(self.schedule(every, first)),
             ceiling: None,
             forget_after: Some(self.throttle_forget_after),
+        };
+        match key {
+            // Locks that lengthen, a ceiling, never forgotten.
+            CounterKey::Login(_) => LimitPolicy {
+                locks: Some(self.schedule(self.login_max_failures, self.login_lockout)),
+                ceiling: Some(self.login_failure_ceiling),
+                forget_after: None,
+            },
+            // A ceiling, never forgotten.
+            CounterKey::ResetCode(_) => LimitPolicy {
+                locks: None,
+                ceiling: Some(self.code_failure_ceiling),
+                forget_after: None,
+            },
+            CounterKey::Identity(_) => throttle(self.identity_max_failures, self.identity_lockout),
+            CounterKey::ResetRequest(_) => throttle(self.reset_max_requests, self.reset_lockout),
+            CounterKey::RegistrationMail(_) => throttle(self.code_max_sends, self.identity_lockout),
+            CounterKey::EmailChange(_) => throttle(self.code_max_sends, self.reset_lockout),
+            // A ceiling that lasts as long as the ticket.
+            CounterKey::SignupMail(_) => LimitPolicy {
+                locks: None,
+                ceiling: Some(self.code_max_sends),
+                forget_after: Some(self.signup_validity),
+            },
         }
     }
+}
 
-    /// Reset mails per user ID.
-    pub(crate) fn reset_request_policy(&self) -> LimitPolicy {
-        LimitPolicy {
-            locks: Some(self.schedule(self.reset_max_requests, self.reset_lockout)),
-            ceiling: None,
-            forget_after: Some(self.throttle_forget_after),
+/// Whether `branding` (of `insurer`, or the default) keeps every mail intact; otherwise the
+/// field and what is wrong with it.
+fn check_branding(
+    insurer: Option<&str>,
+    branding: &Branding,
+) -> Result<(), (&'static str, &'static str)> {
+    if let Some(code) = insurer {
+        if InsuredKey::insurer_code_of(code).ok().as_deref() != Some(code) {
+            return Err((
+                "insurer code",
+                "is not a normalised insurer code (half-width, upper-case)",
+            ));
         }
     }
+    for (field, value) in branding.fields() {
+        let Some(value) = value else { continue };
+        if value.chars().any(char::is_control) {
+            return Err((field, "holds a control character (a line break?)"));
+        }
+        if field.ends_with("_url")
+            && !(value.starts_with("https://") || value.starts_with("http://"))
+        {
+            return Err((field, "is not an http(s) address"));
+        }
+    }
+    // The rule that matters is the mail's: exactly one code in a code mail. Compose each code
+    // mail with a sample code and read it back, so that whatever the mail rule is, this
+    // check is that rule.
+    let to = EmailAddress::parse("member@example.jp").map_err(|_| ("email", "sample"))?;
+    let validity = Duration::from_secs(600);
+    for (shape, mail) in [
+        (CodeShape::SixDigits, Mail::registration_code as MailOfCode),
+        (CodeShape::TwelveChars, Mail::password_reset_code),
+        (CodeShape::SixDigits, Mail::email_change_code),
+    ] {
+        let code = OtpCode::sample(shape);
+        let composed = mail(to.clone(), &code, validity, branding);
+        if composed.code().as_deref() != Some(code.display().as_str()) {
+            return Err((
+                "text",
+                "puts a second code-like number into code mails (six digits in a row?)",
+            ));
+        }
+        // Full-width digits read as a code to a member (and to some mail clients) too.
+        if has_six_full_width_digits(&composed.body) {
+            return Err(("text", "holds six full-width digits in a row"));
+        }
+    }
+    Ok(())
+}
 
-    /// Registration mails per insured person.
-    pub(crate) fn registration_mail_policy(&self) -> LimitPolicy {
-        LimitPolicy {
-            locks: Some(self.schedule(self.code_max_sends, self.identity_lockout)),
-            ceiling: None,
-            forget_after: Some(self.throttle_forget_after),
-        }
-    }
+/// A mail constructor for a code.
+type MailOfCode = fn(EmailAddress, &OtpCode, Duration, &Branding) -> Mail;
 
-    /// Registration mails per sign-up ticket: a ceiling that lasts as long as the ticket.
-    pub(crate) fn signup_mail_policy(&self) -> LimitPolicy {
-        LimitPolicy {
-            locks: None,
-            ceiling: Some(self.code_max_sends),
-            forget_after: Some(self.signup_validity),
+fn has_six_full_width_digits(text: &str) -> bool {
+    let mut run = 0;
+    for ch in text.chars() {
+        run = if ('０'..='９').contains(&ch) {
+            run + 1
+        } else {
+            0
+        };
+        if run >= 6 {
+            return true;
         }
     }
+    false
 }
 
 /// A version of the terms of use (利用規約). Versions are ordered; the default is 1.
@@ -287,53 +413,28 @@ impl fmt::Display for TermsVersion {
     }
 }
 
-/// The 32-byte key of the one-time-code MAC. Zeroized on drop; `Debug` prints `[REDACTED]`.
-///
-/// ```
-/// use kenpo_auth::SecretKey;
-///
-/// let key = SecretKey::from_bytes([1; 32]);
-/// assert_eq!(format!("{key:?}"), "SecretKey([REDACTED])");
-/// ```
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct SecretKey([u8; 32]);
+/// Durations in configuration files, in humantime's words: `"10m"`, `"30m"`, `"1h 30m"`,
+/// `"24h"`, `"7days"`, `"60s"` — or a whole number of seconds.
+mod human_duration {
+    use std::time::Duration;
 
-impl SecretKey {
-    /// A key from its bytes (for example read from the host's secret manager).
-    #[must_use]
-    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Seconds(u64),
+        Words(String),
     }
 
-    /// A fresh key from the operating system's generator.
-    ///
-    /// # Panics
-    /// Only if the operating system's generator fails, which it does not on supported
-    /// platforms; [`try_random`](Self::try_random) reports that as an error instead.
-    #[must_use]
-    pub fn random() -> Self {
-        let mut bytes = [0_u8; 32];
-        UnwrapErr(SysRng).fill_bytes(&mut bytes);
-        Self(bytes)
-    }
-
-    /// A fresh key from the operating system's generator.
-    ///
-    /// # Errors
-    /// [`RandomError`] if the generator fails.
-    pub fn try_random() -> Result<Self, RandomError> {
-        let mut bytes = [0_u8; 32];
-        random::fill(&mut bytes)?;
-        Ok(Self(bytes))
-    }
-
-    pub(crate) fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
-
-impl fmt::Debug for SecretKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SecretKey([REDACTED])")
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Duration, D::Error> {
+        match Written::deserialize(deserializer)? {
+            Written::Seconds(secs) => Ok(Duration::from_secs(secs)),
+            Written::Words(words) => {
+                humantime::parse_duration(&words).map_err(serde::de::Error::custom)
+            }
+        }
     }
 }

@@ -1,81 +1,7 @@
-//! E-mail addresses: what the portal accepts as a place to mail codes to.
-//!
-//! An address is `local-part@domain`, at most 254 octets in all:
-//!
-//! - the local part is an RFC 5322 dot-atom (`A–Z a–z 0–9` and ``! # $ % & ' * + - / = ? ^ _ ` { | } ~``
-//!   in dot-separated runs) of at most 64 octets;
-//! - the domain is dot-separated labels of letters, digits and inner hyphens (1–63 each), with
-//!   at least two labels. Address literals (`[192.0.2.1]`) and non-ASCII (internationalised)
-//!   addresses are refused; a host may convert an IDN domain to its `xn--` form first.
-//!
-//! The domain must also be one that mail can reach:
-//!
-//! - the top-level domain is ASCII letters (at least two) or an `xn--` label
-//!   ([`EmailError::InvalidTld`]): `user@host.tld-2` and `user@192.0.2.1` are refused;
-//! - every `xn--` label (any case) is a valid IDNA A-label: Punycode that decodes, to Unicode
-//!   that UTS #46 (non-transitional, STD3 rules, hyphen checks, joiners and the Bidi rule) accepts
-//!   as it stands, checked with the `idna` crate ([`EmailError::InvalidIdna`]);
-//! - no other label has `--` in its third and fourth positions: RFC 5891 §4.2.3.1 reserves that
-//!   for future encodings ([`EmailError::ReservedHyphens`]);
-//! - the top-level domain, in any case, is not one reserved for special use: `test`, `example`,
-//!   `invalid`, `localhost` (RFC 6761), `local` (RFC 6762), `onion` (RFC 7686) or `arpa`
-//!   (infrastructure) ([`EmailError::SpecialUseDomain`]). Only the last label counts:
-//!   `example.com` and `example.co.jp` are ordinary domains.
-//!
-//! **Quoted local parts** (`"john doe"@example.jp`, RFC 5322 quoted strings of printable ASCII
-//! with `\` escapes) are valid RFC 5322 but are refused by default with their own error,
-//! [`EmailError::QuotedLocalPart`]: `"victim@example.com,attacker"@evil.example` is the shape
-//! used to make one program read a different address from another. A host that must accept them
-//! passes [`EmailRules`] to [`EmailAddress::parse_with`].
-//!
-//! Display names (`Taro <taro@example.jp>`), missing parts, spaces and a second `@` are errors.
-//! Nothing is trimmed or case-folded: [`EmailAddress::as_str`] is the input.
-//!
-//! **Legacy carrier addresses.** Japanese mobile carriers once issued addresses whose local part
-//! breaks dot-atom: a dot first or last, or two in a row (`ab..cd@docomo.ne.jp`). Mail to them
-//! may never arrive, so they get their own error, [`EmailError::DotAtom`], whose Japanese
-//! message carries the manual's warning. [`EmailError::is_dot_atom_warning`] tells a host it is
-//! the only problem, and [`EmailAddress::parse_allowing_legacy_dots`] accepts such an address
-//! for a host that chooses to warn rather than refuse. No mail is ever sent from here.
-//!
-//! [`EmailError::DotAtom`] and [`EmailError::QuotedLocalPart`] are returned only when nothing
-//! else is wrong with the address, so each means "valid but for this".
-//!
-//! ```
-//! use kenpo_auth::{EmailAddress, EmailError, EmailRules};
-//!
-//! let email = EmailAddress::parse("taro.kenpo@example.co.jp")?;
-//! assert_eq!(email.local_part(), "taro.kenpo");
-//! assert_eq!(email.domain(), "example.co.jp");
-//!
-//! let err = EmailAddress::parse("ab..cd@docomo.ne.jp").unwrap_err();
-//! assert!(err.is_dot_atom_warning());
-//! assert!(err.message_ja().contains("届かない"));
-//! assert!(EmailAddress::parse_allowing_legacy_dots("ab..cd@docomo.ne.jp").is_ok());
-//!
-//! assert_eq!(EmailAddress::parse("taro@mail.test"), Err(EmailError::SpecialUseDomain));
-//! assert_eq!(
-//!     EmailAddress::parse("\"john doe\"@example.jp"),
-//!     Err(EmailError::QuotedLocalPart)
-//! );
-//! let rules = EmailRules::new().with_quoted(true);
-//! assert!(EmailAddress::parse_with("\"john doe\"@example.jp", rules).is_ok());
-//! # Ok::<(), EmailError>(())
-//! ```
+//! E-mail addresses the portal accepts: [`EmailAddress`].
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-/// Most octets in a whole address (RFC 5321 path limit less the angle brackets).
-pub const MAX_LEN: usize = 254;
-
-/// Most octets in a local part (RFC 5321).
-pub const MAX_LOCAL_LEN: usize = 64;
-
-/// Most octets in one domain label (RFC 1035).
-pub const MAX_LABEL_LEN: usize = 63;
+use crate::ja::{MessageJa, show_char};
+use crate::text::validated_str;
 
 /// Top-level domains that cannot receive mail on the Internet: RFC 6761 (`test`, `example`,
 /// `invalid`, `localhost`), RFC 6762 (`local`), RFC 7686 (`onion`), and `arpa`, which is
@@ -168,6 +94,71 @@ impl EmailRules {
     pub(crate) const STORED: Self = Self::new().with_legacy_dots(true).with_quoted(true);
 }
 
+/// E-mail addresses: what the portal accepts as a place to mail codes to.
+///
+/// An address is `local-part@domain`, at most 254 octets in all:
+///
+/// - the local part is an RFC 5322 dot-atom (`A–Z a–z 0–9` and ``! # $ % & ' * + - / = ? ^ _ ` { | } ~``
+///   in dot-separated runs) of at most 64 octets;
+/// - the domain is dot-separated labels of letters, digits and inner hyphens (1–63 each), with
+///   at least two labels. Address literals (`[192.0.2.1]`) and non-ASCII (internationalised)
+///   addresses are refused; a host may convert an IDN domain to its `xn--` form first.
+///
+/// The domain must also be one that mail can reach:
+///
+/// - the top-level domain is ASCII letters (at least two) or an `xn--` label
+///   ([`EmailError::InvalidTld`]): `user@host.tld-2` and `user@192.0.2.1` are refused;
+/// - every `xn--` label (any case) is a valid IDNA A-label: Punycode that decodes, to Unicode
+///   that UTS #46 (non-transitional, STD3 rules, hyphen checks, joiners and the Bidi rule) accepts
+///   as it stands, checked with the `idna` crate ([`EmailError::InvalidIdna`]);
+/// - no other label has `--` in its third and fourth positions: RFC 5891 §4.2.3.1 reserves that
+///   for future encodings ([`EmailError::ReservedHyphens`]);
+/// - the top-level domain, in any case, is not one reserved for special use: `test`, `example`,
+///   `invalid`, `localhost` (RFC 6761), `local` (RFC 6762), `onion` (RFC 7686) or `arpa`
+///   (infrastructure) ([`EmailError::SpecialUseDomain`]). Only the last label counts:
+///   `example.com` and `example.co.jp` are ordinary domains.
+///
+/// **Quoted local parts** (`"john doe"@example.jp`, RFC 5322 quoted strings of printable ASCII
+/// with `\` escapes) are valid RFC 5322 but are refused by default with their own error,
+/// [`EmailError::QuotedLocalPart`]: `"victim@example.com,attacker"@evil.example` is the shape
+/// used to make one program read a different address from another. A host that must accept them
+/// passes [`EmailRules`] to [`EmailAddress::parse_with`].
+///
+/// Display names (`Taro <taro@example.jp>`), missing parts, spaces and a second `@` are errors.
+/// Nothing is trimmed or case-folded: [`EmailAddress::as_str`] is the input.
+///
+/// **Legacy carrier addresses.** Japanese mobile carriers once issued addresses whose local part
+/// breaks dot-atom: a dot first or last, or two in a row (`ab..cd@docomo.ne.jp`). Mail to them
+/// may never arrive, so they get their own error, [`EmailError::DotAtom`], whose Japanese
+/// message carries the manual's warning. [`EmailError::is_dot_atom_warning`] tells a host it is
+/// the only problem, and [`EmailAddress::parse_allowing_legacy_dots`] accepts such an address
+/// for a host that chooses to warn rather than refuse. No mail is ever sent from here.
+///
+/// [`EmailError::DotAtom`] and [`EmailError::QuotedLocalPart`] are returned only when nothing
+/// else is wrong with the address, so each means "valid but for this".
+///
+/// ```
+/// use kenpo_auth::{EmailAddress, EmailError, EmailRules, MessageJa};
+///
+/// let email = EmailAddress::parse("taro.kenpo@example.co.jp")?;
+/// assert_eq!(email.local_part(), "taro.kenpo");
+/// assert_eq!(email.domain(), "example.co.jp");
+///
+/// let err = EmailAddress::parse("ab..cd@docomo.ne.jp").unwrap_err();
+/// assert!(err.is_dot_atom_warning());
+/// assert!(err.message_ja().contains("届かない"));
+/// assert!(EmailAddress::parse_allowing_legacy_dots("ab..cd@docomo.ne.jp").is_ok());
+///
+/// assert_eq!(EmailAddress::parse("taro@mail.test"), Err(EmailError::SpecialUseDomain));
+/// assert_eq!(
+///     EmailAddress::parse("\"john doe\"@example.jp"),
+///     Err(EmailError::QuotedLocalPart)
+/// );
+/// let rules = EmailRules::new().with_quoted(true);
+/// assert!(EmailAddress::parse_with("\"john doe\"@example.jp", rules).is_ok());
+/// # Ok::<(), EmailError>(())
+/// ```
+///
 /// A validated e-mail address.
 ///
 /// Equality and hashing are on the address as typed. Serialises as a plain string and
@@ -204,14 +195,14 @@ pub enum EmailError {
     DisplayName,
     /// A character not allowed where it stands (non-ASCII, a space, a control character, or a
     /// symbol outside the dot-atom or domain alphabet); the first one found.
-    #[error("e-mail address contains a character that is not allowed ({}) at position {position}", describe_char(*ch))]
+    #[error("e-mail address contains a character that is not allowed ({}) at position {position}", show_char(*ch))]
     InvalidChar {
         /// The offending character.
         ch: char,
         /// Its position, counted in characters from 1.
         position: usize,
     },
-    /// More than [`MAX_LEN`] octets.
+    /// More than [`EmailAddress::MAX_LEN`] octets.
     #[error("e-mail address is longer than {max} octets")]
     TooLong {
         /// The maximum.
@@ -229,7 +220,7 @@ pub enum EmailError {
     /// Nothing after the `@`.
     #[error("e-mail address has no domain after the @")]
     EmptyDomain,
-    /// A local part longer than [`MAX_LOCAL_LEN`] octets.
+    /// A local part longer than [`EmailAddress::MAX_LOCAL_LEN`] octets.
     #[error("e-mail local part is longer than {max} octets")]
     LocalPartTooLong {
         /// The maximum.
@@ -244,7 +235,7 @@ pub enum EmailError {
     /// An empty domain label: a leading, trailing or doubled dot in the domain.
     #[error("e-mail domain has an empty label")]
     EmptyLabel,
-    /// A domain label longer than [`MAX_LABEL_LEN`] octets.
+    /// A domain label longer than [`EmailAddress::MAX_LABEL_LEN`] octets.
     #[error("e-mail domain has a label longer than {max} octets")]
     LabelTooLong {
         /// The maximum.
@@ -300,17 +291,18 @@ impl EmailError {
     pub fn is_dot_atom_warning(&self) -> bool {
         matches!(self, Self::DotAtom { .. })
     }
+}
 
-    /// A Japanese message for the member.
-    #[must_use]
-    pub fn message_ja(&self) -> String {
+/// A Japanese message for the member.
+impl MessageJa for EmailError {
+    fn message_ja(&self) -> String {
         match self {
             Self::Empty => "メールアドレスを入力してください。".to_owned(),
             Self::DisplayName => {
                 "メールアドレスのみを入力してください（名前や < > は不要です）。".to_owned()
             }
             Self::InvalidChar { ch, position } => {
-                let shown = describe_char(*ch);
+                let shown = show_char(*ch);
                 if ch.is_whitespace() {
                     format!("メールアドレスに空白（{position}文字目）は使えません。")
                 } else if matches!(ch, '\u{FF01}'..='\u{FF5E}') {
@@ -354,18 +346,6 @@ impl EmailError {
             }
             Self::DotAtom { .. } => "このメールアドレスは「@」の直前や先頭が「.」（ドット）であるか、「.」が連続しているため、RFCに準拠していません。認証番号のメールが届かない可能性があります。別のメールアドレスのご利用をおすすめします。".to_owned(),
         }
-    }
-}
-
-/// Shows a character for a message: printable ones as themselves, others as `U+XXXX`.
-fn describe_char(ch: char) -> String {
-    if ch.is_control()
-        || ch.is_whitespace()
-        || matches!(ch, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
-    {
-        format!("U+{:04X}", u32::from(ch))
-    } else {
-        ch.to_string()
     }
 }
 
@@ -415,6 +395,15 @@ const fn is_quotable(b: u8) -> bool {
 }
 
 impl EmailAddress {
+    /// Most octets in a whole address (RFC 5321 path limit less the angle brackets).
+    pub const MAX_LEN: usize = 254;
+
+    /// Most octets in a local part (RFC 5321).
+    pub const MAX_LOCAL_LEN: usize = 64;
+
+    /// Most octets in one domain label (RFC 1035).
+    pub const MAX_LABEL_LEN: usize = 63;
+
     /// Validates `input` with the strict rules (see the module docs). Taken as is: no trimming.
     ///
     /// # Errors
@@ -500,8 +489,10 @@ impl EmailAddress {
             }
         }
         // ASCII from here on: byte offsets are character offsets.
-        if input.len() > MAX_LEN {
-            return Err(EmailError::TooLong { max: MAX_LEN });
+        if input.len() > EmailAddress::MAX_LEN {
+            return Err(EmailError::TooLong {
+                max: EmailAddress::MAX_LEN,
+            });
         }
         let bytes = input.as_bytes();
         let (at, quoted) = if bytes.first() == Some(&b'"') {
@@ -517,8 +508,10 @@ impl EmailAddress {
         if domain.contains('@') {
             return Err(EmailError::MultipleAt);
         }
-        if local.len() > MAX_LOCAL_LEN {
-            return Err(EmailError::LocalPartTooLong { max: MAX_LOCAL_LEN });
+        if local.len() > EmailAddress::MAX_LOCAL_LEN {
+            return Err(EmailError::LocalPartTooLong {
+                max: EmailAddress::MAX_LOCAL_LEN,
+            });
         }
         if !quoted {
             if let Some(index) = local.bytes().position(|b| b != b'.' && !is_atext(b)) {
@@ -589,8 +582,10 @@ impl EmailAddress {
             if label.is_empty() {
                 return Err(EmailError::EmptyLabel);
             }
-            if label.len() > MAX_LABEL_LEN {
-                return Err(EmailError::LabelTooLong { max: MAX_LABEL_LEN });
+            if label.len() > EmailAddress::MAX_LABEL_LEN {
+                return Err(EmailError::LabelTooLong {
+                    max: EmailAddress::MAX_LABEL_LEN,
+                });
             }
             if label.starts_with('-') || label.ends_with('-') {
                 return Err(EmailError::LabelHyphen);
@@ -697,49 +692,14 @@ fn dot_problem(local: &str) -> Option<(DotProblem, usize)> {
     None
 }
 
-impl fmt::Display for EmailAddress {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.value)
-    }
-}
-
-impl AsRef<str> for EmailAddress {
-    fn as_ref(&self) -> &str {
-        &self.value
-    }
-}
-
-impl FromStr for EmailAddress {
-    type Err = EmailError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<&str> for EmailAddress {
-    type Error = EmailError;
-
-    fn try_from(s: &str) -> Result<Self, Self::Error> {
-        Self::parse(s)
-    }
-}
-
-impl Serialize for EmailAddress {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.value)
-    }
-}
-
-impl<'de> Deserialize<'de> for EmailAddress {
-    /// Through [`EmailAddress::parse_with`] with legacy dots and quoted local parts allowed, so
-    /// that an address a host accepted after a warning, or with quoting allowed, can be read
-    /// back. The other rules apply.
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(deserializer)?;
-        EmailAddress::parse_with(&raw, EmailRules::STORED).map_err(serde::de::Error::custom)
-    }
-}
+// Deserialised with legacy dots and quoted local parts allowed, so that an address a host
+// accepted after a warning, or with quoting allowed, reads back; the other rules apply.
+validated_str!(
+    EmailAddress,
+    EmailError,
+    parse = EmailAddress::parse,
+    deserialize = |raw| EmailAddress::parse_with(raw, EmailRules::STORED)
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,12 +1,16 @@
 //! The portal's [`Error`], with an English `Display` for logs and [`Error::message_ja`] for the
 //! member.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
+
+use serde::Serialize;
 
 use crate::config::ConfigError;
 use crate::email::EmailError;
 use crate::hashing::HashError;
 use crate::identity::FormErrors;
+use crate::ja::{self, MessageJa, SYSTEM_FAILURE};
 use crate::otp::CodeShape;
 use crate::password::PasswordError;
 use crate::random::RandomError;
@@ -27,9 +31,10 @@ pub enum Error {
     /// The first-authentication (or reminder) form has bad fields.
     #[error("identity form: {0}")]
     Form(#[from] FormErrors),
-    /// The registration form has bad fields (every one is listed).
+    /// The registration form has bad fields (every one is listed, named as the fields of
+    /// [`RegistrationForm`](crate::RegistrationForm)).
     #[error("registration form: {0}")]
-    Registration(#[from] RegistrationErrors),
+    Registration(FormErrors),
     /// The new password breaks the policy.
     #[error("new password: {0}")]
     Password(#[from] PasswordError),
@@ -110,12 +115,26 @@ pub enum Error {
     /// The host named an account that does not exist.
     #[error("no such account")]
     AccountNotFound,
+    /// The password was right, but the account's insured person is no longer covered (資格喪失,
+    /// or off the roster): the member must ask the union. Told only after the password checked
+    /// out, so it reveals nothing to someone without it.
+    #[error("the insured person's coverage has ended")]
+    CoverageEnded,
     /// The host asked to record consent to terms newer than [`Config::terms_version`](crate::Config::terms_version).
     #[error("unknown terms version")]
     UnknownTermsVersion,
     /// Password hashing failed (bad parameters or a malformed stored hash).
     #[error("password hashing: {0}")]
     Hashing(#[from] HashError),
+    /// More callers are waiting for an argon2 run than [`Config::max_queued_hashes`] allows:
+    /// try again after `retry_after`.
+    ///
+    /// [`Config::max_queued_hashes`]: crate::Config::max_queued_hashes
+    #[error("busy; retry after {} s", retry_after.as_secs())]
+    Busy {
+        /// An estimate of when a place will be free.
+        retry_after: Duration,
+    },
     /// The configuration breaks a budget ([`Config::check`](crate::Config::check)).
     #[error("configuration: {0}")]
     Config(#[from] ConfigError),
@@ -130,21 +149,6 @@ pub enum Error {
     Mail(#[source] BoxError),
 }
 
-/// How long to wait, in the member's words: 「5分ほど」「3時間ほど」「2日ほど」. A wait of more
-/// than a month means "until the help desk acts".
-fn wait_ja(wait: Duration) -> String {
-    const HOUR: u64 = 60 * 60;
-    const DAY: u64 = 24 * HOUR;
-    let secs = wait.as_secs();
-    if secs <= HOUR {
-        format!("{}分ほど", secs.div_ceil(60).max(1))
-    } else if secs <= 2 * DAY {
-        format!("{}時間ほど", secs.div_ceil(HOUR))
-    } else {
-        format!("{}日ほど", secs.div_ceil(DAY))
-    }
-}
-
 /// A lock is "for good" when it outlasts any wait worth telling a member about.
 fn is_for_good(wait: Duration) -> bool {
     wait > Duration::from_secs(31 * 24 * 60 * 60)
@@ -152,11 +156,17 @@ fn is_for_good(wait: Duration) -> bool {
 
 const HELP_DESK_JA: &str = "お手数ですが、ご加入の健康保険組合にお問い合わせください。";
 
-const SYSTEM_ERROR_JA: &str =
-    "ただいまシステムで障害が発生しています。しばらく時間をおいてから、もう一度お試しください。";
+/// The same message as [`Error::message_ja`], for code generic over the member's errors.
+impl MessageJa for Error {
+    fn message_ja(&self) -> String {
+        Error::message_ja(self)
+    }
+}
 
 impl Error {
-    /// The message to show the member, in Japanese.
+    /// The message to show the member, in Japanese: the wrapped error's own message for input
+    /// errors, a generic one for failures that are not the member's. (The same as the
+    /// [`MessageJa`] impl, here as a method so that it needs no import.)
     ///
     /// ```
     /// use kenpo_auth::Error;
@@ -165,8 +175,7 @@ impl Error {
     #[must_use]
     pub fn message_ja(&self) -> String {
         match self {
-            Self::Form(errors) => errors.message_ja(),
-            Self::Registration(errors) => errors.message_ja(),
+            Self::Form(errors) | Self::Registration(errors) => errors.message_ja(),
             Self::Password(error) => error.message_ja(),
             Self::Email(error) => error.message_ja(),
             Self::UserId(error) => error.message_ja(),
@@ -182,7 +191,7 @@ impl Error {
             }
             Self::TooManyAttempts { retry_after } => format!(
                 "入力の誤りや手続きが続いたため、一時的にご利用いただけません。{}時間をおいてから、もう一度お試しください。",
-                wait_ja(*retry_after)
+                ja::wait(*retry_after)
             ),
             Self::AlreadyRegistered => "この被保険者のユーザーIDは既に登録されています。\
                 ユーザーIDをお忘れの場合は、ログイン画面の「ユーザーIDを忘れた方」からご確認ください。"
@@ -199,7 +208,7 @@ impl Error {
                     .to_owned()
             }
             Self::CodeMismatch { remaining } => {
-                format!("認証番号が正しくありません。（あと{remaining}回入力できます）")
+                format!("認証番号が正しくありません。あと{remaining}回入力できます。")
             }
             Self::CodeExpired => "認証番号の有効期限が切れています。認証番号を再送信してください。".to_owned(),
             Self::ChallengeGone => {
@@ -219,7 +228,7 @@ impl Error {
             Self::AccountLocked { retry_after } => format!(
                 "ログインに続けて失敗したため、このユーザーIDは一時的にご利用いただけません。\
                  {}時間をおいてから、もう一度お試しください。",
-                wait_ja(*retry_after)
+                ja::wait(*retry_after)
             ),
             Self::LoginSuspended => format!(
                 "ログインに続けて失敗したため、このユーザーIDではログインできなくなりました。\
@@ -229,65 +238,252 @@ impl Error {
             Self::ResetSuspended => format!(
                 "認証番号の入力誤りが続いたため、このユーザーIDのパスワード再設定はご利用いただけません。{HELP_DESK_JA}"
             ),
-            Self::AccountNotFound | Self::UnknownTermsVersion => {
-                "お手数ですが、もう一度ログインしてください。".to_owned()
+            Self::AccountNotFound => {
+                "このユーザーIDは見つかりませんでした。お手数ですが、もう一度ログインしてください。"
+                    .to_owned()
             }
+            Self::CoverageEnded => format!(
+                "健康保険の資格を喪失されているため、このユーザーIDはご利用いただけません。\
+                 資格や手続きについては、{HELP_DESK_JA}"
+            ),
             Self::Mail(_) => "メールを送信できませんでした。しばらく時間をおいてから、もう一度お試しください。"
                 .to_owned(),
-            Self::Hashing(_) | Self::Store(_) | Self::Randomness(_) | Self::Config(_) => {
-                SYSTEM_ERROR_JA.to_owned()
+            Self::Busy { .. } => {
+                "ただいま混み合っています。しばらく時間をおいてから、もう一度お試しください。"
+                    .to_owned()
+            }
+            Self::Hashing(_)
+            | Self::Store(_)
+            | Self::Randomness(_)
+            | Self::Config(_)
+            | Self::UnknownTermsVersion => {
+                SYSTEM_FAILURE.to_owned()
             }
         }
     }
 }
 
-/// Every bad field of a registration form ([`RegistrationForm`](crate::RegistrationForm)).
-#[derive(Clone, Debug, Default, PartialEq, Eq, thiserror::Error)]
-#[error("{}", self.describe())]
-pub struct RegistrationErrors {
-    /// The user ID's problem, if any.
-    pub user_id: Option<UserIdError>,
-    /// The password's problems, if any.
-    pub password: Option<PasswordError>,
-    /// The e-mail address's problem, if any.
-    pub email: Option<EmailError>,
+/// What kind of failure an [`Error`] is: a small, stable set that maps one-to-one onto HTTP
+/// statuses ([`ErrorKind::status`]), so that a host answers without a match of its own.
+///
+/// | kind | status | errors |
+/// |---|---|---|
+/// | [`BadRequest`](Self::BadRequest) | 400 | a code of the wrong shape; terms that do not exist (a host bug) |
+/// | [`Unauthorized`](Self::Unauthorized) | 401 | wrong password or unknown user ID, identity not confirmed, wrong code |
+/// | [`Conflict`](Self::Conflict) | 409 | already registered, user ID taken |
+/// | [`Gone`](Self::Gone) | 410 | sign-up or code expired, code used up or replaced, resend limit, account gone |
+/// | [`Unprocessable`](Self::Unprocessable) | 422 | bad form fields: identity, registration, password, e-mail, user ID |
+/// | [`Forbidden`](Self::Forbidden) | 403 | the right password, but the insured person's coverage has ended |
+/// | [`Locked`](Self::Locked) | 423 | login locked or suspended, reset codes suspended |
+/// | [`TooManyRequests`](Self::TooManyRequests) | 429 | too many attempts, resend too soon |
+/// | [`Unavailable`](Self::Unavailable) | 503 | busy, the store or the mailer failed |
+/// | [`Internal`](Self::Internal) | 500 | hashing, randomness, configuration |
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request cannot be understood as it is (400).
+    BadRequest,
+    /// The secret or the identity was not right (401).
+    Unauthorized,
+    /// What the member asks for exists already (409).
+    Conflict,
+    /// What the request names is no longer usable: start that step again (410).
+    Gone,
+    /// Some fields are not acceptable; each is named (422).
+    Unprocessable,
+    /// Who the member is was proven, but they may not use the portal (403).
+    Forbidden,
+    /// The account is locked or suspended (423).
+    Locked,
+    /// Too many attempts or requests: wait (429).
+    TooManyRequests,
+    /// The service is busy or a part of it is down: try later (503).
+    Unavailable,
+    /// A failure on the service's side (500).
+    Internal,
 }
 
-impl RegistrationErrors {
-    /// Whether no field has a problem.
+impl ErrorKind {
+    /// The HTTP status for this kind.
+    ///
+    /// ```
+    /// use kenpo_auth::Error;
+    /// assert_eq!(Error::AuthenticationFailed.kind().status(), 401);
+    /// ```
     #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.user_id.is_none() && self.password.is_none() && self.email.is_none()
+    pub const fn status(self) -> u16 {
+        match self {
+            Self::BadRequest => 400,
+            Self::Unauthorized => 401,
+            Self::Conflict => 409,
+            Self::Gone => 410,
+            Self::Unprocessable => 422,
+            Self::Forbidden => 403,
+            Self::Locked => 423,
+            Self::TooManyRequests => 429,
+            Self::Unavailable => 503,
+            Self::Internal => 500,
+        }
+    }
+}
+
+/// What a host sends the member for an [`Error`]: a stable `code`, the Japanese `message`,
+/// the seconds to wait if there is a wait, and one message per bad field, named as the
+/// fields of the form structs and parameters (`insurer_code` … `name_kana`, `user_id`,
+/// `password`, `email`; `code` and `new_password` for the code screens). The same shape for
+/// every form; serialise it as it is.
+///
+/// ```
+/// use kenpo_auth::Error;
+/// let body = Error::AuthenticationFailed.body();
+/// assert_eq!(
+///     serde_json::to_string(&body).unwrap(),
+///     r#"{"code":"authentication_failed","message":"ユーザーIDまたはパスワードが正しくありません。"}"#
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ErrorBody {
+    /// The stable code of the error ([`Error::code`]).
+    pub code: &'static str,
+    /// The member's message, in Japanese.
+    pub message: String,
+    /// Seconds to wait before trying again, if there is a wait.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    /// One message per bad field, by the field's name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<&'static str, String>,
+}
+
+impl Error {
+    /// What kind of failure this is; [`ErrorKind::status`] is its HTTP status.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::CodeFormat { .. } | Self::UnknownTermsVersion => ErrorKind::BadRequest,
+            Self::AuthenticationFailed | Self::IdentityNotConfirmed | Self::CodeMismatch { .. } => {
+                ErrorKind::Unauthorized
+            }
+            Self::AlreadyRegistered | Self::UserIdTaken => ErrorKind::Conflict,
+            Self::SignupExpired
+            | Self::CodeExpired
+            | Self::CodeAttemptsExhausted
+            | Self::ChallengeGone
+            | Self::ResendLimitReached
+            | Self::AccountNotFound => ErrorKind::Gone,
+            Self::Form(_)
+            | Self::Registration(_)
+            | Self::Password(_)
+            | Self::Email(_)
+            | Self::UserId(_) => ErrorKind::Unprocessable,
+            Self::AccountLocked { .. } | Self::LoginSuspended | Self::ResetSuspended => {
+                ErrorKind::Locked
+            }
+            Self::CoverageEnded => ErrorKind::Forbidden,
+            Self::TooManyAttempts { .. } | Self::ResendTooSoon { .. } => ErrorKind::TooManyRequests,
+            Self::Busy { .. } | Self::Store(_) | Self::Mail(_) => ErrorKind::Unavailable,
+            Self::Hashing(_) | Self::Randomness(_) | Self::Config(_) => ErrorKind::Internal,
+        }
     }
 
-    fn describe(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(e) = &self.user_id {
-            parts.push(format!("user ID: {e}"));
+    /// How long to wait before trying again, when the error says so (the HTTP `Retry-After`).
+    #[must_use]
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::TooManyAttempts { retry_after }
+            | Self::ResendTooSoon { retry_after }
+            | Self::AccountLocked { retry_after }
+            | Self::Busy { retry_after } => Some(*retry_after),
+            _ => None,
         }
-        if let Some(e) = &self.password {
-            parts.push(format!("password: {e}"));
-        }
-        if let Some(e) = &self.email {
-            parts.push(format!("e-mail: {e}"));
-        }
-        parts.join("; ")
     }
 
-    /// One Japanese line per bad field, in the form's order.
+    /// A stable snake-case code per variant, for hosts and clients to branch on:
+    ///
+    /// `form_invalid`, `registration_invalid`, `password_invalid`, `email_invalid`,
+    /// `user_id_invalid`, `code_format`, `identity_not_confirmed`, `too_many_attempts`,
+    /// `already_registered`, `user_id_taken`, `signup_expired`, `code_mismatch`,
+    /// `code_expired`, `code_attempts_exhausted`, `reset_suspended`, `challenge_gone`,
+    /// `resend_too_soon`, `resend_limit_reached`, `authentication_failed`, `account_locked`,
+    /// `login_suspended`, `account_not_found`, `coverage_ended`, `unknown_terms_version`,
+    /// `hashing_failed`,
+    /// `busy`, `config_invalid`, `randomness_failed`, `store_failed`, `mail_failed`.
     #[must_use]
-    pub fn message_ja(&self) -> String {
-        let mut lines = Vec::new();
-        if let Some(e) = &self.user_id {
-            lines.push(e.message_ja());
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Form(_) => "form_invalid",
+            Self::Registration(_) => "registration_invalid",
+            Self::Password(_) => "password_invalid",
+            Self::Email(_) => "email_invalid",
+            Self::UserId(_) => "user_id_invalid",
+            Self::CodeFormat { .. } => "code_format",
+            Self::IdentityNotConfirmed => "identity_not_confirmed",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
+            Self::AlreadyRegistered => "already_registered",
+            Self::UserIdTaken => "user_id_taken",
+            Self::SignupExpired => "signup_expired",
+            Self::CodeMismatch { .. } => "code_mismatch",
+            Self::CodeExpired => "code_expired",
+            Self::CodeAttemptsExhausted => "code_attempts_exhausted",
+            Self::ResetSuspended => "reset_suspended",
+            Self::ChallengeGone => "challenge_gone",
+            Self::ResendTooSoon { .. } => "resend_too_soon",
+            Self::ResendLimitReached => "resend_limit_reached",
+            Self::AuthenticationFailed => "authentication_failed",
+            Self::AccountLocked { .. } => "account_locked",
+            Self::LoginSuspended => "login_suspended",
+            Self::AccountNotFound => "account_not_found",
+            Self::CoverageEnded => "coverage_ended",
+            Self::UnknownTermsVersion => "unknown_terms_version",
+            Self::Hashing(_) => "hashing_failed",
+            Self::Busy { .. } => "busy",
+            Self::Config(_) => "config_invalid",
+            Self::Randomness(_) => "randomness_failed",
+            Self::Store(_) => "store_failed",
+            Self::Mail(_) => "mail_failed",
         }
-        if let Some(e) = &self.password {
-            lines.push(e.message_ja());
+    }
+
+    /// The member-facing body: code, message, wait and per-field messages.
+    ///
+    /// ```
+    /// use kenpo_auth::{Error, IdentityForm, InsuredIdentity};
+    /// let error = Error::from(InsuredIdentity::parse(&IdentityForm::default()).unwrap_err());
+    /// let body = error.body();
+    /// assert_eq!(body.code, "form_invalid");
+    /// assert_eq!(body.fields["symbol"], "記号を入力してください。");
+    /// assert_eq!(error.kind().status(), 422);
+    /// ```
+    #[must_use]
+    pub fn body(&self) -> ErrorBody {
+        let single = |name: &'static str, message: String| BTreeMap::from([(name, message)]);
+        let fields = match self {
+            Self::Form(errors) | Self::Registration(errors) => errors
+                .iter()
+                .map(|error| (error.field.as_str(), error.message_ja()))
+                .collect(),
+            Self::Password(error) => single("new_password", error.message_ja()),
+            Self::Email(error) => single("email", error.message_ja()),
+            Self::UserId(error) => single("user_id", error.message_ja()),
+            Self::CodeFormat { .. } | Self::CodeMismatch { .. } => {
+                single("code", self.message_ja())
+            }
+            _ => BTreeMap::new(),
+        };
+        ErrorBody {
+            code: self.code(),
+            message: self.message_ja(),
+            retry_after: self.retry_after().map(|wait| wait.as_secs().max(1)),
+            fields,
         }
-        if let Some(e) = &self.email {
-            lines.push(e.message_ja());
-        }
-        lines.join("\n")
+    }
+}
+
+/// An error serialises as its member-facing [`ErrorBody`].
+impl Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.body().serialize(serializer)
     }
 }
 

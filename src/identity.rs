@@ -1,82 +1,47 @@
-//! The insured person's identity: the five fields of the first authentication (初回認証) and
-//! how a typed form is matched against the insurer's roster.
-//!
-//! - [`IdentityForm`] holds the raw strings as the member typed them (serde, for the host's
-//!   form handling).
-//! - [`InsuredIdentity::parse`] validates all five fields and reports every bad one at once
-//!   in [`FormErrors`].
-//! - [`InsuredRecord`] is a roster entry; [`InsuredRecord::matches`] needs all five fields to
-//!   agree, the name compared by its [folded key](crate::kana::fold). The answer is a plain
-//!   `bool`, so nothing tells the member which field differed; [`InsuredRecord::diagnose`]
-//!   gives the host that detail for its logs.
-//!
-//! Insurer-designated code, symbol and number are half-width ASCII letters and digits (the
-//! symbol may also hold `-`), 1 to [`MAX_KEY_FIELD_CHARS`] characters each. Full-width
-//! letters, digits and `－` are converted to half-width, letters are upper-cased (so `ab` and
-//! `ＡＢ` are the same symbol), leading zeros are kept; anything else is a field error.
-//!
-//! ```
-//! use kenpo_auth::{BirthDate, IdentityForm, InsuredIdentity, InsuredRecord};
-//!
-//! let record = InsuredRecord::new(
-//!     "06139999", "12-3", "4567", BirthDate::new(1970, 3, 2).unwrap(), "ケンポ ショウコ",
-//! ).unwrap();
-//! let form = IdentityForm {
-//!     insurer_code: "０６１３９９９９".into(),
-//!     symbol: "12-3".into(),
-//!     number: "4567".into(),
-//!     birth_date: "1970-03-02".into(),
-//!     name_kana: "ｹﾝﾎ ｼﾖｳｺ".into(),
-//! };
-//! let identity = InsuredIdentity::parse(&form).unwrap();
-//! assert!(record.matches(&identity));
-//! assert_eq!(identity.key().storage_key(), "06139999/12-3/4567");
-//! ```
+//! The insured person's identity and how a typed form is matched against the roster.
 
 use std::fmt;
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::birth_date::{BirthDate, DateError, MIN_YEAR};
-pub use crate::form_error::{Field, FieldError, FieldErrorKind, FormErrors};
-use crate::kana::KanaName;
+mod birth_date;
+mod coverage;
+mod era;
+mod form_errors;
 
-/// The longest insurer-designated code, symbol or number, in characters.
-pub const MAX_KEY_FIELD_CHARS: usize = 16;
+pub use birth_date::{BirthDate, DateError};
+pub use coverage::CoverageEnd;
+use form_errors::join2;
+pub(crate) use form_errors::join3;
+pub use form_errors::{Field, FieldError, FieldErrorKind, FormErrors};
+
+use crate::ja::half_width;
+use crate::kana::KanaName;
 
 /// Converts one half-width field: full-width ASCII to half-width, letters upper-cased, then
 /// only ASCII letters and digits (and `-` when `hyphen`) accepted.
 fn key_field(raw: &str, field: Field, hyphen: bool) -> Result<String, FieldError> {
-    let error = |kind| FieldError { field, kind };
+    let error = |kind| FieldError::new(field, kind);
     if raw.is_empty() {
         return Err(error(FieldErrorKind::Empty));
     }
-    let mut out = String::with_capacity(raw.len().min(MAX_KEY_FIELD_CHARS));
+    let max = InsuredKey::MAX_FIELD_CHARS;
+    let mut out = String::with_capacity(raw.len().min(max));
     for (i, ch) in raw.chars().enumerate() {
-        let half = match u32::from(ch) {
-            cp @ 0xFF01..=0xFF5E => char::from_u32(cp - 0xFEE0).unwrap_or(ch),
-            _ => ch,
-        };
+        let half = half_width(ch);
         if !(half.is_ascii_alphanumeric() || (hyphen && half == '-')) {
             return Err(error(FieldErrorKind::InvalidChar {
                 ch,
                 position: i + 1,
             }));
         }
-        if i == MAX_KEY_FIELD_CHARS {
-            return Err(error(FieldErrorKind::TooLong {
-                max: MAX_KEY_FIELD_CHARS,
-            }));
+        if i == max {
+            return Err(error(FieldErrorKind::TooLong { max }));
         }
         out.push(half.to_ascii_uppercase());
     }
     Ok(out)
-}
-
-/// Collects the error of `result` into `errors`, returning the value if there was one.
-fn collect<T>(result: Result<T, FieldError>, errors: &mut Vec<FieldError>) -> Option<T> {
-    result.map_err(|e| errors.push(e)).ok()
 }
 
 /// Who the insured person is to the insurer: insurer-designated code (保険者指定コード),
@@ -116,40 +81,41 @@ impl TryFrom<InsuredKeyRepr> for InsuredKey {
 }
 
 impl InsuredKey {
-    /// Validates and normalises the three parts (see the [module docs](self)).
+    /// The longest insurer-designated code, symbol or number, in characters.
+    pub const MAX_FIELD_CHARS: usize = 16;
+
+    /// Validates and normalises an insurer-designated code alone (保険者指定コード), as
+    /// [`InsuredKey::new`] does: full-width to half-width, letters upper-cased, only letters
+    /// and digits.
+    ///
+    /// # Errors
+    /// [`FieldError`] for [`Field::InsurerCode`].
+    ///
+    /// ```
+    /// use kenpo_auth::InsuredKey;
+    /// assert_eq!(InsuredKey::insurer_code_of("０６１３９９９９").unwrap(), "06139999");
+    /// assert!(InsuredKey::insurer_code_of("0613-9999").is_err());
+    /// ```
+    pub fn insurer_code_of(raw: &str) -> Result<String, FieldError> {
+        key_field(raw, Field::InsurerCode, false)
+    }
+
+    /// Validates and normalises the three parts (see [`InsuredIdentity`]).
     ///
     /// # Errors
     ///
     /// [`FormErrors`] listing every bad part, each [`FieldErrorKind::Empty`],
     /// [`FieldErrorKind::InvalidChar`] or [`FieldErrorKind::TooLong`].
     pub fn new(insurer_code: &str, symbol: &str, number: &str) -> Result<InsuredKey, FormErrors> {
-        let mut errors = Vec::new();
-        let key = Self::collect(insurer_code, symbol, number, &mut errors);
-        match (key, FormErrors::from_vec(errors)) {
-            (Some(key), None) => Ok(key),
-            (_, Some(errors)) => Err(errors),
-            // Unreachable: a missing key always left an error behind.
-            (None, None) => Err(FieldError {
-                field: Field::InsurerCode,
-                kind: FieldErrorKind::Empty,
-            }
-            .into()),
-        }
-    }
-
-    fn collect(
-        insurer_code: &str,
-        symbol: &str,
-        number: &str,
-        errors: &mut Vec<FieldError>,
-    ) -> Option<InsuredKey> {
-        let insurer_code = collect(key_field(insurer_code, Field::InsurerCode, false), errors);
-        let symbol = collect(key_field(symbol, Field::Symbol, true), errors);
-        let number = collect(key_field(number, Field::Number, false), errors);
-        Some(InsuredKey {
-            insurer_code: insurer_code?,
-            symbol: symbol?,
-            number: number?,
+        let (insurer_code, symbol, number) = join3(
+            key_field(insurer_code, Field::InsurerCode, false),
+            key_field(symbol, Field::Symbol, true),
+            key_field(number, Field::Number, false),
+        )?;
+        Ok(InsuredKey {
+            insurer_code,
+            symbol,
+            number,
         })
     }
 
@@ -188,6 +154,32 @@ impl fmt::Display for InsuredKey {
     }
 }
 
+/// The three accessors of a person's identity (`key`, `birth_date`, `name`), for the identity
+/// a member typed and the roster's entry alike.
+macro_rules! person_accessors {
+    ($type:ident, $whose:literal) => {
+        impl $type {
+            #[doc = concat!("The insured key (", $whose, ").")]
+            #[must_use]
+            pub fn key(&self) -> &InsuredKey {
+                &self.key
+            }
+
+            #[doc = concat!("The date of birth (", $whose, ").")]
+            #[must_use]
+            pub fn birth_date(&self) -> BirthDate {
+                self.birth_date
+            }
+
+            #[doc = concat!("The kana name (", $whose, ").")]
+            #[must_use]
+            pub fn name(&self) -> &KanaName {
+                &self.name
+            }
+        }
+    };
+}
+
 /// The first-authentication form as typed: five raw strings.
 ///
 /// `birth_date` is `YYYY-MM-DD` (full-width digits and `－` are accepted too).
@@ -206,30 +198,53 @@ pub struct IdentityForm {
 }
 
 fn birth_date_field(raw: &str, now: SystemTime) -> Result<BirthDate, FieldError> {
-    let error = |kind| FieldError {
-        field: Field::BirthDate,
-        kind,
-    };
+    let error = |kind| FieldError::new(Field::BirthDate, kind);
     if raw.is_empty() {
         return Err(error(FieldErrorKind::Empty));
     }
-    let half: String = raw
-        .chars()
-        .map(|c| match c {
-            '０'..='９' | '－' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
-        .collect();
+    let half: String = raw.chars().map(half_width).collect();
     BirthDate::parse_as_of(&half, now).map_err(|e| error(FieldErrorKind::Date(e)))
 }
 
 fn name_field(raw: &str) -> Result<KanaName, FieldError> {
-    KanaName::parse(raw).map_err(|e| FieldError {
-        field: Field::NameKana,
-        kind: FieldErrorKind::Name(e),
-    })
+    KanaName::parse(raw).map_err(|e| FieldError::new(Field::NameKana, FieldErrorKind::Name(e)))
 }
 
+/// The insured person's identity: the five fields of the first authentication (初回認証) and
+/// how a typed form is matched against the insurer's roster.
+///
+/// - [`IdentityForm`] holds the raw strings as the member typed them (serde, for the host's
+///   form handling).
+/// - [`InsuredIdentity::parse`] validates all five fields and reports every bad one at once
+///   in [`FormErrors`].
+/// - [`InsuredRecord`] is a roster entry; [`InsuredRecord::matches`] needs all five fields to
+///   agree, the name compared by its [folded key](crate::kana::fold). The answer is a plain
+///   `bool`, so nothing tells the member which field differed; [`InsuredRecord::diagnose`]
+///   gives the host that detail for its logs.
+///
+/// Insurer-designated code, symbol and number are half-width ASCII letters and digits (the
+/// symbol may also hold `-`), 1 to [`InsuredKey::MAX_FIELD_CHARS`] (16) characters each. Full-width
+/// letters, digits and `－` are converted to half-width, letters are upper-cased (so `ab` and
+/// `ＡＢ` are the same symbol), leading zeros are kept; anything else is a field error.
+///
+/// ```
+/// use kenpo_auth::{BirthDate, IdentityForm, InsuredIdentity, InsuredRecord};
+///
+/// let record = InsuredRecord::new(
+///     "06139999", "12-3", "4567", BirthDate::new(1970, 3, 2).unwrap(), "ケンポ ショウコ",
+/// ).unwrap();
+/// let form = IdentityForm {
+///     insurer_code: "０６１３９９９９".into(),
+///     symbol: "12-3".into(),
+///     number: "4567".into(),
+///     birth_date: "1970-03-02".into(),
+///     name_kana: "ｹﾝﾎ ｼﾖｳｺ".into(),
+/// };
+/// let identity = InsuredIdentity::parse(&form).unwrap();
+/// assert!(record.matches(&identity));
+/// assert_eq!(identity.key().storage_key(), "06139999/12-3/4567");
+/// ```
+///
 /// A validated first-authentication form: what the member claims to be.
 #[derive(Clone, Debug)]
 pub struct InsuredIdentity {
@@ -258,55 +273,34 @@ impl InsuredIdentity {
         form: &IdentityForm,
         now: SystemTime,
     ) -> Result<InsuredIdentity, FormErrors> {
-        let mut errors = Vec::new();
-        let key = InsuredKey::collect(&form.insurer_code, &form.symbol, &form.number, &mut errors);
-        let birth_date = collect(birth_date_field(&form.birth_date, now), &mut errors);
-        let name = collect(name_field(&form.name_kana), &mut errors);
-        match (key, birth_date, name) {
-            (Some(key), Some(birth_date), Some(name)) => Ok(InsuredIdentity {
-                key,
-                birth_date,
-                name,
-            }),
-            _ => Err(FormErrors::from_vec(errors).unwrap_or_else(|| {
-                FieldError {
-                    field: Field::InsurerCode,
-                    kind: FieldErrorKind::Empty,
-                }
-                .into()
-            })),
-        }
-    }
-
-    /// The insured key typed.
-    #[must_use]
-    pub fn key(&self) -> &InsuredKey {
-        &self.key
-    }
-
-    /// The date of birth typed.
-    #[must_use]
-    pub fn birth_date(&self) -> BirthDate {
-        self.birth_date
-    }
-
-    /// The kana name typed.
-    #[must_use]
-    pub fn name(&self) -> &KanaName {
-        &self.name
+        let (key, birth_date, name) = join3(
+            InsuredKey::new(&form.insurer_code, &form.symbol, &form.number),
+            birth_date_field(&form.birth_date, now),
+            name_field(&form.name_kana),
+        )?;
+        Ok(InsuredIdentity {
+            key,
+            birth_date,
+            name,
+        })
     }
 }
 
-/// An insured person on the insurer's roster.
+person_accessors!(InsuredIdentity, "typed");
+
+/// An insured person on the insurer's roster, and when their coverage ends (資格喪失日), if
+/// it does.
 ///
-/// Serde as a flat object `{insurer_code, symbol, number, birth_date, name_kana}` (the
-/// normalised key, `YYYY-MM-DD`, the name as registered), validated again when deserialized.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// Serde as a flat object `{insurer_code, symbol, number, birth_date, name_kana,
+/// coverage_end?}` (the normalised key, `YYYY-MM-DD`, the name as registered), validated again
+/// when deserialized. Equal when every field is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "RecordRepr", into = "RecordRepr")]
 pub struct InsuredRecord {
     key: InsuredKey,
     birth_date: BirthDate,
     name: KanaName,
+    coverage_end: Option<CoverageEnd>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -316,6 +310,8 @@ struct RecordRepr {
     number: String,
     birth_date: BirthDate,
     name_kana: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    coverage_end: Option<CoverageEnd>,
 }
 
 impl From<InsuredRecord> for RecordRepr {
@@ -326,6 +322,7 @@ impl From<InsuredRecord> for RecordRepr {
             number: r.key.number,
             birth_date: r.birth_date,
             name_kana: r.name.as_str().to_owned(),
+            coverage_end: r.coverage_end,
         }
     }
 }
@@ -334,13 +331,14 @@ impl TryFrom<RecordRepr> for InsuredRecord {
     type Error = FormErrors;
 
     fn try_from(r: RecordRepr) -> Result<Self, Self::Error> {
-        InsuredRecord::new(
+        Ok(InsuredRecord::new(
             &r.insurer_code,
             &r.symbol,
             &r.number,
             r.birth_date,
             &r.name_kana,
-        )
+        )?
+        .with_coverage_end(r.coverage_end))
     }
 }
 
@@ -358,41 +356,46 @@ impl InsuredRecord {
         birth_date: BirthDate,
         name_kana: &str,
     ) -> Result<InsuredRecord, FormErrors> {
-        let mut errors = Vec::new();
-        let key = InsuredKey::collect(insurer_code, symbol, number, &mut errors);
-        let name = collect(name_field(name_kana), &mut errors);
-        match (key, name) {
-            (Some(key), Some(name)) => Ok(InsuredRecord {
-                key,
-                birth_date,
-                name,
-            }),
-            _ => Err(FormErrors::from_vec(errors).unwrap_or_else(|| {
-                FieldError {
-                    field: Field::NameKana,
-                    kind: FieldErrorKind::Empty,
-                }
-                .into()
-            })),
-        }
+        let (key, name) = join2(
+            InsuredKey::new(insurer_code, symbol, number),
+            name_field(name_kana),
+        )?;
+        Ok(InsuredRecord {
+            key,
+            birth_date,
+            name,
+            coverage_end: None,
+        })
     }
 
-    /// The insured key.
+    /// The same person, their coverage ending on `end` (資格喪失日), or covered again (`None`).
     #[must_use]
-    pub fn key(&self) -> &InsuredKey {
-        &self.key
+    pub fn with_coverage_end(mut self, end: Option<CoverageEnd>) -> InsuredRecord {
+        self.coverage_end = end;
+        self
     }
 
-    /// The date of birth.
+    /// When coverage ends, if it does.
     #[must_use]
-    pub fn birth_date(&self) -> BirthDate {
-        self.birth_date
+    pub fn coverage_end(&self) -> Option<CoverageEnd> {
+        self.coverage_end
     }
 
-    /// The kana name as registered.
+    /// Whether the person is covered at `now`: no end of coverage, or one still to come.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use kenpo_auth::{BirthDate, CoverageEnd, InsuredRecord};
+    ///
+    /// let birth = BirthDate::new(1980, 4, 1).unwrap();
+    /// let person = InsuredRecord::new("06139999", "12", "345", birth, "ケンポ ハナコ").unwrap();
+    /// assert!(person.is_covered_at(SystemTime::now()));
+    /// let left = person.with_coverage_end(Some(CoverageEnd::new(2020, 4, 1).unwrap()));
+    /// assert!(!left.is_covered_at(SystemTime::now()));
+    /// ```
     #[must_use]
-    pub fn name(&self) -> &KanaName {
-        &self.name
+    pub fn is_covered_at(&self, now: SystemTime) -> bool {
+        self.coverage_end.is_none_or(|end| !end.has_begun(now))
     }
 
     /// Whether the typed identity is this insured person: all five fields agree, the name by
@@ -418,6 +421,8 @@ impl InsuredRecord {
         }
     }
 }
+
+person_accessors!(InsuredRecord, "as on the roster");
 
 const FIELDS: [Field; 5] = [
     Field::InsurerCode,

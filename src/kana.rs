@@ -42,11 +42,14 @@
 //! Positions in errors are 1-based character positions in the input, the way a member would
 //! count them.
 
+use crate::ja::{MessageJa, show_char};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
-use crate::kana_table::{self, Code, FIRST_KEY, INVALID, ITERATE, KOTO, SKIP, YORI, key, key_char};
+mod table;
+
+use table::{Code, FIRST_KEY, Piece, key_char};
 
 /// The longest accepted name, in characters of its folded key (kana and `ー`; separators and
 /// voicing marks do not count).
@@ -54,7 +57,7 @@ pub const MAX_NAME_CHARS: usize = 100;
 
 /// Why a string is not an acceptable kana name.
 ///
-/// [`Display`](fmt::Display) is English, for logs; [`NameError::message_ja`] is Japanese, for
+/// [`Display`](fmt::Display) is English, for logs; [`MessageJa::message_ja`] is Japanese, for
 /// the member.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,38 +90,29 @@ fn describe(ch: char) -> String {
     format!("{ch:?} (U+{:04X})", u32::from(ch))
 }
 
-/// The character as shown to the member: itself when it is visible, its code otherwise.
-fn show_ja(ch: char) -> String {
-    if ch.is_control() || ch.is_whitespace() || matches!(ch, '\u{200B}'..='\u{200F}' | '\u{FEFF}') {
-        format!("U+{:04X}", u32::from(ch))
-    } else {
-        ch.to_string()
-    }
-}
-
-impl NameError {
-    /// A Japanese message for the member.
-    ///
-    /// ```
-    /// use kenpo_auth::kana::fold;
-    ///
-    /// let err = fold("山田タロウ").unwrap_err();
-    /// assert_eq!(
-    ///     err.message_ja(),
-    ///     "氏名はカタカナまたはひらがなで入力してください（1文字目の「山」は使用できません）"
-    /// );
-    /// ```
-    #[must_use]
-    pub fn message_ja(&self) -> String {
+/// A Japanese message for the member, one sentence ending in 「。」.
+///
+/// ```
+/// use kenpo_auth::MessageJa;
+/// use kenpo_auth::kana::fold;
+///
+/// let err = fold("山田タロウ").unwrap_err();
+/// assert_eq!(
+///     err.message_ja(),
+///     "氏名はカタカナまたはひらがなで入力してください（1文字目の「山」は使用できません）。"
+/// );
+/// ```
+impl MessageJa for NameError {
+    fn message_ja(&self) -> String {
         match self {
-            Self::Empty => "氏名（カナ）を入力してください".to_owned(),
-            Self::TooLong { max, .. } => format!("氏名（カナ）は{max}文字以内で入力してください"),
+            Self::Empty => "氏名（カナ）を入力してください。".to_owned(),
+            Self::TooLong { max, .. } => format!("氏名（カナ）は{max}文字以内で入力してください。"),
             Self::InvalidChar { ch, position } => format!(
-                "氏名はカタカナまたはひらがなで入力してください（{position}文字目の「{}」は使用できません）",
-                show_ja(*ch)
+                "氏名はカタカナまたはひらがなで入力してください（{position}文字目の「{}」は使用できません）。",
+                show_char(*ch)
             ),
             Self::IterationMarkAtStart => {
-                "氏名の先頭に繰り返し記号（ゝ・ヽなど）は使用できません".to_owned()
+                "氏名の先頭に繰り返し記号（ゝ・ヽなど）は使用できません。".to_owned()
             }
         }
     }
@@ -145,107 +139,10 @@ const TOO_LONG: NameError = NameError::TooLong {
     max: MAX_NAME_CHARS,
 };
 
-/// What [`Folder::next`] returns besides key codes (which are all [`FIRST_KEY`] or above).
-const END: Code = 0x10;
-/// The stream met an invalid character or a leading iteration mark; see [`first_error`].
-const ERROR: Code = 0x11;
-/// No character (for `last` and `pending`).
-const NONE: Code = 0;
-
-/// Streams the folded key of a name, one character at a time, without allocating.
-///
-/// [`Folder::next`] returns the [`Code`] of a key character, [`END`] or [`ERROR`] (then the stream is over);
-/// the hot loop carries no positions or error values, [`first_error`] recomputes them. It does
-/// not check the length or emptiness of the name; [`fold`] and [`equivalent`] do.
-struct Folder<'a> {
-    /// The input still to read: valid UTF-8, at a character boundary.
-    rest: &'a [u8],
-    /// The last character output, repeated by an iteration mark, or [`NONE`].
-    last: Code,
-    /// The second character of `ゟ` or `ヿ`, still to be output, or [`NONE`].
-    pending: Code,
-}
-
-impl<'a> Folder<'a> {
-    fn new(input: &'a str) -> Self {
-        Folder {
-            rest: input.as_bytes(),
-            last: NONE,
-            pending: NONE,
-        }
-    }
-
-    // Always inlined: with plain `#[inline]` it stayed a call in `equivalent`'s loop (perf).
-    #[allow(clippy::inline_always)]
-    #[inline(always)]
-    fn next(&mut self) -> Code {
-        if self.pending != NONE {
-            return std::mem::replace(&mut self.pending, NONE);
-        }
-        loop {
-            // Kana and voicing marks first, with one table load: by far the most common. `step`
-            // would read them the same way, but this path skips a mark without going through
-            // the match below (about 3 % of `equivalent`'s time, measured).
-            if let [b0, b1, b2, ..] = *self.rest {
-                if let Some(code) = kana_table::fast_lookup(b0, b1, b2) {
-                    self.rest = self.rest.get(3..).unwrap_or_default();
-                    if code >= FIRST_KEY {
-                        self.last = code;
-                        return code;
-                    }
-                    continue;
-                }
-            }
-            let Some((action, len)) = kana_table::step(self.rest) else {
-                return END;
-            };
-            self.rest = self.rest.get(len..).unwrap_or_default();
-            // Key characters first: they are by far the most common.
-            if action >= FIRST_KEY {
-                self.last = action;
-                return action;
-            }
-            match action {
-                SKIP => {}
-                ITERATE if self.last != NONE => return self.last,
-                YORI => return self.pair(key('ヨ'), key('リ')),
-                KOTO => return self.pair(key('コ'), key('ト')),
-                // INVALID, or ITERATE with nothing before it.
-                _ => {
-                    self.rest = &[];
-                    return ERROR;
-                }
-            }
-        }
-    }
-
-    /// Outputs `first` now and `second` next.
-    fn pair(&mut self, first: Code, second: Code) -> Code {
-        self.pending = second;
-        self.last = second;
-        first
-    }
-}
-
-/// The error [`Folder`] stopped at, with its position: the slow path, run only for bad input.
-fn first_error(input: &str) -> NameError {
-    let mut seen_kana = false;
-    for (i, ch) in input.chars().enumerate() {
-        match kana_table::lookup(ch) {
-            INVALID => {
-                return NameError::InvalidChar {
-                    ch,
-                    position: i + 1,
-                };
-            }
-            ITERATE if !seen_kana => return NameError::IterationMarkAtStart,
-            SKIP | ITERATE => {}
-            _ => seen_kana = true,
-        }
-    }
-    // Unreachable when called after `Folder` returned ERROR.
-    NameError::Empty
-}
+// The three walks over a name, each reading the grammar of `table`: `fold` collects the whole
+// key, `equivalent` streams two keys side by side through `Folder`, and `first_error` reads a
+// bad name again to say where it went wrong. None of them classifies a character itself: a
+// character's code comes from `table` and its meaning from `table::piece`.
 
 /// Folds a kana name to its canonical key (see the [module docs](self) for the rules).
 ///
@@ -266,8 +163,8 @@ fn first_error(input: &str) -> NameError {
 /// ```
 pub fn fold(input: &str) -> Result<String, NameError> {
     check_input_length(input)?;
-    // Allocated before the walk, which does not depend on it, so that the processor overlaps
-    // the allocator's work with the walk's (about 2 of 40 ns per name, measured).
+    // Allocated before the walk, which does not need it, so that the allocator's work and the
+    // walk's can overlap.
     let out = String::with_capacity(3 * SHORT_KEY);
     let mut codes = KeyCodes::new();
     let bytes = input.as_bytes();
@@ -278,33 +175,29 @@ pub fn fold(input: &str) -> Result<String, NameError> {
         // so walk the input by three-byte chunks while that holds. No lengths to decode, no
         // slicing, and no branch on whether a chunk is a key character or a skipped mark (a
         // branch that the voicing marks of NFD and half-width spellings would mispredict):
-        // every chunk's code is stored, and only a key character advances the count.
+        // `fast_lookup` hands back only codes that add themselves or nothing, so every chunk's
+        // code is stored and only a key character advances the count.
         // A chunk that is not such a character (ASCII, another length, or bytes starting
-        // mid-character after one) or that needs more than a store (`ゝ`, `ゟ`, an error)
-        // ends the loop; everything before that chunk is whole characters.
+        // mid-character after one) or that means more than itself or nothing (`ゝ`, `ゟ`, an
+        // error) ends the loop; everything before that chunk is whole characters.
         for chunk in bytes.get(done..).unwrap_or_default().chunks_exact(3) {
             let &[b0, b1, b2] = chunk else { break };
-            let Some(code) = kana_table::fast_lookup(b0, b1, b2) else {
+            let Some(code) = table::fast_lookup(b0, b1, b2) else {
                 break;
             };
             codes.store(code);
             done += 3;
         }
         // Then one character the general way, and back to the fast loop.
-        let Some((action, len)) = kana_table::step(bytes.get(done..).unwrap_or_default()) else {
+        let Some((code, len)) = table::step(bytes.get(done..).unwrap_or_default()) else {
             break;
         };
         done += len;
-        match action {
-            SKIP => {}
-            YORI => codes.push_pair(key('ヨ'), key('リ')),
-            KOTO => codes.push_pair(key('コ'), key('ト')),
-            ITERATE => match codes.last() {
-                Some(last) => codes.store(last),
-                None => return Err(NameError::IterationMarkAtStart),
-            },
-            INVALID => return Err(first_error(input)),
-            _ => codes.store(action),
+        match table::piece(code, codes.last()) {
+            Piece::Nothing => {}
+            Piece::One(code) => codes.store(code),
+            Piece::Two(first, second) => codes.push_pair(first, second),
+            Piece::Invalid | Piece::IterationAtStart => return Err(first_error(input)),
         }
     }
     codes.write_key(out)
@@ -339,8 +232,8 @@ impl KeyCodes {
     }
 
     /// Stores a code; it becomes part of the key only when it is a key character
-    /// ([`FIRST_KEY`] or above): a [`SKIP`] is written in the next free slot and overwritten
-    /// by the next key character. No branch either way.
+    /// ([`FIRST_KEY`] or above): a skipped character's code is written in the next free slot
+    /// and overwritten by the next key character. No branch either way.
     #[allow(clippy::inline_always)]
     #[inline(always)]
     fn store(&mut self, code: Code) {
@@ -422,6 +315,113 @@ pub fn equivalent(a: &str, b: &str) -> bool {
             return false;
         }
     }
+}
+
+/// What [`Folder::next`] returns besides key codes (which are all [`FIRST_KEY`] or above).
+const END: Code = 0x10;
+/// The stream met an invalid character or a leading iteration mark; see [`first_error`].
+const ERROR: Code = 0x11;
+
+/// Streams the folded key of a name, one character at a time, without allocating.
+///
+/// [`Folder::next`] returns the [`Code`] of a key character, [`END`] or [`ERROR`] (then the
+/// stream is over); the hot loop carries no positions or error values, [`first_error`]
+/// recomputes them. It does not check the length or emptiness of the name; [`equivalent`]
+/// does.
+struct Folder<'a> {
+    /// The input still to read: valid UTF-8, at a character boundary.
+    rest: &'a [u8],
+    /// The last key character output, which an iteration mark repeats.
+    last: Option<Code>,
+    /// The second character of `ゟ` or `ヿ`, still to be output.
+    pending: Option<Code>,
+}
+
+impl<'a> Folder<'a> {
+    fn new(input: &'a str) -> Self {
+        Folder {
+            rest: input.as_bytes(),
+            last: None,
+            pending: None,
+        }
+    }
+
+    // Always inlined: it is the body of `equivalent`'s loop, where plain `#[inline]` leaves a
+    // call.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn next(&mut self) -> Code {
+        if let Some(code) = self.pending.take() {
+            return code;
+        }
+        loop {
+            // Kana, voicing marks and most separators (nearly all of a name) are read by
+            // `fast_lookup` alone, on a path of their own that skips `step`'s length decoding
+            // and checks; both paths then read the character's meaning through `add`.
+            if let [b0, b1, b2, ..] = *self.rest {
+                if let Some(code) = table::fast_lookup(b0, b1, b2) {
+                    self.rest = self.rest.get(3..).unwrap_or_default();
+                    if let Some(out) = self.add(code) {
+                        return out;
+                    }
+                    continue;
+                }
+            }
+            let Some((code, len)) = table::step(self.rest) else {
+                return END;
+            };
+            self.rest = self.rest.get(len..).unwrap_or_default();
+            if let Some(out) = self.add(code) {
+                return out;
+            }
+        }
+    }
+
+    /// Reads what the character of code `code` adds to the key: the code to output now, or
+    /// `None` when it adds nothing.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn add(&mut self, code: Code) -> Option<Code> {
+        match table::piece(code, self.last) {
+            Piece::Nothing => None,
+            Piece::One(code) => {
+                self.last = Some(code);
+                Some(code)
+            }
+            Piece::Two(first, second) => {
+                self.pending = Some(second);
+                self.last = Some(second);
+                Some(first)
+            }
+            Piece::Invalid | Piece::IterationAtStart => {
+                self.rest = &[];
+                Some(ERROR)
+            }
+        }
+    }
+}
+
+/// The first error in `input`, with its 1-based position: the hot walks stop at an error
+/// without knowing where they are, so this one reads the name again, by the same grammar,
+/// counting characters. Run only for bad input.
+#[cold]
+fn first_error(input: &str) -> NameError {
+    let mut last = None;
+    for (i, ch) in input.chars().enumerate() {
+        match table::piece(table::lookup(ch), last) {
+            Piece::Nothing => {}
+            Piece::One(code) | Piece::Two(_, code) => last = Some(code),
+            Piece::Invalid => {
+                return NameError::InvalidChar {
+                    ch,
+                    position: i + 1,
+                };
+            }
+            Piece::IterationAtStart => return NameError::IterationMarkAtStart,
+        }
+    }
+    // Unreachable when called after a walk stopped at an error.
+    NameError::Empty
 }
 
 /// A validated kana name: the original spelling and its folded key.
@@ -529,6 +529,7 @@ impl<'de> serde::Deserialize<'de> for KanaName {
 
 #[cfg(test)]
 mod tests {
+    use super::table::{INVALID, ITERATE, KOTO, SKIP, YORI};
     use super::*;
 
     fn f(s: &str) -> String {
@@ -555,15 +556,16 @@ mod tests {
         }
     }
 
-    /// The key by the specification alone: `lookup`, one character at a time, and the length
-    /// rules in the documented order. Shares no code with `fold`'s or `Folder`'s walks.
+    /// The key by the specification alone: `lookup`, one character at a time, the meaning of
+    /// its sentinels written out again (not through `piece`), and the length rules in the
+    /// documented order. Shares no code with the walks but `lookup`.
     fn by_lookup(s: &str) -> Result<String, NameError> {
         if s.chars().count() > MAX_INPUT_CHARS {
             return Err(TOO_LONG);
         }
         let mut key: Vec<char> = Vec::new();
         for (i, ch) in s.chars().enumerate() {
-            match kana_table::lookup(ch) {
+            match table::lookup(ch) {
                 SKIP => {}
                 ITERATE => match key.last() {
                     Some(&last) => key.push(last),
@@ -875,11 +877,11 @@ mod tests {
     fn messages() {
         assert_eq!(
             NameError::Empty.message_ja(),
-            "氏名（カナ）を入力してください"
+            "氏名（カナ）を入力してください。"
         );
         assert_eq!(
             NameError::TooLong { max: 100 }.message_ja(),
-            "氏名（カナ）は100文字以内で入力してください"
+            "氏名（カナ）は100文字以内で入力してください。"
         );
         assert_eq!(
             NameError::InvalidChar {
@@ -887,7 +889,7 @@ mod tests {
                 position: 2
             }
             .message_ja(),
-            "氏名はカタカナまたはひらがなで入力してください（2文字目の「U+0009」は使用できません）"
+            "氏名はカタカナまたはひらがなで入力してください（2文字目の「U+0009」は使用できません）。"
         );
         assert!(
             NameError::IterationMarkAtStart

@@ -8,10 +8,10 @@
 //! ## What it does
 //!
 //! - **First authentication (初回認証)**: matches insurer code, symbol, number, birth date and a
-//!   kana name typed any which way ([`kana`], [`identity`]) against the insurer's roster.
+//!   kana name typed any which way ([`kana`], [`InsuredIdentity`]) against the insurer's roster.
 //! - **User-ID registration**: enforces the user-ID, password and e-mail rules ([`UserId`],
 //!   [`PasswordPolicy`], [`EmailAddress`]), hashes with argon2id ([`PasswordHasher`]) and mails a
-//!   six-digit code valid for ten minutes ([`otp`]).
+//!   six-digit code valid for ten minutes.
 //! - **Login** with lockout, **password reset**, **user-ID reminder**, **terms-of-use consent**.
 //!
 //! ## What it does not do
@@ -19,24 +19,33 @@
 //! No HTTP, no sessions or cookies, no SQL of its own, no SMTP: [`Portal`] returns values and
 //! typed errors; what to render, where to keep a ticket and how to send a [`Mail`] is the host's.
 //!
-//! ## Quick start
+//! ## Quick start: a Tokio service
+//!
+//! With the feature `tokio`, argon2 runs on Tokio's blocking pool ([`Runner`], `TokioRunner`),
+//! so a handler simply `.await`s the portal; share it behind an `Arc`. An [`Error`] becomes an
+//! HTTP answer in one line: [`Error::kind`] gives the status, [`Error::body`] the JSON body
+//! (a stable `code`, the member's Japanese `message`, per-field messages), and
+//! [`Error::retry_after`] the `Retry-After` header.
 //!
 //! ```
-//! # pollster::block_on(async {
+//! use std::sync::Arc;
 //! use kenpo_auth::{
-//!     BirthDate, Config, HashParams, IdentityForm, InsuredRecord, MemoryStore, Portal, RecordingMailer,
-//!     RegistrationForm,
+//!     BirthDate, Config, HashParams, IdentityForm, InsuredRecord, MemoryStore, Portal,
+//!     RecordingMailer, RegistrationForm, TokioRunner,
 //! };
 //!
-//! // The insurer's roster.
+//! # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+//! # async fn main() {
+//! // The insurer's roster (a real service uses `SqliteStore` or its own `Store`).
 //! let store = MemoryStore::new();
 //! let birth = BirthDate::new(1975, 3, 2).unwrap();
 //! store.add_insured(InsuredRecord::new("06139999", "1234", "567", birth, "ケンポ ショウコ").unwrap());
 //!
 //! let mailer = RecordingMailer::new();
-//! // Small argon2 parameters keep this example fast; production keeps the defaults.
+//! // Small argon2 parameters keep this example fast; a service loads its `Config` from a file
+//! // (next section) and keeps the default parameters.
 //! let config = Config { hash_params: HashParams::insecure_for_tests(), ..Config::default() };
-//! let portal = Portal::new(store, mailer.clone(), config);
+//! let portal = Arc::new(Portal::new(store, mailer.clone(), config).with_runner(TokioRunner));
 //!
 //! // 1-2: the name may be typed in hiragana, without voicing marks, without a space.
 //! let identity = IdentityForm {
@@ -62,7 +71,92 @@
 //! let login = portal.login("NGK000123", "Sakura#2024x").await.unwrap();
 //! assert!(login.terms_consent_required);
 //! portal.accept_terms(&user_id, portal.config().terms_version).await.unwrap();
-//! # });
+//!
+//! // A refusal, rendered: status, body, and how long to wait where that applies.
+//! let error = portal.login("NGK000123", "wrong").await.unwrap_err();
+//! let (status, body) = (error.kind().status(), serde_json::to_string(&error.body()).unwrap());
+//! assert_eq!(status, 401);
+//! assert!(body.starts_with(r#"{"code":"authentication_failed","message":"#));
+//! assert_eq!(error.retry_after(), None);
+//!
+//! // Housekeeping, from a timer in any one process.
+//! tokio::spawn({
+//!     let portal = Arc::clone(&portal);
+//!     async move {
+//!         let mut hourly = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
+//!         loop {
+//!             hourly.tick().await;
+//!             let _ = portal.purge_expired().await;
+//!         }
+//!     }
+//! });
+//! # }
+//! ```
+//!
+//! Without a runtime the same calls work on any executor: the default runner, [`Inline`], runs
+//! argon2 where the future is polled (`pollster::block_on(portal.login(..))` in a synchronous
+//! program or test).
+//!
+//! ## Configuration from a file and the environment
+//!
+//! [`Config`] deserialises with serde: settings left out keep the design's defaults, a
+//! misspelt one is refused, durations are written `"10m"`, `"1h 30m"`, `"7days"` (or whole
+//! seconds), and keys are 32 bytes in hex or base64 ([`SecretKey`], [`Pepper`]). The secret key
+//! has no default in a file: every process that shares a store needs the same key, and it must
+//! outlive a restart, or pending codes stop working ([`Config::check`] refuses a missing one).
+//! Keep it out of the file, in the environment or a secret manager.
+//!
+//! ```
+//! use kenpo_auth::Config;
+//!
+//! /// Reads the settings file, then lets `KENPO_<SETTING>` variables override any setting,
+//! /// written as in the file (`KENPO_LOGIN_LOCKOUT='"1h"'`, `KENPO_MAX_CONCURRENT_HASHES=4`);
+//! /// the keys (`KENPO_SECRET_KEY`, `KENPO_PEPPER`) are taken as they are.
+//! fn load_config(
+//!     file: &str,
+//!     env: impl IntoIterator<Item = (String, String)>,
+//! ) -> Result<Config, Box<dyn std::error::Error>> {
+//!     let mut settings: toml::Table = toml::from_str(file)?;
+//!     for (name, value) in env {
+//!         let Some(setting) = name.strip_prefix("KENPO_") else { continue };
+//!         let setting = setting.to_ascii_lowercase();
+//!         let value = match setting.as_str() {
+//!             "secret_key" | "pepper" => toml::Value::String(value),
+//!             _ => toml::from_str::<toml::Table>(&format!("value = {value}"))?
+//!                 .remove("value")
+//!                 .ok_or("empty setting")?,
+//!         };
+//!         settings.insert(setting, value);
+//!     }
+//!     let config: Config = toml::Value::Table(settings).try_into()?;
+//!     config.check()?;
+//!     Ok(config)
+//! }
+//!
+//! let file = r#"
+//!     terms_version = 2
+//!     code_validity = "10m"
+//!     login_lockout = "30m"
+//!     max_concurrent_hashes = 4
+//!
+//!     [hash_params]          # OWASP's argon2id: 19 MiB, 2 passes, 1 lane
+//!     memory_kib = 19456
+//!     iterations = 2
+//!     parallelism = 1
+//! "#;
+//! // In the service: `load_config(&std::fs::read_to_string("kenpo.toml")?, std::env::vars())?`
+//! let env = [
+//!     ("KENPO_SECRET_KEY", "8f3a5c0e91d24b67a0c3e5f7193b5d7f8a2c4e6f0b1d3f5a7c9e0b2d4f6a8c0e"),
+//!     ("KENPO_LOGIN_LOCKOUT", r#""1h""#),
+//!     ("PATH", "/usr/bin"),
+//! ];
+//! let config = load_config(file, env.map(|(k, v)| (k.to_owned(), v.to_owned()))).unwrap();
+//! assert_eq!(config.login_lockout, std::time::Duration::from_secs(60 * 60));
+//! assert_eq!(config.code_max_attempts, 5); // not in the file: the default
+//! assert!(!format!("{config:?}").contains("8f3a5c0e")); // Debug shows no key
+//!
+//! // Without a key, the check refuses the settings.
+//! assert!(load_config(file, []).is_err());
 //! ```
 //!
 //! ## Features
@@ -70,7 +164,36 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `sqlite` | `SqliteStore`: a [`Store`] on bundled SQLite, shareable by threads and processes (WAL, busy timeout, versioned schema). |
-//! | `testkit` | `testkit`: a conformance suite any [`Store`] can run, and a tiny `block_on`. Outside SemVer. |
+//! | `testkit` | `testkit`: a conformance suite any [`Store`] can run. Outside SemVer. |
+//! | `tokio` | `TokioRunner`: argon2 on Tokio's blocking pool, so that a Tokio host just `.await`s. |
+//!
+//! ## How the crate is built
+//!
+//! One crate, whose folders show the architecture. Data flows one way: raw form strings are
+//! parsed into validated types, pure rules decide, and the portal persists the outcome through
+//! the host's [`Store`] and sends mail through its [`Mailer`]. Modules point down only: the
+//! core never imports the portal, the store or the mailer, and no child imports its parent.
+//!
+//! ```text
+//! parsers      kana.rs + kana/table.rs          folding: the one grammar of kana names
+//!              identity.rs + identity/          BirthDate (+ era), InsuredKey, the forms' errors
+//!              user_id.rs  password.rs + password/common.rs  email.rs
+//! rules        otp.rs        codes: issue, check, resend, void; the MAC and its SecretKey
+//!              throttle.rs   budgets: locks that lengthen, ceilings, forgetting
+//!              hashing.rs    argon2id with validated parameters
+//!              ticket.rs  random.rs  clock.rs  ja.rs (the member's language)
+//! portal       config.rs  error.rs  mail.rs  audit.rs  portal.rs   the manual's flows
+//! storage      store.rs      the trait, its records, and the rules a store applies
+//!              memory.rs     MemoryStore, RecordingMailer
+//!              sqlite.rs + sqlite/{pool, codec, schema, error}.rs   (feature `sqlite`)
+//! checking     testkit.rs + testkit/{fixtures, checks, races}.rs   (feature `testkit`)
+//! manuals      security.rs  scaling.rs   documentation only
+//! ```
+//!
+//! The public surface is one curated set of names at the crate root, plus a few namespaces
+//! with a purpose: [`kana`] (the folding functions), [`store`] (what a `Store` implementer
+//! needs: records, rules, keys), `sqlite` (its options), `testkit`, and the
+//! documentation-only [`audit`], [`security`] and [`scaling`] manuals.
 //!
 //! ## Security notes
 //!
@@ -89,64 +212,75 @@
 //!   zeroized on drop. Secrets come straight from the operating system's generator.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+// Parsers: raw strings to validated types.
+mod email;
+mod identity;
 pub mod kana;
-// --- identity ---
-mod birth_date;
-mod era;
-mod form_error;
-pub mod identity;
-mod kana_table;
-// --- credentials ---
-pub mod email;
-pub mod hashing;
-pub mod password;
-pub mod user_id;
-// --- portal ---
-pub mod audit;
-pub mod clock;
-pub mod config;
-pub mod error;
-pub mod mail;
-pub mod memory;
-pub mod otp;
-pub mod portal;
+mod password;
+mod user_id;
+
+// Rules, sans I/O.
+mod clock;
+mod hashing;
+mod ja;
+mod otp;
 mod random;
-pub mod scaling;
-pub mod security;
+mod roster;
+mod runner;
+mod text;
+mod throttle;
+mod ticket;
+
+// The portal.
+pub mod audit;
+mod branding;
+mod config;
+mod error;
+mod mail;
+mod portal;
+
+// Storage.
+mod memory;
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod sqlite;
-#[cfg(feature = "sqlite")]
-mod sqlite_codec;
-#[cfg(feature = "sqlite")]
-mod sqlite_schema;
 pub mod store;
 #[cfg(feature = "testkit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub mod testkit;
-pub mod throttle;
-pub mod ticket;
 
-// --- re-exports: kana & identity ---
+// Manuals, documentation only.
+pub mod scaling;
+pub mod security;
+
+pub use branding::{Branding, Brandings};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{Config, ConfigError, TermsVersion};
+pub use email::{DotProblem, EmailAddress, EmailError, EmailRules};
+pub use error::{BoxError, Error, ErrorBody, ErrorKind};
+pub use hashing::{HashError, HashParams, PasswordHash, PasswordHasher, Pepper};
 pub use identity::{
-    BirthDate, DateError, Field, FieldError, FieldErrorKind, FormErrors, IdentityForm,
+    BirthDate, CoverageEnd, DateError, Field, FieldError, FieldErrorKind, FormErrors, IdentityForm,
     InsuredIdentity, InsuredKey, InsuredRecord, MatchDiagnostic,
 };
-pub use kana::{KanaName, NameError};
-// --- re-exports: credentials ---
-pub use email::{EmailAddress, EmailError, EmailRules};
-pub use hashing::{HashError, HashParams, PasswordHash, PasswordHasher, Pepper};
-pub use password::{NewPassword, PasswordError, PasswordPolicy, PasswordViolation};
-pub use user_id::{UserId, UserIdError, UserKey};
-// --- re-exports: portal ---
-pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, ConfigError, SecretKey, TermsVersion};
-pub use error::{Error, RegistrationErrors};
+pub use ja::MessageJa;
 pub use mail::{Mail, MailKind, Mailer};
 pub use memory::{MailerDown, MemoryStore, RecordingMailer};
-pub use portal::{LoginSuccess, Portal, RegistrationForm};
-pub use random::RandomError;
-pub use store::Store;
-// --- re-exports: sqlite ---
+pub use otp::{CodeShape, SecretKey};
+pub use password::{
+    NewPassword, PasswordCharset, PasswordError, PasswordPolicy, PasswordViolation,
+};
+pub use portal::{CoverageState, HelpDeskView, LockState, LoginSuccess, Portal, RegistrationForm};
+pub use random::{RandomError, SecretParseError};
+#[cfg(feature = "tokio")]
+pub use runner::TokioRunner;
+pub use runner::{Inline, Job, JobFailed, JobFuture, Runner};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteError, SqliteStore};
-pub use ticket::{PasswordResetTicket, PendingRegistration, SignupTicket};
+pub use store::Store;
+pub use ticket::{
+    PasswordResetTicket, PendingEmailChange, PendingRegistration, SignupTicket, TicketFormatError,
+};
+pub use user_id::{UserId, UserIdError, UserKey};

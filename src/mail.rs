@@ -9,16 +9,11 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
+use crate::branding::Branding;
 use crate::email::EmailAddress;
-use crate::otp::{OtpCode, RESET_ALPHABET};
+use crate::ja;
+use crate::otp::{CodeShape, OtpCode};
 use crate::user_id::UserId;
-
-/// Subject of the registration-code mail.
-pub const REGISTRATION_SUBJECT: &str = "【ユーザーID作成用認証番号のお知らせ】";
-/// Subject of the password-reset-code mail.
-pub const PASSWORD_RESET_SUBJECT: &str = "【パスワード再設定用認証番号のお知らせ】";
-/// Subject of the user-ID reminder.
-pub const USER_ID_REMINDER_SUBJECT: &str = "【ユーザーIDのお知らせ】";
 
 /// What a mail is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -30,6 +25,32 @@ pub enum MailKind {
     PasswordResetCode,
     /// The user ID, mailed to the registered address.
     UserIdReminder,
+    /// The code that confirms a new e-mail address, mailed to that address.
+    EmailChangeCode,
+    /// A notice that the password was changed, to the registered address.
+    PasswordChanged,
+    /// A notice that the address was changed, to the address it replaced.
+    EmailChanged,
+}
+
+impl MailKind {
+    /// The subject line of mails of this kind, e.g. 【ユーザーID作成用認証番号のお知らせ】.
+    ///
+    /// ```
+    /// use kenpo_auth::MailKind;
+    /// assert_eq!(MailKind::RegistrationCode.subject(), "【ユーザーID作成用認証番号のお知らせ】");
+    /// ```
+    #[must_use]
+    pub const fn subject(self) -> &'static str {
+        match self {
+            Self::RegistrationCode => "【ユーザーID作成用認証番号のお知らせ】",
+            Self::PasswordResetCode => "【パスワード再設定用認証番号のお知らせ】",
+            Self::UserIdReminder => "【ユーザーIDのお知らせ】",
+            Self::EmailChangeCode => "【メールアドレス変更用認証番号のお知らせ】",
+            Self::PasswordChanged => "【パスワード変更のお知らせ】",
+            Self::EmailChanged => "【メールアドレス変更のお知らせ】",
+        }
+    }
 }
 
 /// A plain-text mail for the host to send. `Debug` hides the body, which may hold a code.
@@ -44,6 +65,9 @@ pub struct Mail {
     pub body: String,
     /// What the mail is for.
     pub kind: MailKind,
+    /// The sender line the union configured ([`Branding::sender`]), for the host's `From:`;
+    /// `None` for the host's default.
+    pub sender: Option<String>,
 }
 
 impl fmt::Debug for Mail {
@@ -53,6 +77,7 @@ impl fmt::Debug for Mail {
             .field("subject", &self.subject)
             .field("body", &"[REDACTED]")
             .field("kind", &self.kind)
+            .field("sender", &self.sender)
             .finish()
     }
 }
@@ -85,10 +110,6 @@ pub trait Mailer: Send + Sync {
     fn send(&self, mail: Mail) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
-fn minutes(validity: Duration) -> u64 {
-    validity.as_secs().div_ceil(60)
-}
-
 const SEND_ONLY_NOTICE: &str = "※このメールは送信専用のアドレスからお送りしています。\
 このメールに返信されてもお答えできませんので、ご了承ください。";
 
@@ -101,7 +122,7 @@ impl Mail {
     #[must_use]
     pub fn code(&self) -> Option<String> {
         let candidates: Vec<&str> = match self.kind {
-            MailKind::RegistrationCode => self
+            MailKind::RegistrationCode | MailKind::EmailChangeCode => self
                 .body
                 .split(|c: char| !c.is_ascii_digit())
                 .filter(|run| run.len() == 6)
@@ -111,7 +132,9 @@ impl Mail {
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
                 .filter(|token| is_reset_code_token(token))
                 .collect(),
-            MailKind::UserIdReminder => Vec::new(),
+            MailKind::UserIdReminder | MailKind::PasswordChanged | MailKind::EmailChanged => {
+                Vec::new()
+            }
         };
         match candidates.as_slice() {
             [code] => Some((*code).to_owned()),
@@ -121,29 +144,29 @@ impl Mail {
 
     /// The mail that carries the code completing a user-ID registration.
     #[must_use]
-    pub(crate) fn registration_code(to: EmailAddress, code: &OtpCode, validity: Duration) -> Self {
-        let body = format!(
-            "ユーザーID作成用の認証番号をお知らせします。\n\
-             \n\
-             認証番号：{code}\n\
-             \n\
-             この認証番号の有効期限は、発行から{minutes}分間です。\n\
-             ユーザーID登録画面に認証番号を入力して、登録を完了してください。\n\
-             有効期限を過ぎた場合は、画面から認証番号を再送信してください。\n\
-             \n\
-             お心当たりのない場合は、どなたかがメールアドレスを誤って入力した可能性があります。\n\
-             このメールは破棄してください。認証番号が入力されない限り、ユーザーIDは作成されません。\n\
-             \n\
-             {SEND_ONLY_NOTICE}\n",
-            code = code.as_str(),
-            minutes = minutes(validity),
-        );
-        Self {
+    pub(crate) fn registration_code(
+        to: EmailAddress,
+        code: &OtpCode,
+        validity: Duration,
+        branding: &Branding,
+    ) -> Self {
+        let minutes = ja::minutes(validity);
+        Self::compose(
+            MailKind::RegistrationCode,
             to,
-            subject: REGISTRATION_SUBJECT.to_owned(),
-            body,
-            kind: MailKind::RegistrationCode,
-        }
+            branding,
+            "ユーザーID作成用の認証番号をお知らせします。",
+            ("認証番号", &code.display()),
+            &[
+                &format!("この認証番号の有効期限は、発行から{minutes}分間です。"),
+                "ユーザーID登録画面に認証番号を入力して、登録を完了してください。",
+                "有効期限を過ぎた場合は、画面から認証番号を再送信してください。",
+            ],
+            &[
+                "お心当たりのない場合は、どなたかがメールアドレスを誤って入力した可能性があります。",
+                "このメールは破棄してください。認証番号が入力されない限り、ユーザーIDは作成されません。",
+            ],
+        )
     }
 
     /// The mail that carries the code allowing a password reset.
@@ -152,52 +175,145 @@ impl Mail {
         to: EmailAddress,
         code: &OtpCode,
         validity: Duration,
+        branding: &Branding,
     ) -> Self {
-        let body = format!(
-            "パスワード再設定用の認証番号をお知らせします。\n\
-             \n\
-             認証番号：{code}\n\
-             \n\
-             この認証番号の有効期限は、発行から{minutes}分間です。\n\
-             パスワード再設定画面に認証番号と新しいパスワードを入力してください。\n\
-             認証番号は、ハイフン（-）を除いても、小文字で入力しても構いません。\n\
-             \n\
-             お心当たりのない場合は、このメールを破棄してください。\n\
-             認証番号が入力されない限り、パスワードは変更されません。\n\
-             \n\
-             {SEND_ONLY_NOTICE}\n",
-            code = code.display(),
-            minutes = minutes(validity),
-        );
-        Self {
+        let minutes = ja::minutes(validity);
+        Self::compose(
+            MailKind::PasswordResetCode,
             to,
-            subject: PASSWORD_RESET_SUBJECT.to_owned(),
-            body,
-            kind: MailKind::PasswordResetCode,
-        }
+            branding,
+            "パスワード再設定用の認証番号をお知らせします。",
+            ("認証番号", &code.display()),
+            &[
+                &format!("この認証番号の有効期限は、発行から{minutes}分間です。"),
+                "パスワード再設定画面に認証番号と新しいパスワードを入力してください。",
+                "認証番号は、ハイフン（-）を除いても、小文字で入力しても構いません。",
+            ],
+            &[
+                "お心当たりのない場合は、このメールを破棄してください。",
+                "認証番号が入力されない限り、パスワードは変更されません。",
+            ],
+        )
     }
 
     /// The mail that tells a member their user ID.
     #[must_use]
-    pub(crate) fn user_id_reminder(to: EmailAddress, user_id: &UserId) -> Self {
-        let body = format!(
-            "ご登録のユーザーIDをお知らせします。\n\
-             \n\
-             ユーザーID：{user_id}\n\
-             \n\
-             ログイン画面でこのユーザーIDとパスワードを入力してください。\n\
-             パスワードをお忘れの場合は、ログイン画面の「パスワードを忘れた方」から再設定できます。\n\
-             \n\
-             お心当たりのない場合は、このメールを破棄してください。\n\
-             \n\
-             {SEND_ONLY_NOTICE}\n",
-            user_id = user_id.as_str(),
-        );
+    pub(crate) fn user_id_reminder(
+        to: EmailAddress,
+        user_id: &UserId,
+        branding: &Branding,
+    ) -> Self {
+        Self::compose(
+            MailKind::UserIdReminder,
+            to,
+            branding,
+            "ご登録のユーザーIDをお知らせします。",
+            ("ユーザーID", user_id.as_str()),
+            &[
+                "ログイン画面でこのユーザーIDとパスワードを入力してください。",
+                "パスワードをお忘れの場合は、ログイン画面の「パスワードを忘れた方」から再設定できます。",
+            ],
+            &["お心当たりのない場合は、このメールを破棄してください。"],
+        )
+    }
+
+    /// The mail that carries the code confirming a new address, sent to that address.
+    #[must_use]
+    pub(crate) fn email_change_code(
+        to: EmailAddress,
+        code: &OtpCode,
+        validity: Duration,
+        branding: &Branding,
+    ) -> Self {
+        let minutes = ja::minutes(validity);
+        Self::compose(
+            MailKind::EmailChangeCode,
+            to,
+            branding,
+            "メールアドレス変更用の認証番号をお知らせします。",
+            ("認証番号", &code.display()),
+            &[
+                &format!("この認証番号の有効期限は、発行から{minutes}分間です。"),
+                "メールアドレス変更画面に認証番号を入力して、変更を完了してください。",
+            ],
+            &[
+                "お心当たりのない場合は、どなたかがメールアドレスを誤って入力した可能性があります。",
+                "このメールは破棄してください。認証番号が入力されない限り、変更されません。",
+            ],
+        )
+    }
+
+    /// The notice that the password of `user_id` was changed.
+    #[must_use]
+    pub(crate) fn password_changed(
+        to: EmailAddress,
+        user_id: &UserId,
+        branding: &Branding,
+    ) -> Self {
+        Self::compose(
+            MailKind::PasswordChanged,
+            to,
+            branding,
+            "ご登録のユーザーIDのパスワードが変更されました。",
+            ("ユーザーID", user_id.as_str()),
+            &["ご本人による変更であれば、このメールへの対応は不要です。"],
+            &[
+                "お心当たりのない場合は、第三者に利用されているおそれがあります。",
+                "ログイン画面の「パスワードを忘れた方」からパスワードを再設定し、ご加入の健康保険組合にご連絡ください。",
+            ],
+        )
+    }
+
+    /// The notice, to the address replaced, that the address of `user_id` was changed.
+    #[must_use]
+    pub(crate) fn email_changed(to: EmailAddress, user_id: &UserId, branding: &Branding) -> Self {
+        Self::compose(
+            MailKind::EmailChanged,
+            to,
+            branding,
+            "ご登録のユーザーIDのメールアドレスが変更されました。今後のお知らせは新しいメールアドレスにお送りします。",
+            ("ユーザーID", user_id.as_str()),
+            &["ご本人による変更であれば、このメールへの対応は不要です。"],
+            &[
+                "お心当たりのない場合は、第三者に利用されているおそれがあります。",
+                "至急、ご加入の健康保険組合にご連絡ください。",
+            ],
+        )
+    }
+
+    /// Every mail has one shape: what it is, the one item it carries (`label：value`), what to
+    /// do with it, what to do if the member did not ask for it, the send-only notice, and the
+    /// union's signature when it has one.
+    #[allow(clippy::too_many_arguments)] // one per part of the shape above
+    fn compose(
+        kind: MailKind,
+        to: EmailAddress,
+        branding: &Branding,
+        lead: &str,
+        (label, value): (&str, &str),
+        instructions: &[&str],
+        if_not_you: &[&str],
+    ) -> Self {
+        let mut body = format!("{lead}\n\n{label}：{value}\n\n");
+        for paragraph in [instructions, if_not_you, &[SEND_ONLY_NOTICE]] {
+            for line in paragraph {
+                body.push_str(line);
+                body.push('\n');
+            }
+            body.push('\n');
+        }
+        if let Some(signature) = branding.signature() {
+            body.push_str(&signature);
+            body.push('\n');
+        } else {
+            body.pop();
+        }
         Self {
             to,
-            subject: USER_ID_REMINDER_SUBJECT.to_owned(),
+            subject: kind.subject().to_owned(),
             body,
-            kind: MailKind::UserIdReminder,
+            kind,
+            sender: branding.sender.clone(),
         }
     }
 }
@@ -210,7 +326,7 @@ fn is_reset_code_token(token: &str) -> bool {
             if index == 4 || index == 9 {
                 *byte == b'-'
             } else {
-                RESET_ALPHABET.contains(byte)
+                CodeShape::RESET_ALPHABET.contains(byte)
             }
         })
 }

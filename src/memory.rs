@@ -11,13 +11,14 @@ use std::time::{Duration, SystemTime};
 
 use crate::clock::earlier;
 use crate::config::TermsVersion;
+use crate::email::EmailAddress;
 use crate::hashing::PasswordHash;
-use crate::identity::{InsuredKey, InsuredRecord};
+use crate::identity::{CoverageEnd, InsuredKey, InsuredRecord};
 use crate::mail::{Mail, Mailer};
 use crate::store::{
     Account, AttemptCounter, AttemptGate, ChallengeOwner, ChallengePayload, ChallengeRecord,
-    CodeChallenge, CodeMac, CounterKey, LimitPolicy, Purpose, RegistrationOutcome, SignupRecord,
-    Store,
+    CodeChallenge, CodeMac, CounterKey, ImportMode, LimitPolicy, Purpose, RegistrationOutcome,
+    RosterChanges, RosterEntry, RosterTally, SignupRecord, Store,
 };
 use crate::ticket::TicketId;
 use crate::user_id::UserKey;
@@ -46,11 +47,14 @@ impl State {
         Some(record)
     }
 
-    fn remove_owner(&mut self, owner: &ChallengeOwner) {
+    /// Removes the owner's unconsumed challenges: all of them, or those of one purpose.
+    fn remove_owner(&mut self, owner: &ChallengeOwner, only: Option<Purpose>) {
         let ids: Vec<TicketId> = self
             .live
             .iter()
-            .filter(|((live_owner, _), _)| live_owner == owner)
+            .filter(|((live_owner, purpose), _)| {
+                live_owner == owner && only.is_none_or(|only| only == *purpose)
+            })
             .map(|(_, id)| *id)
             .collect();
         for id in ids {
@@ -208,14 +212,10 @@ impl Store for MemoryStore {
         R: Send,
     {
         let mut state = self.lock();
-        Ok(state.challenges.get_mut(&id).map(|record| {
-            // The rule may change the code, not whose challenge it is.
-            let (id, purpose) = (record.code.id, record.code.purpose);
-            let answer = change(&mut record.code);
-            record.code.id = id;
-            record.code.purpose = purpose;
-            answer
-        }))
+        Ok(state
+            .challenges
+            .get_mut(&id)
+            .map(|record| record.code.apply(change)))
     }
 
     async fn delete_challenge(&self, id: TicketId) -> Result<(), Infallible> {
@@ -264,6 +264,7 @@ impl Store for MemoryStore {
                 password_hash: new_account.password_hash,
                 terms_accepted: None,
                 created_at: now,
+                last_login_at: None,
             },
         );
         Ok(RegistrationOutcome::Created)
@@ -291,7 +292,7 @@ impl Store for MemoryStore {
             return Ok(false);
         };
         account.password_hash = new_hash;
-        state.remove_owner(&owner);
+        state.remove_owner(&owner, None);
         Ok(true)
     }
 
@@ -337,6 +338,143 @@ impl Store for MemoryStore {
             return Ok(false);
         };
         account.terms_accepted = account.terms_accepted.max(Some(version));
+        Ok(true)
+    }
+
+    async fn import_roster<I>(
+        &self,
+        insurer_code: &str,
+        entries: I,
+        mode: ImportMode,
+    ) -> Result<RosterChanges, Infallible>
+    where
+        I: Iterator<Item = RosterEntry> + Send,
+    {
+        // The rows are read without the lock (a file may take seconds), then compared with the
+        // roster and swapped in under it, so that a login sees the old roster or the new one.
+        let mut tally = RosterTally::new(insurer_code, mode);
+        let mut rows: HashMap<InsuredKey, (u64, InsuredRecord)> = HashMap::new();
+        for entry in entries {
+            let Some(record) = tally.admit(&entry) else {
+                continue;
+            };
+            if let Some((first_line, _)) = rows.get(record.key()) {
+                tally.duplicate(entry.line, *first_line, record.key());
+                continue;
+            }
+            rows.insert(record.key().clone(), (entry.line, record.clone()));
+        }
+        let mut state = self.lock();
+        let mut in_file_order: Vec<&(u64, InsuredRecord)> = rows.values().collect();
+        in_file_order.sort_by_key(|(line, _)| *line);
+        for (_, record) in in_file_order {
+            tally.seen(record, state.roster.get(record.key()));
+        }
+        let mut removed: Vec<InsuredKey> = state
+            .roster
+            .keys()
+            .filter(|key| key.insurer_code() == insurer_code && !rows.contains_key(*key))
+            .cloned()
+            .collect();
+        removed.sort();
+        for key in &removed {
+            tally.removed(key);
+        }
+        let apply = tally.may_apply();
+        if apply {
+            for key in &removed {
+                state.roster.remove(key);
+            }
+            state
+                .roster
+                .extend(rows.into_iter().map(|(key, (_, record))| (key, record)));
+        }
+        Ok(tally.finish(apply))
+    }
+
+    async fn set_coverage_end(
+        &self,
+        key: &InsuredKey,
+        end: Option<CoverageEnd>,
+    ) -> Result<bool, Infallible> {
+        let mut state = self.lock();
+        let Some(record) = state.roster.get_mut(key) else {
+            return Ok(false);
+        };
+        *record = record.clone().with_coverage_end(end);
+        Ok(true)
+    }
+
+    async fn count_roster(&self, insurer_code: &str) -> Result<u64, Infallible> {
+        let state = self.lock();
+        let count = state
+            .roster
+            .keys()
+            .filter(|key| key.insurer_code() == insurer_code)
+            .count();
+        Ok(u64::try_from(count).unwrap_or(u64::MAX))
+    }
+
+    async fn change_password(
+        &self,
+        user: &UserKey,
+        expected: &PasswordHash,
+        new_hash: PasswordHash,
+    ) -> Result<bool, Infallible> {
+        let mut state = self.lock();
+        match state.accounts.get_mut(user) {
+            Some(account) if account.password_hash == *expected => {
+                account.password_hash = new_hash;
+                let owner = ChallengeOwner::Account(user.clone());
+                state.remove_owner(&owner, Some(Purpose::PasswordReset));
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn complete_email_change(
+        &self,
+        id: TicketId,
+        code_mac: &CodeMac,
+    ) -> Result<Option<EmailAddress>, Infallible> {
+        let mut state = self.lock();
+        let (new_email, user_key) = match state.challenges.get(&id) {
+            Some(ChallengeRecord {
+                code,
+                owner: ChallengeOwner::Account(user_key),
+                payload: ChallengePayload::EmailChange(new_email),
+            }) if code.code_mac.ct_eq(code_mac) => (new_email.clone(), user_key.clone()),
+            _ => return Ok(None),
+        };
+        let Some(account) = state.accounts.get_mut(&user_key) else {
+            return Ok(None);
+        };
+        let old = std::mem::replace(&mut account.email, new_email);
+        state.remove_challenge(id);
+        Ok(Some(old))
+    }
+
+    async fn record_login(&self, user: &UserKey, at: SystemTime) -> Result<bool, Infallible> {
+        let mut state = self.lock();
+        let Some(account) = state.accounts.get_mut(user) else {
+            return Ok(false);
+        };
+        account.last_login_at = Some(at);
+        Ok(true)
+    }
+
+    async fn find_counter(&self, key: &CounterKey) -> Result<Option<AttemptCounter>, Infallible> {
+        Ok(self.lock().counters.get(key).copied())
+    }
+
+    async fn delete_account(&self, user: &UserKey) -> Result<bool, Infallible> {
+        let mut state = self.lock();
+        let Some(account) = state.accounts.remove(user) else {
+            return Ok(false);
+        };
+        state.accounts_by_insured.remove(&account.insured_key);
+        state.remove_owner(&ChallengeOwner::Account(user.clone()), None);
         Ok(true)
     }
 

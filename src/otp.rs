@@ -1,57 +1,19 @@
-//! One-time codes (認証番号), sans I/O.
-//!
-//! [`CodeChallenge::issue`] takes the time and a generator and returns the code to mail and the
-//! record to store; [`CodeChallenge::check`] takes that record, the code the member typed and
-//! the time and returns a [`Verdict`]; [`CodeChallenge::resend`] and [`CodeChallenge::void`]
-//! are the rules a store applies when it changes a live code. Nothing here touches a store, a
-//! mailer or a clock, so every rule can be tested directly.
-//!
-//! Codes come in two shapes ([`CodeShape`]):
-//!
-//! - **registration**: the manual's six decimal digits, drawn uniformly (rejection sampling,
-//!   no modulo bias), leading zeros kept. The one who starts a registration receives its code,
-//!   so guessing it gains nothing.
-//! - **password reset**: twelve characters of `23456789ABCDEFGHJKLMNPQRSTUVWXYZ` (60 bits),
-//!   mailed as `K7QM-4TZD-9WHB`, accepted with or without hyphens and in either case. Long
-//!   enough that one guess sprayed over the reset codes of many accounts gains nothing: with
-//!   100 wrong entries allowed per account, a million accounts give an attacker a 10⁻¹⁰ chance.
-//!
-//! The store keeps only a keyed BLAKE2s MAC of a code, bound to the challenge id and purpose,
-//! so a leaked store does not reveal live codes without the [`SecretKey`]; comparison is
-//! constant-time.
-//!
-//! ```
-//! use std::time::{Duration, SystemTime};
-//! use kenpo_auth::store::{CodeChallenge, Purpose, TypedCode, Verdict};
-//! use kenpo_auth::{SecretKey, ticket::TicketId};
-//!
-//! let key = SecretKey::from_bytes([9; 32]);
-//! let now = SystemTime::UNIX_EPOCH;
-//! let ten_minutes = Duration::from_secs(600);
-//! let id = TicketId::from_bytes([1; 16]);
-//! let mut rng = rand::rngs::SysRng;
-//! let (code, mut challenge) =
-//!     CodeChallenge::issue(&key, id, Purpose::PasswordReset, now, ten_minutes, &mut rng).unwrap();
-//! assert_eq!(code.display().len(), 14); // XXXX-XXXX-XXXX
-//! challenge.attempts = 1; // the store counts the entry before the comparison
-//! let typed = TypedCode::parse(&code.display().to_lowercase(), Purpose::PasswordReset.shape()).unwrap();
-//! let just_in_time = now + ten_minutes - Duration::from_millis(1);
-//! assert_eq!(challenge.check(&key, &typed, just_in_time, 5), Verdict::Accepted);
-//! assert_eq!(challenge.check(&key, &typed, now + ten_minutes, 5), Verdict::Expired);
-//! ```
+//! One-time codes (認証番号), sans I/O: [`CodeChallenge`].
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use blake2::Blake2sMac256;
 use blake2::digest::{KeyInit, Mac};
-use rand::TryCryptoRng;
+use rand::rand_core::UnwrapErr;
+use rand::rngs::SysRng;
+use rand::{Rng as _, TryCryptoRng};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::clock::{later, until};
-use crate::config::SecretKey;
+use crate::random::{self, RandomError, SecretParseError};
 use crate::ticket::TicketId;
 
 /// The longest code, in characters (a reset code).
@@ -64,21 +26,21 @@ const SIX_DIGIT_SPACE: u32 = 1_000_000;
 /// rejected so that every code is equally likely.
 const UNBIASED_LIMIT: u32 = (u32::MAX / SIX_DIGIT_SPACE) * SIX_DIGIT_SPACE;
 
-/// The reset-code alphabet: digits and capitals without `0 1 I O`, which read alike. 32
-/// symbols, so five random bits pick one with no bias.
-pub const RESET_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-
 /// What a code looks like.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum CodeShape {
     /// Six decimal digits (the manual's registration code, about 20 bits).
     SixDigits,
-    /// Twelve characters of [`RESET_ALPHABET`] (60 bits), shown in three groups of four.
+    /// Twelve characters of [`CodeShape::RESET_ALPHABET`] (60 bits), shown in three groups of four.
     TwelveChars,
 }
 
 impl CodeShape {
+    /// The reset-code alphabet: digits and capitals without `0 1 I O`, which read alike. 32
+    /// symbols, so five random bits pick one with no bias.
+    pub const RESET_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
     /// Characters in a code of this shape.
     #[must_use]
     pub const fn len(self) -> usize {
@@ -103,6 +65,8 @@ pub enum Purpose {
     Registration,
     /// Resetting a forgotten password.
     PasswordReset,
+    /// Confirming a new e-mail address of a logged-in member.
+    EmailChange,
 }
 
 impl Purpose {
@@ -110,6 +74,7 @@ impl Purpose {
         match self {
             Self::Registration => 1,
             Self::PasswordReset => 2,
+            Self::EmailChange => 3,
         }
     }
 
@@ -117,7 +82,7 @@ impl Purpose {
     #[must_use]
     pub const fn shape(self) -> CodeShape {
         match self {
-            Self::Registration => CodeShape::SixDigits,
+            Self::Registration | Self::EmailChange => CodeShape::SixDigits,
             Self::PasswordReset => CodeShape::TwelveChars,
         }
     }
@@ -172,7 +137,10 @@ fn draw<R: TryCryptoRng + ?Sized>(shape: CodeShape, rng: &mut R) -> Result<Chars
             for slot in &mut bytes {
                 #[allow(clippy::cast_possible_truncation)] // masked to five bits
                 let index = (bits & 0x1F) as usize;
-                *slot = RESET_ALPHABET.get(index).copied().unwrap_or(b'2');
+                *slot = CodeShape::RESET_ALPHABET
+                    .get(index)
+                    .copied()
+                    .unwrap_or(b'2');
                 bits >>= 5;
             }
         }
@@ -185,6 +153,15 @@ fn draw<R: TryCryptoRng + ?Sized>(shape: CodeShape, rng: &mut R) -> Result<Chars
 pub struct OtpCode(Chars);
 
 impl OtpCode {
+    /// A fixed code of `shape`, never issued: for checking what a mail around a code looks like.
+    pub(crate) fn sample(shape: CodeShape) -> OtpCode {
+        let mut bytes = [0_u8; MAX_CODE_CHARS];
+        for (slot, byte) in bytes.iter_mut().zip(b"234567BCDFGH".iter()) {
+            *slot = *byte;
+        }
+        OtpCode(Chars { bytes, shape })
+    }
+
     /// The code in canonical form: six digits, or twelve upper-case characters.
     #[must_use]
     pub fn as_str(&self) -> &str {
@@ -230,7 +207,8 @@ impl TypedCode {
     /// [`CodeFormatError`] unless the input is exactly one code of that shape.
     ///
     /// ```
-    /// use kenpo_auth::store::{CodeShape, TypedCode};
+    /// use kenpo_auth::CodeShape;
+    /// use kenpo_auth::store::TypedCode;
     /// assert!(TypedCode::parse(" ０１２３４５ ", CodeShape::SixDigits).is_ok());
     /// assert!(TypedCode::parse("12345", CodeShape::SixDigits).is_err());
     /// assert!(TypedCode::parse("k7qm-4tzd-9whb", CodeShape::TwelveChars).is_ok());
@@ -251,7 +229,8 @@ impl TypedCode {
                 (CodeShape::TwelveChars, '-') => continue,
                 (CodeShape::TwelveChars, _)
                     if half.is_ascii()
-                        && RESET_ALPHABET.contains(&(half as u8).to_ascii_uppercase()) =>
+                        && CodeShape::RESET_ALPHABET
+                            .contains(&(half as u8).to_ascii_uppercase()) =>
                 {
                     half.to_ascii_uppercase()
                 }
@@ -323,6 +302,49 @@ impl fmt::Debug for CodeMac {
     }
 }
 
+/// One-time codes (認証番号), sans I/O.
+///
+/// [`CodeChallenge::issue`] takes the time and a generator and returns the code to mail and the
+/// record to store; [`CodeChallenge::check`] takes that record, the code the member typed and
+/// the time and returns a [`Verdict`]; [`CodeChallenge::resend`] and [`CodeChallenge::void`]
+/// are the rules a store applies when it changes a live code. Nothing here touches a store, a
+/// mailer or a clock, so every rule can be tested directly.
+///
+/// Codes come in two shapes ([`CodeShape`]):
+///
+/// - **registration**: the manual's six decimal digits, drawn uniformly (rejection sampling,
+///   no modulo bias), leading zeros kept. The one who starts a registration receives its code,
+///   so guessing it gains nothing.
+/// - **password reset**: twelve characters of `23456789ABCDEFGHJKLMNPQRSTUVWXYZ` (60 bits),
+///   mailed as `K7QM-4TZD-9WHB`, accepted with or without hyphens and in either case. Long
+///   enough that one guess sprayed over the reset codes of many accounts gains nothing: with
+///   100 wrong entries allowed per account, a million accounts give an attacker a 10⁻¹⁰ chance.
+///
+/// The store keeps only a keyed BLAKE2s MAC of a code, bound to the challenge id and purpose,
+/// so a leaked store does not reveal live codes without the [`SecretKey`]; comparison is
+/// constant-time.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use kenpo_auth::store::{CodeChallenge, Purpose, TypedCode, Verdict};
+/// use kenpo_auth::SecretKey;
+/// use kenpo_auth::store::TicketId;
+///
+/// let key = SecretKey::from_bytes([9; 32]);
+/// let now = SystemTime::UNIX_EPOCH;
+/// let ten_minutes = Duration::from_secs(600);
+/// let id = TicketId::from_bytes([1; 16]);
+/// let mut rng = rand::rngs::SysRng;
+/// let (code, mut challenge) =
+///     CodeChallenge::issue(&key, id, Purpose::PasswordReset, now, ten_minutes, &mut rng).unwrap();
+/// assert_eq!(code.display().len(), 14); // XXXX-XXXX-XXXX
+/// challenge.attempts = 1; // the store counts the entry before the comparison
+/// let typed = TypedCode::parse(&code.display().to_lowercase(), Purpose::PasswordReset.shape()).unwrap();
+/// let just_in_time = now + ten_minutes - Duration::from_millis(1);
+/// assert_eq!(challenge.check(&key, &typed, just_in_time, 5), Verdict::Accepted);
+/// assert_eq!(challenge.check(&key, &typed, now + ten_minutes, 5), Verdict::Expired);
+/// ```
+///
 /// The code-related part of a challenge: what the store keeps instead of the code.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CodeChallenge {
@@ -452,6 +474,29 @@ impl CodeChallenge {
         ResendOutcome::Replaced
     }
 
+    /// Applies `change` — one of the rules below, inside a store's atomic update — to the live
+    /// code. Whose challenge it is (the id and purpose) is not a rule's to change, so whatever
+    /// `change` does to them is undone.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use kenpo_auth::SecretKey;
+    /// # use kenpo_auth::store::{CodeChallenge, Purpose, TicketId};
+    /// # let key = SecretKey::from_bytes([1; 32]);
+    /// # let id = TicketId::from_bytes([2; 16]);
+    /// # let (_, mut code) = CodeChallenge::issue(&key, id, Purpose::Registration,
+    /// #     SystemTime::UNIX_EPOCH, Duration::from_secs(600), &mut rand::rngs::SysRng).unwrap();
+    /// code.apply(|code| code.purpose = Purpose::PasswordReset);
+    /// assert_eq!(code.purpose, Purpose::Registration);
+    /// ```
+    pub fn apply<R>(&mut self, change: impl FnOnce(&mut CodeChallenge) -> R) -> R {
+        let (id, purpose) = (self.id, self.purpose);
+        let answer = change(self);
+        self.id = id;
+        self.purpose = purpose;
+        answer
+    }
+
     /// How long until a resend is allowed at `now` (zero if it is), without changing anything.
     #[must_use]
     pub fn resend_wait(&self, now: SystemTime, cooldown: Duration) -> Duration {
@@ -498,6 +543,105 @@ impl CodeChallenge {
                 remaining: max_attempts.saturating_sub(self.attempts),
             }
         }
+    }
+}
+
+/// The 32-byte key of the one-time-code MAC. Zeroized on drop; `Debug` prints `[REDACTED]`.
+///
+/// ```
+/// use kenpo_auth::SecretKey;
+///
+/// let key = SecretKey::from_bytes([1; 32]);
+/// assert_eq!(format!("{key:?}"), "SecretKey([REDACTED])");
+/// ```
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct SecretKey([u8; 32]);
+
+impl SecretKey {
+    /// A key from its bytes (for example read from the host's secret manager).
+    #[must_use]
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// A fresh key from the operating system's generator.
+    ///
+    /// # Panics
+    /// Only if the operating system's generator fails, which it does not on supported
+    /// platforms; [`try_random`](Self::try_random) reports that as an error instead.
+    #[must_use]
+    pub fn random() -> Self {
+        let mut bytes = [0_u8; 32];
+        UnwrapErr(SysRng).fill_bytes(&mut bytes);
+        Self(bytes)
+    }
+
+    /// A fresh key from the operating system's generator.
+    ///
+    /// # Errors
+    /// [`RandomError`] if the generator fails.
+    pub fn try_random() -> Result<Self, RandomError> {
+        let mut bytes = [0_u8; 32];
+        random::fill(&mut bytes)?;
+        Ok(Self(bytes))
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+/// Reads a key written in hexadecimal (64 digits) or standard base64 (32 bytes), as a
+/// secret manager or an environment variable holds it: `openssl rand -hex 32` makes one.
+///
+/// ```
+/// use kenpo_auth::SecretKey;
+/// let hex = "a1".repeat(32);
+/// assert!(hex.parse::<SecretKey>().is_ok());
+/// assert!("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".parse::<SecretKey>().is_ok());
+/// assert!("a1b2".parse::<SecretKey>().is_err()); // too short
+/// assert!("00".repeat(32).parse::<SecretKey>().is_err()); // zeros are no secret
+/// ```
+impl std::str::FromStr for SecretKey {
+    type Err = SecretParseError;
+
+    fn from_str(text: &str) -> Result<Self, SecretParseError> {
+        let bytes = random::decode_secret(text, 32, 32)?;
+        let mut key = [0_u8; 32];
+        key.copy_from_slice(&bytes);
+        Ok(Self(key))
+    }
+}
+
+/// From a string, as [`FromStr`](std::str::FromStr) reads it. (Keys are never serialised.)
+impl<'de> Deserialize<'de> for SecretKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = zeroize::Zeroizing::new(String::deserialize(deserializer)?);
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl SecretKey {
+    /// Whether the key is all zeros: the placeholder of a configuration read without a key,
+    /// which [`Config::check`](crate::Config::check) refuses.
+    pub(crate) fn is_unset(&self) -> bool {
+        self.0.iter().all(|&b| b == 0)
+    }
+}
+
+/// In constant time: whether two processes were given the same key may be checked without
+/// telling a timing observer how much of it matched.
+impl PartialEq for SecretKey {
+    fn eq(&self, other: &Self) -> bool {
+        subtle::ConstantTimeEq::ct_eq(&self.0[..], &other.0[..]).into()
+    }
+}
+
+impl Eq for SecretKey {}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey([REDACTED])")
     }
 }
 
@@ -581,7 +725,10 @@ mod tests {
         for _ in 0..20_000 {
             let Ok(chars) = draw(CodeShape::TwelveChars, &mut rng);
             for byte in chars.as_bytes() {
-                let index = RESET_ALPHABET.iter().position(|a| a == byte).unwrap();
+                let index = CodeShape::RESET_ALPHABET
+                    .iter()
+                    .position(|a| a == byte)
+                    .unwrap();
                 counts[index] += 1;
             }
         }

@@ -1,75 +1,14 @@
-//! New passwords and the policy they must meet.
-//!
-//! [`PasswordPolicy::default()`] is the manual's rule — 8 to 20 characters from `A–Z a–z 0–9`
-//! and `? ! @ # % & ( ) _ +`, with at least one letter, one digit and one symbol — plus checks
-//! beyond the manual, all on by default:
-//!
-//! - **context**: a password containing the user ID, ignoring case, is refused
-//!   ([`PasswordPolicy::check`] with `Some(&user_id)`), and so is one containing any of the
-//!   policy's [`context_words`](PasswordPolicy::context_words) — the service's and the union's
-//!   names, say — as typed or with the substitutions below undone (none by default);
-//! - **repetition and sequences**: a password that is a shorter unit repeated (`Ab1!Ab1!`) or a
-//!   run of consecutive characters (`abcdefgh`, `98765432`), either as a whole or once its
-//!   leading and trailing digits and symbols are cut off (`Abcdefgh1!`), is refused;
-//! - **blocklist**: a password on the bundled list of common passwords, or one dressed up from
-//!   an entry, is refused even when the composition rule lets it through. The password is
-//!   lower-cased, and every way of cutting a leading run and a trailing run of digits and
-//!   symbols off it is looked up, each character read as typed, as the letter it commonly
-//!   stands for (`@`/`4`→a, `0`→o, `1`→i or l, `3`→e, `5`→s, `7`→t, `!`→i, `$`→s) or as the
-//!   digit under a shifted symbol (`!@#$%^&*()`→`1234567890`). So `p@ssw0rd`, `Password1!`,
-//!   `Abc123!1`, `@dmin123!`, `5h@d0w1!`, `Tru5tn011!` and `!Q@W#E$R` are all refused. A cut
-//!   must leave at least four characters, and a cut that leaves seven or more letters beginning
-//!   an entry counts too (`Liverpoo!1`: many leaked lists were cut at eight characters). The
-//!   cost is bounded whatever the input; the details are in `src/common_passwords.rs`.
-//!
-//! The list (19,640 entries) is Django 5.2.19's `common-passwords.txt.gz` (BSD-3-Clause; the
-//! licence is in `src/data/LICENSE-django`), built by `src/data/build-common-passwords.sh`:
-//! lower-cased, deduplicated and sorted, every entry kept — short and all-digit ones such as
-//! `abc123` and `123456` too; it is compiled in and searched in place. Measured against a list
-//! it was not built from (zxcvbn's, `tests/password_corpus.rs`), the default policy refuses
-//! 97.4 % of zxcvbn's 2,000 most common passwords dressed up five usual ways.
-//!
-//! [`PasswordPolicy::nist_800_63b()`] follows NIST SP 800-63B rev. 4 instead: at least 15
-//! characters, up to 128 accepted, any Unicode after NFKC normalisation (control characters
-//! excepted), no composition rules, and the same blocklist, context, repetition and sequence
-//! rules — which is what stops `passwordpassword`, `password123456789` and `abcdefghijklmnop`
-//! from meeting a 15-character minimum. Against zxcvbn's 2,000 most common passwords padded
-//! past 15 characters three usual ways it refuses 97.3 %.
-//!
-//! Input longer than [`PasswordPolicy::MAX_INPUT_BYTES`] (1,024 bytes) is refused as too long
-//! before any other work, so an oversized password costs no more than a short one.
-//!
-//! Every violation is reported, not just the first, and no error ever holds the password or
-//! any of its characters (an invalid character is reported by position only).
-//!
-//! ```
-//! use kenpo_auth::{NewPassword, PasswordPolicy, PasswordViolation, UserId};
-//!
-//! let password = NewPassword::parse("Kenpo#2024x")?;
-//! assert_eq!(format!("{password:?}"), "NewPassword([REDACTED])");
-//!
-//! let err = NewPassword::parse("abc").unwrap_err();
-//! assert!(err.violations().contains(&PasswordViolation::MissingDigit));
-//! assert!(err.violations().contains(&PasswordViolation::MissingSymbol));
-//!
-//! let id = UserId::parse("NGK0001")?;
-//! let err = PasswordPolicy::default().check("ngk0001#A", Some(&id)).unwrap_err();
-//! assert_eq!(err.violations(), &[PasswordViolation::ContainsUserId]);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! New passwords and the policy they must meet: [`PasswordPolicy`], [`NewPassword`].
 
 use std::fmt;
 
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
+use crate::ja::{self, MessageJa};
 use crate::user_id::UserId;
 
-#[path = "common_passwords.rs"]
-mod common_passwords;
-
-/// The symbols the manual allows in a password.
-pub const MANUAL_SYMBOLS: &str = "?!@#%&()_+";
+mod common;
 
 /// A password that met a [`PasswordPolicy`], ready to be hashed.
 ///
@@ -101,6 +40,11 @@ impl NewPassword {
     pub fn expose(&self) -> &str {
         &self.secret
     }
+
+    /// The password, to move into an argon2 run.
+    pub(crate) fn into_secret(self) -> Zeroizing<String> {
+        self.secret
+    }
 }
 
 impl fmt::Debug for NewPassword {
@@ -110,7 +54,8 @@ impl fmt::Debug for NewPassword {
 }
 
 /// Which characters a password may hold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum PasswordCharset {
     /// The manual's set: half-width `A–Z a–z 0–9` and `? ! @ # % & ( ) _ +`, taken as typed.
@@ -135,10 +80,70 @@ pub enum PasswordCharset {
 /// policy.context_words = vec!["kenpo".into(), "ngk".into()];
 /// assert!(policy.check("Kenpo#2024", None).is_err());
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// New passwords and the policy they must meet.
+///
+/// [`PasswordPolicy::default()`] is the manual's rule — 8 to 20 characters from `A–Z a–z 0–9`
+/// and `? ! @ # % & ( ) _ +`, with at least one letter, one digit and one symbol — plus checks
+/// beyond the manual, all on by default:
+///
+/// - **context**: a password containing the user ID, ignoring case, is refused
+///   ([`PasswordPolicy::check`] with `Some(&user_id)`), and so is one containing any of the
+///   policy's [`context_words`](PasswordPolicy::context_words) — the service's and the union's
+///   names, say — as typed or with the substitutions below undone (none by default);
+/// - **repetition and sequences**: a password that is a shorter unit repeated (`Ab1!Ab1!`) or a
+///   run of consecutive characters (`abcdefgh`, `98765432`), either as a whole or once its
+///   leading and trailing digits and symbols are cut off (`Abcdefgh1!`), is refused;
+/// - **blocklist**: a password on the bundled list of common passwords, or one dressed up from
+///   an entry, is refused even when the composition rule lets it through. The password is
+///   lower-cased, and every way of cutting a leading run and a trailing run of digits and
+///   symbols off it is looked up, each character read as typed, as the letter it commonly
+///   stands for (`@`/`4`→a, `0`→o, `1`→i or l, `3`→e, `5`→s, `7`→t, `!`→i, `$`→s) or as the
+///   digit under a shifted symbol (`!@#$%^&*()`→`1234567890`). So `p@ssw0rd`, `Password1!`,
+///   `Abc123!1`, `@dmin123!`, `5h@d0w1!`, `Tru5tn011!` and `!Q@W#E$R` are all refused. A cut
+///   must leave at least four characters, and a cut that leaves seven or more letters beginning
+///   an entry counts too (`Liverpoo!1`: many leaked lists were cut at eight characters). The
+///   cost is bounded whatever the input; the details are in `src/password/common.rs`.
+///
+/// The list (19,640 entries) is Django 5.2.19's `common-passwords.txt.gz` (BSD-3-Clause; the
+/// licence is in `src/password/data/LICENSE-django`), built by `src/password/data/build-common-passwords.sh`:
+/// lower-cased, deduplicated and sorted, every entry kept — short and all-digit ones such as
+/// `abc123` and `123456` too; it is compiled in and searched in place. Measured against a list
+/// it was not built from (zxcvbn's, `tests/password_corpus.rs`), the default policy refuses
+/// 97.4 % of zxcvbn's 2,000 most common passwords dressed up five usual ways.
+///
+/// [`PasswordPolicy::nist_800_63b()`] follows NIST SP 800-63B rev. 4 instead: at least 15
+/// characters, up to 128 accepted, any Unicode after NFKC normalisation (control characters
+/// excepted), no composition rules, and the same blocklist, context, repetition and sequence
+/// rules — which is what stops `passwordpassword`, `password123456789` and `abcdefghijklmnop`
+/// from meeting a 15-character minimum. Against zxcvbn's 2,000 most common passwords padded
+/// past 15 characters three usual ways it refuses 97.3 %.
+///
+/// Input longer than [`PasswordPolicy::MAX_INPUT_BYTES`] (1,024 bytes) is refused as too long
+/// before any other work, so an oversized password costs no more than a short one.
+///
+/// Every violation is reported, not just the first, and no error ever holds the password or
+/// any of its characters (an invalid character is reported by position only).
+///
+/// ```
+/// use kenpo_auth::{NewPassword, PasswordPolicy, PasswordViolation, UserId};
+///
+/// let password = NewPassword::parse("Kenpo#2024x")?;
+/// assert_eq!(format!("{password:?}"), "NewPassword([REDACTED])");
+///
+/// let err = NewPassword::parse("abc").unwrap_err();
+/// assert!(err.violations().contains(&PasswordViolation::MissingDigit));
+/// assert!(err.violations().contains(&PasswordViolation::MissingSymbol));
+///
+/// let id = UserId::parse("NGK0001")?;
+/// let err = PasswordPolicy::default().check("ngk0001#A", Some(&id)).unwrap_err();
+/// assert_eq!(err.violations(), &[PasswordViolation::ContainsUserId]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 // Each flag is an independent rule a host may switch; an enum per flag would only add noise.
 #[allow(clippy::struct_excessive_bools)]
+#[serde(default, deny_unknown_fields)]
 pub struct PasswordPolicy {
     /// Fewest characters (Unicode scalar values, after normalisation if any).
     pub min_chars: usize,
@@ -150,7 +155,7 @@ pub struct PasswordPolicy {
     pub require_letter: bool,
     /// At least one ASCII digit.
     pub require_digit: bool,
-    /// At least one of [`MANUAL_SYMBOLS`].
+    /// At least one of [`PasswordPolicy::MANUAL_SYMBOLS`].
     pub require_symbol: bool,
     /// Refuse a password containing the user ID, ignoring case (when one is given).
     pub forbid_user_id: bool,
@@ -225,6 +230,28 @@ impl Default for PasswordPolicy {
 }
 
 impl PasswordPolicy {
+    /// The symbols the manual allows in a password.
+    pub const MANUAL_SYMBOLS: &str = "?!@#%&()_+";
+
+    /// The number of entries in the bundled common-password list.
+    #[must_use]
+    pub fn common_password_count() -> usize {
+        common::len()
+    }
+
+    /// Whether `password` counts as common under the blocklist rule of the module docs,
+    /// independently of any other rule.
+    ///
+    /// ```
+    /// use kenpo_auth::PasswordPolicy;
+    /// assert!(PasswordPolicy::is_common("P@ssw0rd!"));
+    /// assert!(!PasswordPolicy::is_common("Xq7#mZ2!pL"));
+    /// ```
+    #[must_use]
+    pub fn is_common(password: &str) -> bool {
+        common::is_common(password)
+    }
+
     /// The longest input, in bytes, that [`check`](Self::check) looks at and
     /// [`normalize_for_login`](Self::normalize_for_login) normalises: 1,024.
     ///
@@ -327,7 +354,7 @@ impl PasswordPolicy {
             chars = index + 1;
             letter |= ch.is_ascii_alphabetic();
             digit |= ch.is_ascii_digit();
-            symbol |= MANUAL_SYMBOLS.contains(ch);
+            symbol |= PasswordPolicy::MANUAL_SYMBOLS.contains(ch);
             let allowed = match self.charset {
                 PasswordCharset::Manual => is_manual_char(ch),
                 PasswordCharset::Unicode => !ch.is_control(),
@@ -388,7 +415,7 @@ impl PasswordPolicy {
             if self.forbid_sequences && whole_and_core.iter().any(|text| is_sequence(text)) {
                 violations.push(PasswordViolation::Sequential);
             }
-            if self.forbid_common && common_passwords::is_common_lower(&lower) {
+            if self.forbid_common && common::is_common_lower(&lower) {
                 violations.push(PasswordViolation::Common);
             }
         }
@@ -521,7 +548,7 @@ fn contains_context_word(lower: &str, words: &[String]) -> bool {
                 let mut rest = lower.get(start..).unwrap_or_default().chars();
                 word.chars().all(|w| {
                     rest.next()
-                        .is_some_and(|c| c == w || common_passwords::look_alikes(c).contains(w))
+                        .is_some_and(|c| c == w || common::look_alikes(c).contains(w))
                 })
             })
     })
@@ -529,7 +556,7 @@ fn contains_context_word(lower: &str, words: &[String]) -> bool {
 
 /// The manual's alphabet.
 fn is_manual_char(ch: char) -> bool {
-    ch.is_ascii_alphanumeric() || MANUAL_SYMBOLS.contains(ch)
+    ch.is_ascii_alphanumeric() || PasswordPolicy::MANUAL_SYMBOLS.contains(ch)
 }
 
 /// Whether `haystack` contains `needle_lower` (ASCII lower-case) ignoring ASCII case, without
@@ -541,24 +568,6 @@ fn contains_ignoring_ascii_case(haystack: &str, needle_lower: &str) -> bool {
     }
     hay.windows(needle.len())
         .any(|window| window.eq_ignore_ascii_case(needle))
-}
-
-/// The number of entries in the bundled common-password list.
-#[must_use]
-pub fn common_password_count() -> usize {
-    common_passwords::len()
-}
-
-/// Whether `password` counts as common under the blocklist rule of the module docs,
-/// independently of any other rule.
-///
-/// ```
-/// assert!(kenpo_auth::password::is_common_password("P@ssw0rd!"));
-/// assert!(!kenpo_auth::password::is_common_password("Xq7#mZ2!pL"));
-/// ```
-#[must_use]
-pub fn is_common_password(password: &str) -> bool {
-    common_passwords::is_common(password)
 }
 
 /// One rule a password broke. Never holds the password or any of its characters.
@@ -588,7 +597,7 @@ pub enum PasswordViolation {
     MissingLetter,
     /// No ASCII digit.
     MissingDigit,
-    /// None of [`MANUAL_SYMBOLS`].
+    /// None of [`PasswordPolicy::MANUAL_SYMBOLS`].
     MissingSymbol,
     /// The password contains the user ID, ignoring case.
     ContainsUserId,
@@ -605,10 +614,9 @@ pub enum PasswordViolation {
     Sequential,
 }
 
-impl PasswordViolation {
-    /// A Japanese message for the member.
-    #[must_use]
-    pub fn message_ja(&self) -> String {
+/// A Japanese message for the member.
+impl MessageJa for PasswordViolation {
+    fn message_ja(&self) -> String {
         match self {
             Self::TooShort { min } => format!("パスワードは{min}文字以上で入力してください。"),
             Self::TooLong { max } => format!("パスワードは{max}文字以内で入力してください。"),
@@ -698,37 +706,28 @@ impl PasswordError {
     pub fn has(&self, violation: &PasswordViolation) -> bool {
         self.violations.contains(violation)
     }
+}
 
-    /// A Japanese message for the member: one line per violation.
-    ///
-    /// ```
-    /// use kenpo_auth::NewPassword;
-    /// let err = NewPassword::parse("kenpokumiai").unwrap_err();
-    /// assert_eq!(
-    ///     err.message_ja(),
-    ///     "パスワードには数字を1文字以上含めてください。\nパスワードには記号（? ! @ # % & ( ) _ +）を1文字以上含めてください。"
-    /// );
-    /// ```
-    #[must_use]
-    pub fn message_ja(&self) -> String {
-        self.violations
-            .iter()
-            .map(PasswordViolation::message_ja)
-            .collect::<Vec<_>>()
-            .join("\n")
+/// A Japanese message for the member: one line per violation.
+///
+/// ```
+/// use kenpo_auth::{MessageJa, NewPassword};
+/// let err = NewPassword::parse("kenpokumiai").unwrap_err();
+/// assert_eq!(
+///     err.message_ja(),
+///     "パスワードには数字を1文字以上含めてください。\nパスワードには記号（? ! @ # % & ( ) _ +）を1文字以上含めてください。"
+/// );
+/// ```
+impl MessageJa for PasswordError {
+    fn message_ja(&self) -> String {
+        ja::lines(&self.violations)
     }
 }
 
 impl fmt::Display for PasswordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("password rejected: ")?;
-        for (index, violation) in self.violations.iter().enumerate() {
-            if index > 0 {
-                f.write_str("; ")?;
-            }
-            write!(f, "{violation}")?;
-        }
-        Ok(())
+        ja::semicolons(f, &self.violations)
     }
 }
 

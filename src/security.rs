@@ -110,6 +110,27 @@
 //! expire those passwords (force a reset at the next login), or keep the old parameters until
 //! most members have logged in once.
 //!
+//! ## Settings and the union's side
+//!
+//! - Changing the password or the e-mail address asks for the current password, counted
+//!   against the same login budget as the login form (OWASP ASVS 5.0 V6.2.3, V7.5.1:
+//!   re-authentication before changing the credentials or the recovery address), so a
+//!   stolen session alone changes nothing and cannot guess faster than the login form allows.
+//!   A new address is proven by a code mailed to it (same code rules and budgets as
+//!   registration); a password change kills outstanding reset codes; a password change, a
+//!   password reset and an address change each send a notice to the address of record
+//!   (ASVS V6.3.7).
+//! - Coverage: an account whose insured person left the roster, or whose 資格喪失日 has come,
+//!   cannot log in. [`Error::CoverageEnded`](crate::Error::CoverageEnded) is said only after
+//!   the password checked out, so it tells nothing to someone without the password; reset and
+//!   reminder treat the account as unknown (a decoy, no mail), and first authentication does
+//!   not confirm the person.
+//! - A roster import is one atomic step per insurer: all or nothing, never another insurer's
+//!   rows, a refused or duplicated row leaving the roster as it was.
+//! - Mail branding is checked ([`Config::check`](crate::Config::check)): no control
+//!   characters (header injection through the sender line), web addresses only, and no text
+//!   that would put a second code-like number into a code mail.
+//!
 //! ## Audit trail
 //!
 //! Every decision is a `tracing` event with target `kenpo_auth::audit`, described field by field
@@ -127,8 +148,16 @@
 //!   take the same time; and monitor `mail_failed` events.
 //! - **One secret key and pepper** shared by every process, from a secret store, and
 //!   synchronised clocks (NTP).
-//! - **Staff authentication** for the help-desk operations ([`Portal::unlock_account`](crate::Portal::unlock_account)), which
-//!   an operator uses only after proving the member's identity out of band.
+//! - **Staff authentication** for the union's operations — the help desk
+//!   ([`Portal::help_desk_find`](crate::Portal::help_desk_find),
+//!   [`Portal::unlock_account`](crate::Portal::unlock_account),
+//!   [`Portal::help_desk_delete_account`](crate::Portal::help_desk_delete_account)) and the roster
+//!   ([`Portal::import_roster`](crate::Portal::import_roster),
+//!   [`Portal::end_coverage`](crate::Portal::end_coverage)) — which an operator uses only after
+//!   proving the member's identity out of band. Each is an audit event.
+//! - **A session** for the settings: [`Portal::change_password`](crate::Portal::change_password)
+//!   and [`Portal::begin_email_change`](crate::Portal::begin_email_change) take the logged-in
+//!   user ID from it.
 //! - **Hourly [`purge_expired`](crate::Store::purge_expired)**: safe with any grace.
 //!
 //! ## Residual risks

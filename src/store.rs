@@ -39,13 +39,17 @@ use serde::{Deserialize, Serialize};
 use crate::config::TermsVersion;
 use crate::email::EmailAddress;
 use crate::hashing::PasswordHash;
-use crate::identity::{InsuredKey, InsuredRecord};
-use crate::ticket::TicketId;
+use crate::identity::{CoverageEnd, InsuredKey, InsuredRecord};
+pub use crate::ticket::TicketId;
 use crate::user_id::{UserId, UserKey};
 
+pub use crate::clock::{earlier, horizon, later, until};
 pub use crate::otp::{
-    CodeChallenge, CodeFormatError, CodeMac, CodeShape, OtpCode, Purpose, RESET_ALPHABET,
-    ResendOutcome, ResendRules, TypedCode, Verdict,
+    CodeChallenge, CodeFormatError, CodeMac, OtpCode, Purpose, ResendOutcome, ResendRules,
+    TypedCode, Verdict,
+};
+pub use crate::roster::{
+    DuplicateRow, ImportMode, RosterChanges, RosterEntry, RosterTally, RowChange,
 };
 pub use crate::throttle::{AttemptCounter, AttemptGate, CounterKey, LimitPolicy, LockSchedule};
 
@@ -64,6 +68,9 @@ pub struct Account {
     pub terms_accepted: Option<TermsVersion>,
     /// When the account was created.
     pub created_at: SystemTime,
+    /// When the member last logged in, if ever ([`Store::record_login`]).
+    #[serde(default)]
+    pub last_login_at: Option<SystemTime>,
 }
 
 /// The account a registration challenge creates once its code is entered.
@@ -150,6 +157,8 @@ pub enum ChallengePayload {
     /// A password reset that can never succeed: issued for a user ID with no account, so that
     /// the answer does not reveal which IDs exist. No code was mailed.
     DecoyReset,
+    /// Replace the owner's e-mail address with this one, to which the code was mailed.
+    EmailChange(EmailAddress),
 }
 
 /// A challenge: the code's record, whose it is, and what it unlocks.
@@ -239,8 +248,8 @@ pub trait Store: Send + Sync {
 
     /// Atomically loads the code of the unconsumed challenge `id`, applies `change` (one of the
     /// rules of [`CodeChallenge`]: [`resend`](CodeChallenge::resend),
-    /// [`void`](CodeChallenge::void)) and saves it; returns what `change` returned, or `None`
-    /// if there is no such challenge. `change` may not change the id or the purpose.
+    /// [`void`](CodeChallenge::void)) through [`CodeChallenge::apply`] and saves it; returns
+    /// what `change` returned, or `None` if there is no such challenge.
     fn update_code<F, R>(
         &self,
         id: TicketId,
@@ -305,6 +314,83 @@ pub trait Store: Send + Sync {
         &self,
         user: &UserKey,
         version: TermsVersion,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+
+    /// The roster of one insurer, replaced as one atomic step: every entry is handed to a
+    /// [`RosterTally`] (through [`RosterTally::admit`], then [`RosterTally::duplicate`] for a
+    /// key seen earlier in this import, or [`RosterTally::seen`] with the record held before),
+    /// and every person of `insurer_code` whom no entry named to [`RosterTally::removed`].
+    /// Only if [`RosterTally::may_apply`] once every entry was seen does the store write the
+    /// new roster of `insurer_code` — added, changed, removed — in the same transaction;
+    /// otherwise nothing changes. Another insurer's people are never touched. Accounts stay
+    /// whatever happens to their person. Returns [`RosterTally::finish`].
+    ///
+    /// `entries` is walked once, inside the transaction, and may be read from a file as it
+    /// goes, so a store should not collect it.
+    fn import_roster<I>(
+        &self,
+        insurer_code: &str,
+        entries: I,
+        mode: ImportMode,
+    ) -> impl Future<Output = Result<RosterChanges, Self::Error>> + Send
+    where
+        I: Iterator<Item = RosterEntry> + Send;
+
+    /// Sets when the coverage of insured person `key` ends (資格喪失日), or clears it (`None`).
+    /// `false` if the person is not on the roster.
+    fn set_coverage_end(
+        &self,
+        key: &InsuredKey,
+        end: Option<CoverageEnd>,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+
+    /// How many people the roster of `insurer_code` holds, covered or not.
+    fn count_roster(
+        &self,
+        insurer_code: &str,
+    ) -> impl Future<Output = Result<u64, Self::Error>> + Send;
+
+    /// A member's own password change: replaces the account's password hash if it is still
+    /// `expected` (compare-and-set) and, in the same atomic step, deletes the unconsumed
+    /// password-reset challenges of [`ChallengeOwner::Account`] `user`. `true` if replaced.
+    fn change_password(
+        &self,
+        user: &UserKey,
+        expected: &PasswordHash,
+        new_hash: PasswordHash,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+
+    /// In one atomic step: if challenge `id` is an unconsumed
+    /// [`ChallengePayload::EmailChange`] whose live code has MAC `code_mac` and whose owner's
+    /// account exists, set that account's address to the challenge's and consume the challenge.
+    /// Returns the address it replaced, for exactly one of many parallel callers; `None`
+    /// otherwise.
+    fn complete_email_change(
+        &self,
+        id: TicketId,
+        code_mac: &CodeMac,
+    ) -> impl Future<Output = Result<Option<EmailAddress>, Self::Error>> + Send;
+
+    /// Records that the account logged in at `at` ([`Account::last_login_at`]). `false` if
+    /// there is no such account.
+    fn record_login(
+        &self,
+        user: &UserKey,
+        at: SystemTime,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+
+    /// The counter under `key` as stored, without changing it (for the help desk).
+    fn find_counter(
+        &self,
+        key: &CounterKey,
+    ) -> impl Future<Output = Result<Option<AttemptCounter>, Self::Error>> + Send;
+
+    /// Deletes the account of `user` and, in the same atomic step, every unconsumed challenge
+    /// it owns. Counters stay (they still bound attempts on the user ID). `false` if there was
+    /// no such account. The user ID may then be registered again.
+    fn delete_account(
+        &self,
+        user: &UserKey,
     ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
 
     /// Deletes sign-ups and challenges that expired at or before `now` minus `grace`, and

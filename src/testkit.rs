@@ -7,7 +7,9 @@
 //! one wins), counting attempts (the counter rises by exactly sixteen), creating `abcdef1`,
 //! `ABCDEF1`, … at once (exactly one account), acquiring a budget with a lock after ten and
 //! with a ceiling of ten (exactly ten get through each), completing one password reset
-//! (exactly one succeeds), and opening challenges for one owner (exactly one stays live).
+//! (exactly one succeeds), opening challenges for one owner (exactly one stays live),
+//! importing the roster while others log in (every reader sees the old roster or the new one)
+//! and completing one e-mail change (exactly one succeeds).
 //!
 //! ```
 //! use kenpo_auth::MemoryStore;
@@ -29,11 +31,12 @@ use crate::store::Store;
 mod checks;
 mod fixtures;
 mod races;
+mod union_side;
 
 /// Runs `future` to completion on the current thread, parking while it is pending: the
 /// smallest executor, for the suite's threads. (Hosts and examples use a real runtime or
 /// `pollster`.)
-pub fn block_on<F: Future>(future: F) -> F::Output {
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     struct ThreadWaker(Thread);
     impl Wake for ThreadWaker {
         fn wake(self: Arc<Self>) {
@@ -129,51 +132,59 @@ where
         "roster",
         block_on(checks::roster(&make_store(), &add_insured)),
     )?;
-    step("signups", block_on(checks::signups(&make_store())))?;
-    step("challenges", block_on(checks::challenges(&make_store())))?;
-    step("owner_voids", block_on(checks::owner_voids(&make_store())))?;
-    step(
-        "code_attempts",
-        block_on(checks::code_attempts(&make_store())),
-    )?;
-    step("update_code", block_on(checks::update_code(&make_store())))?;
-    step(
-        "registration",
-        block_on(checks::registration(&make_store())),
-    )?;
-    step(
-        "user_id_taken",
-        block_on(checks::user_id_taken(&make_store())),
-    )?;
-    step(
-        "insured_has_account",
-        block_on(checks::insured_has_account(&make_store())),
-    )?;
-    step(
-        "password_reset",
-        block_on(checks::password_reset(&make_store())),
-    )?;
-    step(
-        "password_hash_cas",
-        block_on(checks::password_hash_cas(&make_store())),
-    )?;
-    step("terms", block_on(checks::terms(&make_store())))?;
-    step("counters", block_on(checks::counters(&make_store())))?;
-    step(
-        "counters_forget",
-        block_on(checks::counters_forget(&make_store())),
-    )?;
-    step("purge", block_on(checks::purge(&make_store())))?;
-    step(
-        "purge_keeps_budgets",
-        block_on(checks::purge_keeps_budgets(&make_store())),
-    )?;
-    step("race_consume", races::consume(&make_store()))?;
-    step("race_attempts", races::attempts(&make_store()))?;
-    step("race_user_ids", races::user_ids(&make_store()))?;
-    step("race_lock", races::lock(&make_store()))?;
-    step("race_ceiling", races::ceiling(&make_store()))?;
-    step("race_reset", races::reset(&make_store()))?;
-    step("race_owner", races::owner(&make_store()))?;
+    // Each check on a fresh store, by name.
+    macro_rules! checks {
+        ($($name:ident),*) => {
+            $(step(stringify!($name), block_on(checks::$name(&make_store())))?;)*
+        };
+    }
+    checks!(
+        signups,
+        challenges,
+        owner_voids,
+        code_attempts,
+        update_code,
+        registration,
+        user_id_taken,
+        insured_has_account,
+        password_reset,
+        password_hash_cas,
+        terms,
+        counters,
+        counters_forget,
+        purge,
+        purge_keeps_budgets
+    );
+    macro_rules! union_checks {
+        ($($name:literal => $check:ident),*) => {
+            $(step($name, block_on(union_side::$check(&make_store())))?;)*
+        };
+    }
+    union_checks!(
+        "roster_import" => roster_import,
+        "roster_refused" => roster_refused,
+        "coverage" => coverage,
+        "change_password" => change_password,
+        "email_change" => email_change_completes,
+        "record_login" => record_login,
+        "find_counter" => find_counter,
+        "delete_account" => delete_account
+    );
+    macro_rules! races {
+        ($($name:ident),*) => {
+            $(step(concat!("race_", stringify!($name)), races::$name(&make_store()))?;)*
+        };
+    }
+    races!(
+        consume,
+        attempts,
+        user_ids,
+        lock,
+        ceiling,
+        reset,
+        owner,
+        import,
+        email_change
+    );
     Ok(report)
 }

@@ -1,55 +1,4 @@
-//! Attempt budgets: counting attempts, lengthening locks and ceilings, sans I/O.
-//!
-//! One [`AttemptCounter`] per [`CounterKey`] (a user ID's logins, an account's reset codes, an
-//! insured person's identity checks, …). The store loads it, calls
-//! [`AttemptCounter::acquire`] and saves it back, all in one atomic step, *before* the attempt
-//! is evaluated: parallel attempts each count, and the attempt that engages a lock engages it
-//! for the ones after it. Only a success clears a counter ([`Store::clear_attempts`]); time
-//! alone never does, unless the [`LimitPolicy`] says so with
-//! [`forget_after`](LimitPolicy::forget_after).
-//!
-//! A policy combines three limits:
-//!
-//! - **locks** ([`LockSchedule`]): every `every` consecutive attempts, the key is locked; the
-//!   first lock lasts `first`, each later one twice as long as the one before, up to `max`.
-//!   The manual's login rule is the first step of this: ten failures lock the account for
-//!   thirty minutes, after which the right password works.
-//! - **a ceiling**: after `ceiling` consecutive attempts, every attempt is refused until a
-//!   success clears the counter — however long the attacker waits (NIST SP 800-63B rev. 4
-//!   §3.2.2: at most 100 consecutive failed attempts on one account).
-//! - **forgetting**: a counter left alone for `forget_after` after its last attempt and lock
-//!   counts as fresh again, so that the store may delete it ([`Store::purge_expired`]). Used
-//!   for throttles whose keys anyone can create (identity checks, reset mails), never for the
-//!   budgets that protect an account's secrets.
-//!
-//! ```
-//! use std::time::{Duration, SystemTime};
-//! use kenpo_auth::store::{AttemptCounter, AttemptGate, LimitPolicy, LockSchedule};
-//!
-//! let minute = Duration::from_secs(60);
-//! let policy = LimitPolicy {
-//!     locks: Some(LockSchedule { every: 3, first: minute, max: 60 * minute }),
-//!     ceiling: Some(7),
-//!     forget_after: None,
-//! };
-//! let mut counter = AttemptCounter::default();
-//! let t0 = SystemTime::UNIX_EPOCH;
-//! for _ in 0..3 {
-//!     assert_eq!(counter.acquire(t0, &policy), AttemptGate::Allowed);
-//! }
-//! assert_eq!(counter.acquire(t0, &policy), AttemptGate::Locked { retry_after: minute });
-//! for _ in 0..3 {
-//!     assert_eq!(counter.acquire(t0 + minute, &policy), AttemptGate::Allowed);
-//! }
-//! // The second lock lasts twice as long; the attempt after it reaches the ceiling, which holds
-//! // for good.
-//! assert_eq!(counter.acquire(t0 + minute, &policy), AttemptGate::Locked { retry_after: 2 * minute });
-//! assert_eq!(counter.acquire(t0 + 3 * minute, &policy), AttemptGate::Allowed);
-//! assert_eq!(counter.acquire(t0 + 1000 * minute, &policy), AttemptGate::AtCeiling);
-//! ```
-//!
-//! [`Store::clear_attempts`]: crate::Store::clear_attempts
-//! [`Store::purge_expired`]: crate::Store::purge_expired
+//! Attempt budgets, sans I/O: [`AttemptCounter`], [`LimitPolicy`].
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -96,7 +45,7 @@ impl LockSchedule {
     }
 }
 
-/// The limits on one kind of attempt. See the [module documentation](self).
+/// The limits on one kind of attempt. See [`AttemptCounter`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LimitPolicy {
     /// Locks that lengthen as attempts go on; `None` for no time locks.
@@ -108,6 +57,59 @@ pub struct LimitPolicy {
     pub forget_after: Option<Duration>,
 }
 
+/// Attempt budgets: counting attempts, lengthening locks and ceilings, sans I/O.
+///
+/// One [`AttemptCounter`] per [`CounterKey`] (a user ID's logins, an account's reset codes, an
+/// insured person's identity checks, …). The store loads it, calls
+/// [`AttemptCounter::acquire`] and saves it back, all in one atomic step, *before* the attempt
+/// is evaluated: parallel attempts each count, and the attempt that engages a lock engages it
+/// for the ones after it. Only a success clears a counter ([`Store::clear_attempts`]); time
+/// alone never does, unless the [`LimitPolicy`] says so with
+/// [`forget_after`](LimitPolicy::forget_after).
+///
+/// A policy combines three limits:
+///
+/// - **locks** ([`LockSchedule`]): every `every` consecutive attempts, the key is locked; the
+///   first lock lasts `first`, each later one twice as long as the one before, up to `max`.
+///   The manual's login rule is the first step of this: ten failures lock the account for
+///   thirty minutes, after which the right password works.
+/// - **a ceiling**: after `ceiling` consecutive attempts, every attempt is refused until a
+///   success clears the counter — however long the attacker waits (NIST SP 800-63B rev. 4
+///   §3.2.2: at most 100 consecutive failed attempts on one account).
+/// - **forgetting**: a counter left alone for `forget_after` after its last attempt and lock
+///   counts as fresh again, so that the store may delete it ([`Store::purge_expired`]). Used
+///   for throttles whose keys anyone can create (identity checks, reset mails), never for the
+///   budgets that protect an account's secrets.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use kenpo_auth::store::{AttemptCounter, AttemptGate, LimitPolicy, LockSchedule};
+///
+/// let minute = Duration::from_secs(60);
+/// let policy = LimitPolicy {
+///     locks: Some(LockSchedule { every: 3, first: minute, max: 60 * minute }),
+///     ceiling: Some(7),
+///     forget_after: None,
+/// };
+/// let mut counter = AttemptCounter::default();
+/// let t0 = SystemTime::UNIX_EPOCH;
+/// for _ in 0..3 {
+///     assert_eq!(counter.acquire(t0, &policy), AttemptGate::Allowed);
+/// }
+/// assert_eq!(counter.acquire(t0, &policy), AttemptGate::Locked { retry_after: minute });
+/// for _ in 0..3 {
+///     assert_eq!(counter.acquire(t0 + minute, &policy), AttemptGate::Allowed);
+/// }
+/// // The second lock lasts twice as long; the attempt after it reaches the ceiling, which holds
+/// // for good.
+/// assert_eq!(counter.acquire(t0 + minute, &policy), AttemptGate::Locked { retry_after: 2 * minute });
+/// assert_eq!(counter.acquire(t0 + 3 * minute, &policy), AttemptGate::Allowed);
+/// assert_eq!(counter.acquire(t0 + 1000 * minute, &policy), AttemptGate::AtCeiling);
+/// ```
+///
+/// [`Store::clear_attempts`]: crate::Store::clear_attempts
+/// [`Store::purge_expired`]: crate::Store::purge_expired
+///
 /// The per-key state a store keeps. All fields are public so that a store can persist them;
 /// only [`AttemptCounter::acquire`] changes them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +178,14 @@ impl AttemptCounter {
         AttemptGate::Allowed
     }
 
+    /// What the next attempt would hear at `now` under `policy`, without counting anything
+    /// (for the help desk's view of an account).
+    #[must_use]
+    pub fn peek(&self, now: SystemTime, policy: &LimitPolicy) -> AttemptGate {
+        let mut copy = *self;
+        copy.acquire(now, policy)
+    }
+
     /// Whether the policy's [`forget_after`](LimitPolicy::forget_after) has run out at `now`.
     #[must_use]
     pub fn is_forgotten(&self, now: SystemTime) -> bool {
@@ -211,12 +221,30 @@ pub enum CounterKey {
     RegistrationMail(InsuredKey),
     /// Registration mails sent under one sign-up ticket.
     SignupMail(TicketId),
+    /// E-mail-change codes mailed for this user ID.
+    EmailChange(UserKey),
 }
 
 impl CounterKey {
+    /// The budget's name in the audit trail: `login`, `reset_code`, `reset_request`,
+    /// `identity`, `registration_mail`, `signup_mail`, `email_change`.
+    #[must_use]
+    pub const fn budget(&self) -> &'static str {
+        match self {
+            Self::Login(_) => "login",
+            Self::ResetCode(_) => "reset_code",
+            Self::ResetRequest(_) => "reset_request",
+            Self::Identity(_) => "identity",
+            Self::RegistrationMail(_) => "registration_mail",
+            Self::SignupMail(_) => "signup_mail",
+            Self::EmailChange(_) => "email_change",
+        }
+    }
+
     /// One string per key, for a store's key column: `login:ngk0001`,
     /// `reset-code:ngk0001`, `reset:ngk0001`, `identity:06139999/1234/567`,
-    /// `registration-mail:06139999/1234/567`, `signup-mail:<32 hex digits>`. Stable within a
+    /// `registration-mail:06139999/1234/567`, `signup-mail:<32 hex digits>`,
+    /// `email-change:ngk0001`. Stable within a
     /// major version.
     ///
     /// ```
@@ -235,6 +263,7 @@ impl CounterKey {
                 format!("registration-mail:{}", insured.storage_key())
             }
             Self::SignupMail(ticket) => format!("signup-mail:{}", ticket.to_hex()),
+            Self::EmailChange(user) => format!("email-change:{}", user.as_str()),
         }
     }
 }

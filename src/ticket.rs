@@ -12,33 +12,33 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::random::{self, RandomError};
 
-/// Bytes of randomness in every ticket (128 bits).
-pub const TICKET_BYTES: usize = 16;
-
 /// The random id behind every ticket.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TicketId([u8; TICKET_BYTES]);
+pub struct TicketId([u8; TicketId::BYTES]);
 
 impl TicketId {
+    /// Bytes of randomness in every ticket (128 bits).
+    pub const BYTES: usize = 16;
+
     /// A fresh id from the operating system's generator.
     ///
     /// # Errors
     /// [`RandomError`] if the generator fails.
     pub fn random() -> Result<Self, RandomError> {
-        let mut bytes = [0_u8; TICKET_BYTES];
+        let mut bytes = [0_u8; TicketId::BYTES];
         random::fill(&mut bytes)?;
         Ok(Self(bytes))
     }
 
     /// The raw bytes (for a store's binary key column).
     #[must_use]
-    pub const fn as_bytes(&self) -> &[u8; TICKET_BYTES] {
+    pub const fn as_bytes(&self) -> &[u8; TicketId::BYTES] {
         &self.0
     }
 
     /// The id from its raw bytes.
     #[must_use]
-    pub const fn from_bytes(bytes: [u8; TICKET_BYTES]) -> Self {
+    pub const fn from_bytes(bytes: [u8; TicketId::BYTES]) -> Self {
         Self(bytes)
     }
 
@@ -74,7 +74,7 @@ impl FromStr for TicketId {
     /// else.
     ///
     /// ```
-    /// use kenpo_auth::ticket::TicketId;
+    /// use kenpo_auth::store::TicketId;
     /// let hex = "00112233445566778899aabbccddeeff";
     /// assert_eq!(hex.parse::<TicketId>().unwrap().to_hex(), hex);
     /// assert!("00112233445566778899AABBCCDDEEFF".parse::<TicketId>().is_err());
@@ -82,10 +82,10 @@ impl FromStr for TicketId {
     /// ```
     fn from_str(s: &str) -> Result<Self, TicketFormatError> {
         let hex = s.as_bytes();
-        if hex.len() != 2 * TICKET_BYTES {
+        if hex.len() != 2 * TicketId::BYTES {
             return Err(TicketFormatError);
         }
-        let mut bytes = [0_u8; TICKET_BYTES];
+        let mut bytes = [0_u8; TicketId::BYTES];
         for (byte, pair) in bytes.iter_mut().zip(hex.chunks_exact(2)) {
             let (Some(&high), Some(&low)) = (pair.first(), pair.get(1)) else {
                 return Err(TicketFormatError);
@@ -182,4 +182,9 @@ ticket! {
 ticket! {
     /// A password reset waiting for the mailed code. Issued whether or not the user ID exists.
     PasswordResetTicket
+}
+
+ticket! {
+    /// A change of e-mail address waiting for the code mailed to the new address.
+    PendingEmailChange
 }

@@ -1,38 +1,33 @@
-//! User IDs: the manual's rule, exactly.
-//!
-//! A user ID is 6 to 50 half-width characters from `A–Z a–z 0–9` and the symbols
-//! `@ - _ . +`. Anything else — full-width look-alikes such as `Ａ` or `＠`, spaces, control
-//! characters, other symbols — is an error that names the first offending character and its
-//! position.
-//!
-//! Comparison is case-sensitive as stored ([`UserId::as_str`]); [`UserId::unique_key`] is the
-//! ASCII-lower-cased form a store keeps under a unique constraint, so that `NGK0001` and
-//! `ngk0001` can never both exist.
-//!
-//! ```
-//! use kenpo_auth::UserId;
-//!
-//! let id = UserId::parse("NGK0001")?;
-//! assert_eq!(id.as_str(), "NGK0001");
-//! assert_eq!(id.unique_key(), "ngk0001");
-//! assert!(UserId::parse("NGK 0001").is_err());
-//! # Ok::<(), kenpo_auth::UserIdError>(())
-//! ```
+//! User IDs: the manual's rule, exactly ([`UserId`]).
 
 use std::fmt;
-use std::str::FromStr;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
-/// Fewest characters a user ID may have (the manual: 6).
-pub const MIN_LEN: usize = 6;
+use crate::ja::{MessageJa, is_full_width_ascii, show_char};
+use crate::text::validated_str;
 
-/// Most characters a user ID may have (the manual: 50).
-pub const MAX_LEN: usize = 50;
-
-/// The symbols a user ID may contain besides ASCII letters and digits.
-pub const ALLOWED_SYMBOLS: &str = "@-_.+";
-
+/// User IDs: the manual's rule, exactly.
+///
+/// A user ID is 6 to 50 half-width characters from `A–Z a–z 0–9` and the symbols
+/// `@ - _ . +`. Anything else — full-width look-alikes such as `Ａ` or `＠`, spaces, control
+/// characters, other symbols — is an error that names the first offending character and its
+/// position.
+///
+/// Comparison is case-sensitive as stored ([`UserId::as_str`]); [`UserId::unique_key`] is the
+/// ASCII-lower-cased form a store keeps under a unique constraint, so that `NGK0001` and
+/// `ngk0001` can never both exist.
+///
+/// ```
+/// use kenpo_auth::UserId;
+///
+/// let id = UserId::parse("NGK0001")?;
+/// assert_eq!(id.as_str(), "NGK0001");
+/// assert_eq!(id.unique_key(), "ngk0001");
+/// assert!(UserId::parse("NGK 0001").is_err());
+/// # Ok::<(), kenpo_auth::UserIdError>(())
+/// ```
+///
 /// A validated user ID.
 ///
 /// Equality and hashing are case-sensitive, on the ID as typed; use
@@ -54,14 +49,14 @@ pub enum UserIdError {
     #[error("user ID is empty")]
     Empty,
     /// A character outside `A–Z a–z 0–9 @ - _ . +`; the first one found.
-    #[error("user ID contains a character that is not allowed ({}) at position {position}", describe_char(*ch))]
+    #[error("user ID contains a character that is not allowed ({}) at position {position}", show_char(*ch))]
     InvalidChar {
         /// The offending character.
         ch: char,
         /// Its position, counted in characters from 1.
         position: usize,
     },
-    /// Fewer than [`MIN_LEN`] characters.
+    /// Fewer than [`UserId::MIN_LEN`] characters.
     #[error("user ID is too short: {len} characters, at least {min} required")]
     TooShort {
         /// Characters entered.
@@ -69,7 +64,7 @@ pub enum UserIdError {
         /// The minimum.
         min: usize,
     },
-    /// More than [`MAX_LEN`] characters.
+    /// More than [`UserId::MAX_LEN`] characters.
     #[error("user ID is too long: {len} characters, at most {max} allowed")]
     TooLong {
         /// Characters entered.
@@ -79,21 +74,20 @@ pub enum UserIdError {
     },
 }
 
-impl UserIdError {
-    /// A Japanese message for the member.
-    ///
-    /// ```
-    /// use kenpo_auth::UserId;
-    /// let err = UserId::parse("ＮＧＫ0001").unwrap_err();
-    /// assert!(err.message_ja().contains("半角"));
-    /// ```
-    #[must_use]
-    pub fn message_ja(&self) -> String {
+/// A Japanese message for the member.
+///
+/// ```
+/// use kenpo_auth::{MessageJa, UserId};
+/// let err = UserId::parse("ＮＧＫ0001").unwrap_err();
+/// assert!(err.message_ja().contains("半角"));
+/// ```
+impl MessageJa for UserIdError {
+    fn message_ja(&self) -> String {
         match self {
             Self::Empty => "ユーザーIDを入力してください。".to_owned(),
             Self::InvalidChar { ch, position } => {
-                let shown = describe_char(*ch);
-                if is_full_width_ascii(*ch) {
+                let shown = show_char(*ch);
+                if is_full_width_ascii(*ch) || *ch == '\u{3000}' {
                     format!(
                         "ユーザーIDの{position}文字目「{shown}」は全角です。半角で入力してください。"
                     )
@@ -115,32 +109,22 @@ impl UserIdError {
     }
 }
 
-/// Shows a character for a message: printable ones as themselves, others as `U+XXXX`.
-fn describe_char(ch: char) -> String {
-    if ch.is_control() || ch.is_whitespace() || is_invisible(ch) {
-        format!("U+{:04X}", u32::from(ch))
-    } else {
-        ch.to_string()
-    }
-}
-
-/// Format and other invisible characters a message should not print raw.
-fn is_invisible(ch: char) -> bool {
-    matches!(ch, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
-}
-
-/// The full-width forms of printable ASCII (U+FF01–U+FF5E) and the ideographic space.
-fn is_full_width_ascii(ch: char) -> bool {
-    matches!(ch, '\u{FF01}'..='\u{FF5E}' | '\u{3000}')
-}
-
-/// Whether `ch` may appear in a user ID.
-#[must_use]
-pub const fn is_allowed_char(ch: char) -> bool {
-    ch.is_ascii_alphanumeric() || matches!(ch, '@' | '-' | '_' | '.' | '+')
-}
-
 impl UserId {
+    /// Fewest characters a user ID may have (the manual: 6).
+    pub const MIN_LEN: usize = 6;
+
+    /// Most characters a user ID may have (the manual: 50).
+    pub const MAX_LEN: usize = 50;
+
+    /// The symbols a user ID may contain besides ASCII letters and digits.
+    pub const ALLOWED_SYMBOLS: &str = "@-_.+";
+
+    /// Whether `ch` may appear in a user ID.
+    #[must_use]
+    pub const fn is_allowed_char(ch: char) -> bool {
+        ch.is_ascii_alphanumeric() || matches!(ch, '@' | '-' | '_' | '.' | '+')
+    }
+
     /// Validates `input` against the manual's rule. The input is taken as is: no trimming,
     /// no width conversion.
     ///
@@ -163,7 +147,7 @@ impl UserId {
         }
         let mut len = 0usize;
         for (index, ch) in input.chars().enumerate() {
-            if !is_allowed_char(ch) {
+            if !UserId::is_allowed_char(ch) {
                 return Err(UserIdError::InvalidChar {
                     ch,
                     position: index + 1,
@@ -172,11 +156,17 @@ impl UserId {
             len = index + 1;
         }
         // Every character is ASCII from here on, so bytes and characters agree.
-        if len < MIN_LEN {
-            return Err(UserIdError::TooShort { len, min: MIN_LEN });
+        if len < UserId::MIN_LEN {
+            return Err(UserIdError::TooShort {
+                len,
+                min: UserId::MIN_LEN,
+            });
         }
-        if len > MAX_LEN {
-            return Err(UserIdError::TooLong { len, max: MAX_LEN });
+        if len > UserId::MAX_LEN {
+            return Err(UserIdError::TooLong {
+                len,
+                max: UserId::MAX_LEN,
+            });
         }
         let mut both = String::with_capacity(2 * input.len());
         both.push_str(input);
@@ -282,46 +272,12 @@ impl From<&UserId> for UserKey {
     }
 }
 
-impl fmt::Display for UserId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl AsRef<str> for UserId {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl FromStr for UserId {
-    type Err = UserIdError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<&str> for UserId {
-    type Error = UserIdError;
-
-    fn try_from(s: &str) -> Result<Self, Self::Error> {
-        Self::parse(s)
-    }
-}
-
-impl Serialize for UserId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for UserId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(deserializer)?;
-        UserId::parse(&raw).map_err(serde::de::Error::custom)
-    }
-}
+validated_str!(
+    UserId,
+    UserIdError,
+    parse = UserId::parse,
+    deserialize = UserId::parse
+);
 
 #[cfg(test)]
 mod tests {

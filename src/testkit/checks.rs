@@ -319,51 +319,59 @@ pub(super) async fn registration<S: Store>(store: &S) -> Outcome {
 }
 
 pub(super) async fn user_id_taken<S: Store>(store: &S) -> Outcome {
-    const CHECK: &str = "user_id_taken";
-    create_account(store, "abcdef1", 1).await?;
-    let record = registration_challenge("ABCDEF1", 2, 7);
-    let id = record.code.id;
-    ok(CHECK, store.insert_challenge(record).await)?;
-    let outcome = ok(CHECK, store.complete_registration(id, &mac(7), t0()).await)?;
-    ensure!(
-        CHECK,
-        outcome == RegistrationOutcome::UserIdTaken,
-        "ABCDEF1 beside abcdef1: got {outcome:?}"
-    );
-    ensure!(
-        CHECK,
-        ok(CHECK, store.find_challenge(id).await)?.is_some(),
-        "a refused registration consumed its challenge"
-    );
-    ensure!(
-        CHECK,
-        ok(CHECK, store.find_account_by_insured(&key(2)).await)?.is_none(),
-        "half-made account"
-    );
-    Ok(())
+    // ABCDEF1 for another person, beside abcdef1.
+    refused_registration(
+        store,
+        "user_id_taken",
+        ("abcdef1", 1),
+        ("ABCDEF1", 2),
+        RegistrationOutcome::UserIdTaken,
+    )
+    .await
 }
 
 pub(super) async fn insured_has_account<S: Store>(store: &S) -> Outcome {
-    const CHECK: &str = "insured_has_account";
-    create_account(store, "member01", 1).await?;
-    let record = registration_challenge("member02", 1, 7);
+    // A second account for one person.
+    refused_registration(
+        store,
+        "insured_has_account",
+        ("member01", 1),
+        ("member02", 1),
+        RegistrationOutcome::InsuredHasAccount,
+    )
+    .await
+}
+
+/// With an account for `existing`, registering `new` is refused with `expected`, changes
+/// nothing, and leaves the challenge live.
+async fn refused_registration<S: Store>(
+    store: &S,
+    check: &'static str,
+    existing: (&str, usize),
+    new: (&str, usize),
+    expected: RegistrationOutcome,
+) -> Outcome {
+    create_account(store, existing.0, existing.1).await?;
+    let record = registration_challenge(new.0, new.1, 7);
     let id = record.code.id;
-    ok(CHECK, store.insert_challenge(record).await)?;
-    let outcome = ok(CHECK, store.complete_registration(id, &mac(7), t0()).await)?;
+    ok(check, store.insert_challenge(record).await)?;
+    let outcome = ok(check, store.complete_registration(id, &mac(7), t0()).await)?;
     ensure!(
-        CHECK,
-        outcome == RegistrationOutcome::InsuredHasAccount,
-        "second account for one person: {outcome:?}"
+        check,
+        outcome == expected,
+        "{new:?} beside {existing:?}: got {outcome:?}"
     );
     ensure!(
-        CHECK,
-        ok(CHECK, store.find_account(&user_key("member02")).await)?.is_none(),
-        "half-made account"
+        check,
+        ok(check, store.find_challenge(id).await)?.is_some(),
+        "a refused registration consumed its challenge"
     );
+    let half_made = ok(check, store.find_account(&user_key(new.0)).await)?
+        .filter(|account| account.insured_key == key(new.1));
     ensure!(
-        CHECK,
-        ok(CHECK, store.find_challenge(id).await)?.is_some(),
-        "refused registration consumed"
+        check,
+        half_made.is_none(),
+        "half-made account {half_made:?}"
     );
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! requests could race on.
 
 use std::sync::Barrier;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
 use crate::store::{AttemptGate, ChallengeRecord, CounterKey, RegistrationOutcome, Store};
@@ -9,6 +10,7 @@ use crate::testkit::fixtures::{
     RACERS, create_account, hash, key, lock_policy, mac, registration_challenge, reset_challenge,
     t0, user_key,
 };
+use crate::testkit::union_side;
 use crate::testkit::{Outcome, block_on, ensure, ok};
 
 /// Runs `work(i)` on `RACERS` threads released together; returns their results in order.
@@ -223,6 +225,85 @@ pub(super) fn owner<S: Store>(store: &S) -> Outcome {
         CHECK,
         live == 1,
         "{live} reset codes live for one user ID after 16 parallel requests"
+    );
+    Ok(())
+}
+
+/// One thread imports the roster again and again, swapping between two generations that
+/// share half their people, while fifteen log people in (read the roster, count an attempt,
+/// record the login): every reader sees the whole old roster or the whole new one.
+pub(super) fn import<S: Store>(store: &S) -> Outcome {
+    const CHECK: &str = "race_import";
+    const IMPORTS: usize = 8;
+    block_on(union_side::import_generation(CHECK, store, 0))?;
+    block_on(create_account(store, "member01", 60))?;
+    let member = user_key("member01");
+    let done = AtomicBool::new(false);
+    let results = race(store, |store, i| -> Outcome {
+        if i == 0 {
+            for g in 1..=IMPORTS {
+                let report = block_on(union_side::import_generation(CHECK, store, g))?;
+                ensure!(
+                    CHECK,
+                    report.applied && report.added == 50 && report.removed == 50,
+                    "import {g} under load: {report:?}"
+                );
+            }
+            done.store(true, Ordering::SeqCst);
+            return Ok(());
+        }
+        let login = CounterKey::Login(user_key(&format!("racer{i:02}")));
+        while !done.load(Ordering::SeqCst) {
+            let count = block_on(union_side::race_roster_count(CHECK, store))?;
+            ensure!(
+                CHECK,
+                count == 100,
+                "a reader counted {count} people, not 100"
+            );
+            for n in [50, 60, 75, 99] {
+                let found = ok(CHECK, block_on(store.find_insured(&key(n))))?;
+                ensure!(
+                    CHECK,
+                    found.is_some(),
+                    "person {n}, on both rosters, was missing during an import"
+                );
+            }
+            ok(
+                CHECK,
+                block_on(store.acquire_attempt(&login, t0(), lock_policy(1000, None))),
+            )?;
+            ok(CHECK, block_on(store.record_login(&member, t0())))?;
+        }
+        Ok(())
+    });
+    for result in results {
+        result?;
+    }
+    let count = block_on(union_side::race_roster_count(CHECK, store))?;
+    ensure!(CHECK, count == 100, "{count} people after the race");
+    Ok(())
+}
+
+/// Sixteen threads complete one e-mail change: exactly one gets the old address back.
+pub(super) fn email_change<S: Store>(store: &S) -> Outcome {
+    const CHECK: &str = "race_email_change";
+    block_on(create_account(store, "member01", 1))?;
+    let record = union_side::email_change("member01", 7);
+    let id = record.code.id;
+    ok(CHECK, block_on(store.insert_challenge(record)))?;
+    let results = race(store, |store, _| {
+        block_on(store.complete_email_change(id, &mac(7)))
+    });
+    let mut winners = 0;
+    for result in results {
+        if ok(CHECK, result)?.is_some() {
+            winners += 1;
+        }
+    }
+    ensure!(
+        CHECK,
+        winners == 1,
+        "{winners} of 16 threads completed one e-mail change"
     );
     Ok(())
 }

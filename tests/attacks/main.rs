@@ -4,12 +4,8 @@
 //! can still get back in by the documented path.
 //!
 //! Run with `cargo test --test attacks -- --nocapture` to see the per-day figures.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::panic, clippy::indexing_slicing)]
 
 mod sim;
 

@@ -72,13 +72,20 @@ pub fn attack(world: &mut World, target: &str, rng: &mut rand::rngs::StdRng) -> 
     tally
 }
 
+/// `days` days of wrong reset codes against the one member (the guesses seeded by `days`),
+/// reported: the world after them, and the tally.
+fn attack_the_member_for(days: usize) -> (World, Tally) {
+    let mut world = World::new(1, days);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(u64::try_from(days).unwrap());
+    let tally = attack(&mut world, &user_id(0), &mut rng);
+    world.report(&format!("wrong reset codes, {days} days"));
+    println!("reset mails to the member in {days} days: {}", tally.mails);
+    (world, tally)
+}
+
 #[test]
 fn thirty_days_of_wrong_reset_codes_reach_a_live_code_at_most_a_hundred_times() {
-    let mut world = World::new(1, 30);
-    let mut rng = rand::rngs::StdRng::seed_from_u64(30);
-    let tally = attack(&mut world, &user_id(0), &mut rng);
-    world.report("wrong reset codes, 30 days");
-    println!("reset mails to the member in 30 days: {}", tally.mails);
+    let (world, tally) = attack_the_member_for(30);
     assert_eq!(tally.accepted, 0, "no takeover");
     assert_eq!(
         tally.wrong_on_live, 100,
@@ -106,11 +113,7 @@ fn thirty_days_of_wrong_reset_codes_reach_a_live_code_at_most_a_hundred_times() 
 
 #[test]
 fn a_year_of_wrong_reset_codes_reaches_no_more() {
-    let mut world = World::new(1, 365);
-    let mut rng = rand::rngs::StdRng::seed_from_u64(365);
-    let tally = attack(&mut world, &user_id(0), &mut rng);
-    world.report("wrong reset codes, 365 days");
-    println!("reset mails to the member in 365 days: {}", tally.mails);
+    let (_, tally) = attack_the_member_for(365);
     assert_eq!(tally.wrong_on_live, 100);
 }
 

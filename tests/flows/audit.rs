@@ -1,20 +1,21 @@
 //! The audit trail: every security-relevant decision is an event with target
 //! `kenpo_auth::audit`, with stable field names and never a secret.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
 use crate::support::*;
-use kenpo_auth::{Error, Store, UserId};
+use kenpo_auth::{Error, UserId};
 
 type Recorded = BTreeMap<String, String>;
 
-/// Keeps every audit event as field → value.
+/// Every audit event of one test, as field → value.
 #[derive(Clone, Default)]
 struct Recorder(Arc<Mutex<Vec<Recorded>>>);
 
@@ -29,21 +30,45 @@ impl Visit for Fields {
     }
 }
 
-impl<S: Subscriber> Layer<S> for Recorder {
+thread_local! {
+    /// The recorder of the test running on this thread, if it records.
+    static RECORDING: RefCell<Option<Recorder>> = const { RefCell::new(None) };
+}
+
+/// One subscriber for the whole test binary, handing each event to the recorder of the thread
+/// that emitted it. A subscriber per test (`with_default`) raced: a callsite first reached on
+/// another thread while no recorder existed could be cached as uninteresting for good, and
+/// its events went missing (3 runs in 30).
+struct ToThreadRecorder;
+
+impl<S: Subscriber> Layer<S> for ToThreadRecorder {
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        if event.metadata().target() == "kenpo_auth::audit" {
-            let mut fields = Fields(Recorded::new());
-            event.record(&mut fields);
-            self.0.lock().unwrap().push(fields.0);
+        if event.metadata().target() != "kenpo_auth::audit" {
+            return;
         }
+        RECORDING.with(|recording| {
+            if let Some(recorder) = &*recording.borrow() {
+                let mut fields = Fields(Recorded::new());
+                event.record(&mut fields);
+                recorder.0.lock().unwrap().push(fields.0);
+            }
+        });
     }
 }
 
-/// Runs `flow` with the recorder installed; returns the events it emitted.
+/// Runs `flow` with a recorder on this thread; returns the events it emitted.
 fn recorded(flow: impl FnOnce()) -> Vec<Recorded> {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        tracing::subscriber::set_global_default(
+            tracing_subscriber::registry().with(ToThreadRecorder),
+        )
+        .expect("no other global subscriber in this binary");
+    });
     let recorder = Recorder::default();
-    let subscriber = tracing_subscriber::registry().with(recorder.clone());
-    tracing::subscriber::with_default(subscriber, flow);
+    RECORDING.with(|recording| *recording.borrow_mut() = Some(recorder.clone()));
+    flow();
+    RECORDING.with(|recording| *recording.borrow_mut() = None);
     recorder.0.lock().unwrap().clone()
 }
 
@@ -80,10 +105,11 @@ fn registration_and_login_leave_a_trail_without_secrets() {
             &registration_form(),
         );
         code = last_code(&fx);
-        block_on(fx.portal.confirm_registration(&pending, &wrong(&code))).unwrap_err();
-        block_on(fx.portal.confirm_registration(&pending, &code)).unwrap();
-        block_on(fx.portal.login(USER_ID, WRONG_PASSWORD)).unwrap_err();
-        block_on(fx.portal.login(USER_ID, PASSWORD)).unwrap();
+        fx.confirm_registration(&pending, &wrong(&code))
+            .unwrap_err();
+        fx.confirm_registration(&pending, &code).unwrap();
+        fx.login(USER_ID, WRONG_PASSWORD).unwrap_err();
+        fx.login(USER_ID, PASSWORD).unwrap();
     });
     assert_eq!(
         names(&events),
@@ -127,7 +153,7 @@ fn registration_and_login_leave_a_trail_without_secrets() {
 
 /// ケンポ ショウコ's first authentication, once with the wrong birth date first.
 fn shoko_wrong_birth_then_right(fx: &Fixture) -> kenpo_auth::IdentityForm {
-    block_on(fx.portal.authenticate_insured(&shoko_wrong_birth())).unwrap_err();
+    fx.authenticate_insured(&shoko_wrong_birth()).unwrap_err();
     shoko()
 }
 
@@ -137,14 +163,13 @@ fn locks_ceilings_resets_and_unlocks_are_recorded() {
     let user_id = register(&fx);
     let mut reset_code = String::new();
     let events = recorded(|| {
-        for _ in 0..11 {
-            let _ = block_on(fx.portal.login(USER_ID, WRONG_PASSWORD));
-        }
-        let ticket = block_on(fx.portal.request_password_reset(USER_ID)).unwrap();
-        reset_code = last_code(&fx);
-        block_on(fx.portal.reset_password(&ticket, &reset_code, NEW_PASSWORD)).unwrap();
-        block_on(fx.portal.request_password_reset("nobody999")).unwrap();
-        block_on(fx.portal.unlock_account(&user_id)).unwrap();
+        fail_logins(&fx, USER_ID, 10);
+        let _ = fx.login(USER_ID, WRONG_PASSWORD);
+        let (ticket, code) = mailed_reset(&fx);
+        fx.reset_password(&ticket, &code, NEW_PASSWORD).unwrap();
+        reset_code = code;
+        fx.request_password_reset("nobody999").unwrap();
+        fx.unlock_account(&user_id).unwrap();
     });
     let locked = find(&events, "locked");
     assert_eq!(locked["budget"], "login");
@@ -165,27 +190,14 @@ fn locks_ceilings_resets_and_unlocks_are_recorded() {
 
 #[test]
 fn a_failed_mail_and_a_refused_hash_are_recorded_for_the_host() {
-    let fx = fixture();
-    register(&fx);
-    let account = fx.store.accounts().pop().unwrap();
-    let tampered = kenpo_auth::PasswordHash::from_phc(
-        "$argon2id$v=19$m=1048576,t=64,p=1$c2FsdHNhbHRzYWx0c2FsdA$\
-         AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-    );
-    block_on(fx.store.update_password_hash(
-        &account.user_id.key(),
-        &account.password_hash,
-        tampered,
-    ))
-    .unwrap();
+    let fx = registered();
+    store_too_costly_hash(&fx);
     let events = recorded(|| {
         fx.mailer.set_failing(true);
-        block_on(fx.portal.request_password_reset(USER_ID)).unwrap();
-        let error = block_on(fx.portal.login(USER_ID, PASSWORD)).unwrap_err();
-        assert!(matches!(error, Error::AuthenticationFailed));
+        fx.request_password_reset(USER_ID).unwrap();
+        assert_error!(fx.login(USER_ID, PASSWORD), Error::AuthenticationFailed);
         let huge = "A#1".repeat(1000);
-        let error = block_on(fx.portal.login(USER_ID, &huge)).unwrap_err();
-        assert!(matches!(error, Error::AuthenticationFailed));
+        assert_error!(fx.login(USER_ID, &huge), Error::AuthenticationFailed);
     });
     let failed = find(&events, "mail_failed");
     assert!(failed["error"].contains("down"), "{failed:?}");
@@ -202,12 +214,11 @@ fn a_failed_mail_and_a_refused_hash_are_recorded_for_the_host() {
 fn expired_and_exhausted_codes_and_ceilings_are_recorded() {
     let fx = fixture();
     let events = recorded(|| {
-        let pending = begin(&fx, &shoko(), &registration_form());
-        let code = last_code(&fx);
+        let (pending, code) = mailed_registration(&fx);
         fx.clock.advance(10 * MINUTE);
-        block_on(fx.portal.confirm_registration(&pending, &code)).unwrap_err();
+        fx.confirm_registration(&pending, &code).unwrap_err();
         for _ in 0..6 {
-            let _ = block_on(fx.portal.confirm_registration(&pending, &wrong(&code)));
+            let _ = fx.confirm_registration(&pending, &wrong(&code));
         }
     });
     assert_eq!(find(&events, "code_expired")["purpose"], "registration");

@@ -2,33 +2,15 @@
 //! only a success lifts, and the ways back for the member.
 
 use crate::support::*;
-use kenpo_auth::{Clock, Config, ConfigError, Error, RegistrationForm, Store, UserId};
-
-/// Fails `n` logins with the wrong password, waiting out every lock on the way.
-fn fail_logins(fx: &Fixture, n: usize) {
-    let mut done = 0;
-    while done < n {
-        match block_on(fx.portal.login(USER_ID, WRONG_PASSWORD)) {
-            Err(Error::AuthenticationFailed) => done += 1,
-            Err(Error::AccountLocked { retry_after }) => fx.clock.advance(retry_after),
-            other => panic!("{other:?}"),
-        }
-    }
-}
+use kenpo_auth::{Clock, Config, ConfigError, Error, Store, UserId};
 
 #[test]
 fn login_locks_lengthen_as_failures_go_on() {
-    let fx = fixture();
-    register(&fx);
+    let fx = registered();
     let mut locks = Vec::new();
     for _ in 0..4 {
-        for _ in 0..10 {
-            let error = block_on(fx.portal.login(USER_ID, WRONG_PASSWORD)).unwrap_err();
-            assert!(matches!(error, Error::AuthenticationFailed), "{error:?}");
-        }
-        let Err(Error::AccountLocked { retry_after }) =
-            block_on(fx.portal.login(USER_ID, PASSWORD))
-        else {
+        fail_logins(&fx, USER_ID, 10);
+        let Err(Error::AccountLocked { retry_after }) = fx.login(USER_ID, PASSWORD) else {
             panic!("locked after ten more failures");
         };
         locks.push(retry_after.as_secs() / 60);
@@ -36,77 +18,58 @@ fn login_locks_lengthen_as_failures_go_on() {
     }
     assert_eq!(locks, [30, 60, 120, 240]);
     assert!(
-        block_on(fx.portal.login(USER_ID, PASSWORD)).is_ok(),
+        fx.login(USER_ID, PASSWORD).is_ok(),
         "after each lock the right password works"
     );
 }
 
 #[test]
 fn time_never_resets_the_login_count() {
-    let fx = fixture();
-    register(&fx);
+    let fx = registered();
     for _ in 0..9 {
-        block_on(fx.portal.login(USER_ID, WRONG_PASSWORD)).unwrap_err();
+        fail_logins(&fx, USER_ID, 1);
         fx.clock.advance(30 * DAY);
-        block_on(
-            fx.portal
-                .store()
-                .purge_expired(fx.clock.now(), std::time::Duration::ZERO),
-        )
-        .unwrap();
+        let purge = fx
+            .portal
+            .store()
+            .purge_expired(fx.clock.now(), std::time::Duration::ZERO);
+        block_on(purge).unwrap();
     }
-    block_on(fx.portal.login(USER_ID, WRONG_PASSWORD)).unwrap_err();
-    let error = block_on(fx.portal.login(USER_ID, PASSWORD)).unwrap_err();
-    assert!(matches!(error, Error::AccountLocked { .. }), "{error:?}");
+    fail_logins(&fx, USER_ID, 1);
+    assert_error!(fx.login(USER_ID, PASSWORD), Error::AccountLocked { .. });
 }
 
 #[test]
 fn at_the_ceiling_even_the_right_password_fails_until_a_reset() {
-    let fx = fixture();
-    register(&fx);
-    fail_logins(&fx, 100);
+    let fx = registered();
+    fail_logins_waiting_out_locks(&fx, USER_ID, 100);
     fx.clock.advance(365 * DAY);
-    let error = block_on(fx.portal.login(USER_ID, PASSWORD)).unwrap_err();
-    assert!(matches!(error, Error::LoginSuspended), "{error:?}");
+    let error = assert_error!(fx.login(USER_ID, PASSWORD), Error::LoginSuspended);
     assert!(
         error.message_ja().contains("パスワードを再設定"),
         "{}",
         error.message_ja()
     );
-    let ticket = block_on(fx.portal.request_password_reset(USER_ID)).unwrap();
-    block_on(
-        fx.portal
-            .reset_password(&ticket, &last_code(&fx), NEW_PASSWORD),
-    )
-    .unwrap();
-    assert!(block_on(fx.portal.login(USER_ID, NEW_PASSWORD)).is_ok());
+    reset_to_new_password(&fx);
+    assert!(fx.login(USER_ID, NEW_PASSWORD).is_ok());
 }
 
 #[test]
 fn the_help_desk_unlocks_a_suspended_login() {
     let fx = fixture();
     let user_id = register(&fx);
-    fail_logins(&fx, 100);
-    block_on(fx.portal.unlock_account(&user_id)).unwrap();
-    assert!(block_on(fx.portal.login(USER_ID, PASSWORD)).is_ok());
+    fail_logins_waiting_out_locks(&fx, USER_ID, 100);
+    fx.unlock_account(&user_id).unwrap();
+    assert!(fx.login(USER_ID, PASSWORD).is_ok());
     let nobody = UserId::parse("nobody999").unwrap();
-    let error = block_on(fx.portal.unlock_account(&nobody)).unwrap_err();
-    assert!(matches!(error, Error::AccountNotFound), "{error:?}");
+    assert_error!(fx.unlock_account(&nobody), Error::AccountNotFound);
 }
 
 #[test]
 fn unknown_ids_reach_the_ceiling_like_known_ones() {
     let fx = fixture();
-    let mut done = 0;
-    while done < 100 {
-        match block_on(fx.portal.login("nobody999", WRONG_PASSWORD)) {
-            Err(Error::AuthenticationFailed) => done += 1,
-            Err(Error::AccountLocked { retry_after }) => fx.clock.advance(retry_after),
-            other => panic!("{other:?}"),
-        }
-    }
-    let error = block_on(fx.portal.login("nobody999", WRONG_PASSWORD)).unwrap_err();
-    assert!(matches!(error, Error::LoginSuspended), "{error:?}");
+    fail_logins_waiting_out_locks(&fx, "nobody999", 100);
+    assert_error!(fx.login("nobody999", WRONG_PASSWORD), Error::LoginSuspended);
 }
 
 /// Enters `n` wrong reset codes for `user_id`, asking for new codes as needed.
@@ -116,7 +79,7 @@ fn wrong_reset_codes(fx: &Fixture, user_id: &str, n: usize) {
     while done < n {
         let current = match ticket.take() {
             Some(ticket) => ticket,
-            None => match block_on(fx.portal.request_password_reset(user_id)) {
+            None => match fx.request_password_reset(user_id) {
                 Ok(ticket) => ticket,
                 Err(Error::TooManyAttempts { retry_after }) => {
                     fx.clock.advance(retry_after);
@@ -125,10 +88,7 @@ fn wrong_reset_codes(fx: &Fixture, user_id: &str, n: usize) {
                 Err(other) => panic!("{other:?}"),
             },
         };
-        match block_on(
-            fx.portal
-                .reset_password(&current, WRONG_RESET_CODE, NEW_PASSWORD),
-        ) {
+        match fx.reset_password(&current, WRONG_RESET_CODE, NEW_PASSWORD) {
             Err(Error::CodeMismatch { remaining }) => {
                 done += 1;
                 if remaining > 0 {
@@ -146,21 +106,17 @@ fn a_hundred_wrong_reset_codes_suspend_resets_until_the_help_desk() {
     let user_id = register(&fx);
     wrong_reset_codes(&fx, USER_ID, 100);
     fx.clock.advance(DAY);
-    let ticket = block_on(fx.portal.request_password_reset(USER_ID)).unwrap();
-    let code = last_code(&fx);
-    let error = block_on(fx.portal.reset_password(&ticket, &code, NEW_PASSWORD)).unwrap_err();
-    assert!(
-        matches!(error, Error::ResetSuspended),
-        "even the right code: {error:?}"
-    );
+    let (ticket, code) = mailed_reset(&fx);
+    let reset = || fx.reset_password(&ticket, &code, NEW_PASSWORD);
+    let error = assert_error!(reset(), Error::ResetSuspended, "even the right code");
     assert!(
         error.message_ja().contains("健康保険組合"),
         "{}",
         error.message_ja()
     );
-    block_on(fx.portal.unlock_account(&user_id)).unwrap();
-    block_on(fx.portal.reset_password(&ticket, &code, NEW_PASSWORD)).unwrap();
-    assert!(block_on(fx.portal.login(USER_ID, NEW_PASSWORD)).is_ok());
+    fx.unlock_account(&user_id).unwrap();
+    reset().unwrap();
+    assert!(fx.login(USER_ID, NEW_PASSWORD).is_ok());
 }
 
 #[test]
@@ -168,27 +124,19 @@ fn unknown_ids_reach_the_reset_ceiling_alike() {
     let fx = fixture();
     wrong_reset_codes(&fx, "nobody999", 100);
     fx.clock.advance(DAY);
-    let ticket = block_on(fx.portal.request_password_reset("nobody999")).unwrap();
-    let error = block_on(
-        fx.portal
-            .reset_password(&ticket, WRONG_RESET_CODE, NEW_PASSWORD),
-    )
-    .unwrap_err();
-    assert!(matches!(error, Error::ResetSuspended), "{error:?}");
+    let ticket = fx.request_password_reset("nobody999").unwrap();
+    assert_error!(
+        fx.reset_password(&ticket, WRONG_RESET_CODE, NEW_PASSWORD),
+        Error::ResetSuspended
+    );
 }
 
 #[test]
 fn a_completed_reset_starts_the_code_count_afresh() {
-    let fx = fixture();
-    register(&fx);
+    let fx = registered();
     wrong_reset_codes(&fx, USER_ID, 99);
     fx.clock.advance(DAY);
-    let ticket = block_on(fx.portal.request_password_reset(USER_ID)).unwrap();
-    block_on(
-        fx.portal
-            .reset_password(&ticket, &last_code(&fx), NEW_PASSWORD),
-    )
-    .unwrap();
+    reset_to_new_password(&fx);
     wrong_reset_codes(&fx, USER_ID, 99);
 }
 
@@ -197,89 +145,67 @@ fn identity_locks_lengthen_too() {
     let fx = fixture();
     let mut locks = Vec::new();
     for _ in 0..3 {
-        for _ in 0..5 {
-            block_on(fx.portal.authenticate_insured(&shoko_wrong_birth())).unwrap_err();
-        }
-        let Err(Error::TooManyAttempts { retry_after }) =
-            block_on(fx.portal.authenticate_insured(&shoko()))
-        else {
+        fail_identity(&fx, 5);
+        let Err(Error::TooManyAttempts { retry_after }) = fx.authenticate_insured(&shoko()) else {
             panic!("locked");
         };
         locks.push(retry_after.as_secs() / 60);
         fx.clock.advance(retry_after);
     }
     assert_eq!(locks, [15, 30, 60]);
-    assert!(block_on(fx.portal.authenticate_insured(&shoko())).is_ok());
+    assert!(fx.authenticate_insured(&shoko()).is_ok());
 }
 
 #[test]
 fn identity_failures_are_forgotten_after_a_quiet_week() {
     let fx = fixture();
-    for _ in 0..4 {
-        block_on(fx.portal.authenticate_insured(&shoko_wrong_birth())).unwrap_err();
-    }
+    fail_identity(&fx, 4);
     fx.clock.advance(6 * DAY);
-    block_on(fx.portal.authenticate_insured(&shoko_wrong_birth())).unwrap_err();
-    let error = block_on(fx.portal.authenticate_insured(&shoko())).unwrap_err();
-    assert!(
-        matches!(error, Error::TooManyAttempts { .. }),
-        "six quiet days are not enough: {error:?}"
+    fail_identity(&fx, 1);
+    assert_error!(
+        fx.authenticate_insured(&shoko()),
+        Error::TooManyAttempts { .. },
+        "six quiet days are not enough"
     );
     fx.clock.advance(7 * DAY + 15 * MINUTE);
-    for _ in 0..4 {
-        block_on(fx.portal.authenticate_insured(&shoko_wrong_birth())).unwrap_err();
-    }
-    assert!(block_on(fx.portal.authenticate_insured(&shoko())).is_ok());
+    fail_identity(&fx, 4);
+    assert!(fx.authenticate_insured(&shoko()).is_ok());
 }
 
 #[test]
 fn taken_user_ids_count_against_the_identity_budget() {
-    let fx = fixture();
-    register(&fx);
-    let ticket = block_on(fx.portal.authenticate_insured(&taro())).unwrap();
+    let fx = registered();
+    let ticket = authenticated(&fx, &taro());
+    let taken = with_user_id(&USER_ID.to_lowercase());
     for _ in 0..5 {
-        let form = RegistrationForm {
-            user_id: USER_ID.to_lowercase(),
-            ..registration_form()
-        };
-        let error = block_on(fx.portal.begin_registration(&ticket, &form)).unwrap_err();
-        assert!(matches!(error, Error::UserIdTaken), "{error:?}");
+        let probe = fx.begin_registration(&ticket, &taken);
+        assert_error!(probe, Error::UserIdTaken);
     }
-    let error = block_on(fx.portal.begin_registration(
-        &ticket,
-        &RegistrationForm {
-            user_id: "someone.else".into(),
-            ..registration_form()
-        },
-    ));
+    let free = fx.begin_registration(&ticket, &with_user_id("someone.else"));
     assert!(
-        error.is_ok(),
-        "a free user ID is not an identity failure: {error:?}"
+        free.is_ok(),
+        "a free user ID is not an identity failure: {free:?}"
     );
-    let error = block_on(fx.portal.begin_registration(&ticket, &registration_form())).unwrap_err();
-    assert!(
-        matches!(error, Error::TooManyAttempts { .. }),
-        "the sixth probe of a taken ID waits: {error:?}"
+    let sixth = fx.begin_registration(&ticket, &registration_form());
+    assert_error!(
+        sixth,
+        Error::TooManyAttempts { .. },
+        "the sixth probe of a taken ID waits"
     );
 }
 
 #[test]
 fn one_ticket_sends_at_most_five_registration_mails() {
     let fx = fixture();
-    let ticket = block_on(fx.portal.authenticate_insured(&shoko())).unwrap();
+    let ticket = authenticated(&fx, &shoko());
+    let to_target = |n: usize| with_email(&format!("target{n}@example.co.jp"));
     for n in 0..5 {
-        let form = RegistrationForm {
-            email: format!("target{n}@example.co.jp"),
-            ..registration_form()
-        };
-        block_on(fx.portal.begin_registration(&ticket, &form)).unwrap();
+        fx.begin_registration(&ticket, &to_target(n)).unwrap();
     }
-    let form = RegistrationForm {
-        email: "target5@example.co.jp".into(),
-        ..registration_form()
-    };
-    let error = block_on(fx.portal.begin_registration(&ticket, &form)).unwrap_err();
-    assert!(matches!(error, Error::ResendLimitReached), "{error:?}");
+    assert_error!(
+        fx.begin_registration(&ticket, &to_target(5)),
+        Error::ResendLimitReached
+    );
     assert_eq!(fx.mailer.sent().len(), 5);
     assert_eq!(
         fx.store.challenge_count(),
@@ -292,45 +218,39 @@ fn one_ticket_sends_at_most_five_registration_mails() {
 fn resends_count_against_the_tickets_mails_too() {
     let fx = fixture();
     let pending = begin(&fx, &shoko(), &registration_form());
-    for _ in 0..4 {
-        fx.clock.advance(MINUTE);
-        block_on(fx.portal.resend_code(&pending)).unwrap();
-    }
-    let ticket = block_on(fx.portal.authenticate_insured(&shoko())).unwrap();
-    let error = block_on(fx.portal.begin_registration(&ticket, &registration_form())).unwrap_err();
-    assert!(
-        matches!(error, Error::TooManyAttempts { .. }),
-        "a new ticket does not refill the insured person's mails: {error:?}"
+    resend_minutely(&fx, &pending, 4);
+    let ticket = authenticated(&fx, &shoko());
+    let begin_again = || fx.begin_registration(&ticket, &registration_form());
+    assert_error!(
+        begin_again(),
+        Error::TooManyAttempts { .. },
+        "a new ticket does not refill the insured person's mails"
     );
     fx.clock.advance(15 * MINUTE);
-    block_on(fx.portal.begin_registration(&ticket, &registration_form())).unwrap();
+    begin_again().unwrap();
 }
 
 #[test]
 fn check_refuses_ceilings_above_a_hundred_and_zero_counts() {
-    let too_high = Config {
-        login_failure_ceiling: 101,
-        ..test_config()
-    };
-    assert!(matches!(
-        too_high.check(),
-        Err(ConfigError::CeilingTooHigh { .. })
-    ));
-    let too_high = Config {
-        code_failure_ceiling: 1000,
-        ..test_config()
-    };
-    assert!(matches!(
-        too_high.check(),
-        Err(ConfigError::CeilingTooHigh { .. })
-    ));
+    for too_high in [
+        Config {
+            login_failure_ceiling: 101,
+            ..test_config()
+        },
+        Config {
+            code_failure_ceiling: 1000,
+            ..test_config()
+        },
+    ] {
+        assert_error!(too_high.check(), ConfigError::CeilingTooHigh { .. });
+    }
     let zero = Config {
         login_max_failures: 0,
         ..test_config()
     };
-    assert!(matches!(zero.check(), Err(ConfigError::Zero { .. })));
+    assert_error!(zero.check(), ConfigError::Zero { .. });
     let fx = fixture_with(zero);
-    assert!(matches!(fx.portal.check_config(), Err(Error::Config(_))));
+    assert_error!(fx.portal.check_config(), Error::Config(_));
     assert!(test_config().check().is_ok());
 }
 
@@ -341,20 +261,13 @@ fn a_lock_until_the_horizon_is_a_help_desk_matter_not_a_panic() {
         ..test_config()
     });
     let user_id = register(&fx);
-    fail_logins_without_waiting(&fx);
-    let error = block_on(fx.portal.login(USER_ID, PASSWORD)).unwrap_err();
-    assert!(matches!(error, Error::AccountLocked { .. }), "{error:?}");
+    fail_logins(&fx, USER_ID, 10);
+    let error = assert_error!(fx.login(USER_ID, PASSWORD), Error::AccountLocked { .. });
     assert!(
         error.message_ja().contains("お問い合わせ"),
         "{}",
         error.message_ja()
     );
-    block_on(fx.portal.unlock_account(&user_id)).unwrap();
-    assert!(block_on(fx.portal.login(USER_ID, PASSWORD)).is_ok());
-}
-
-fn fail_logins_without_waiting(fx: &Fixture) {
-    for _ in 0..10 {
-        block_on(fx.portal.login(USER_ID, WRONG_PASSWORD)).unwrap_err();
-    }
+    fx.unlock_account(&user_id).unwrap();
+    assert!(fx.login(USER_ID, PASSWORD).is_ok());
 }

@@ -42,40 +42,40 @@ proptest! {
             let _ = block_on(store.purge_expired(fx.clock.now(), grace));
         };
         // Each call may fail (expired, locked); none may panic.
-        let ticket = block_on(fx.portal.authenticate_insured(&shoko()));
+        let ticket = fx.authenticate_insured(&shoko());
         fx.clock.advance(jumps[0]);
         let pending = ticket
             .ok()
-            .and_then(|ticket| block_on(fx.portal.begin_registration(&ticket, &registration_form())).ok());
+            .and_then(|ticket| fx.begin_registration(&ticket, &registration_form()).ok());
         purge(jumps[1]);
         if let Some(pending) = &pending {
-            let _ = block_on(fx.portal.resend_code(pending));
+            let _ = fx.resend_code(pending);
             let code = fx.mailer.last_code().unwrap_or_default();
             fx.clock.advance(jumps[2]);
-            let _ = block_on(fx.portal.confirm_registration(pending, &code));
+            let _ = fx.confirm_registration(pending, &code);
         }
         for _ in 0..12 {
-            let _ = block_on(fx.portal.login(USER_ID, WRONG_PASSWORD));
+            let _ = fx.login(USER_ID, WRONG_PASSWORD);
         }
         fx.clock.advance(jumps[3]);
-        let _ = block_on(fx.portal.login(USER_ID, PASSWORD));
+        let _ = fx.login(USER_ID, PASSWORD);
         for _ in 0..7 {
-            let _ = block_on(fx.portal.authenticate_insured(&shoko_wrong_birth()));
-            let _ = block_on(fx.portal.request_password_reset(USER_ID));
+            let _ = fx.authenticate_insured(&shoko_wrong_birth());
+            let _ = fx.request_password_reset(USER_ID);
         }
         purge(Duration::MAX);
         purge(Duration::ZERO);
         fx.clock.advance(jumps[4]);
-        if let Ok(reset) = block_on(fx.portal.request_password_reset(USER_ID)) {
+        if let Ok(reset) = fx.request_password_reset(USER_ID) {
             let code = fx.mailer.last_code().unwrap_or_default();
             fx.clock.advance(jumps[5]);
-            let _ = block_on(fx.portal.reset_password(&reset, &code, NEW_PASSWORD));
+            let _ = fx.reset_password(&reset, &code, NEW_PASSWORD);
         }
-        let _ = block_on(fx.portal.remind_user_id(&shoko(), EMAIL));
-        let _ = block_on(fx.portal.begin_registration(
+        let _ = fx.remind_user_id(&shoko(), EMAIL);
+        let _ = fx.begin_registration(
             &"00000000000000000000000000000000".parse().unwrap(),
             &RegistrationForm::default(),
-        ));
+        );
         purge(jumps[5]);
     }
 }

@@ -7,7 +7,7 @@ use kenpo_auth::{Error, IdentityForm};
 fn the_manuals_example_spelling_matches() {
     let fx = fixture();
     // The roster says ケンポ ショウコ; the member types ケンホ シヨウコ.
-    assert!(block_on(fx.portal.authenticate_insured(&shoko())).is_ok());
+    assert!(fx.authenticate_insured(&shoko()).is_ok());
 }
 
 #[test]
@@ -18,10 +18,7 @@ fn hiragana_half_width_and_no_space_match_too() {
             name_kana: name.into(),
             ..shoko()
         };
-        assert!(
-            block_on(fx.portal.authenticate_insured(&form)).is_ok(),
-            "{name}"
-        );
+        assert!(fx.authenticate_insured(&form).is_ok(), "{name}");
     }
 }
 
@@ -33,40 +30,25 @@ fn full_width_digits_in_the_numbers_are_accepted() {
         number: "５６７".into(),
         ..shoko()
     };
-    assert!(block_on(fx.portal.authenticate_insured(&form)).is_ok());
+    assert!(fx.authenticate_insured(&form).is_ok());
 }
 
 #[test]
 fn each_differing_field_gets_the_same_answer() {
     let fx = fixture();
-    let variants = [
-        IdentityForm {
-            insurer_code: "06139998".into(),
-            ..shoko()
-        },
-        IdentityForm {
-            symbol: "1235".into(),
-            ..shoko()
-        },
-        IdentityForm {
-            number: "0567".into(),
-            ..shoko()
-        },
-        IdentityForm {
-            birth_date: "1975-03-03".into(),
-            ..shoko()
-        },
-        IdentityForm {
-            name_kana: "ケンポ ハナコ".into(),
-            ..shoko()
-        },
+    let edits: [fn(&mut IdentityForm); 5] = [
+        |form| form.insurer_code = "06139998".into(),
+        |form| form.symbol = "1235".into(),
+        |form| form.number = "0567".into(),
+        |form| form.birth_date = "1975-03-03".into(),
+        |form| form.name_kana = "ケンポ ハナコ".into(),
     ];
-    let messages: Vec<String> = variants
+    let messages: Vec<String> = edits
         .iter()
-        .map(|form| {
-            let error = block_on(fx.portal.authenticate_insured(form)).unwrap_err();
-            assert!(matches!(error, Error::IdentityNotConfirmed), "{error:?}");
-            error.message_ja()
+        .map(|edit| {
+            let mut form = shoko();
+            edit(&mut form);
+            assert_error!(fx.authenticate_insured(&form), Error::IdentityNotConfirmed).message_ja()
         })
         .collect();
     assert!(messages.windows(2).all(|pair| pair[0] == pair[1]));
@@ -75,40 +57,25 @@ fn each_differing_field_gets_the_same_answer() {
 #[test]
 fn five_failures_per_insured_key_then_a_fifteen_minute_wait() {
     let fx = fixture();
-    let wrong = IdentityForm {
-        birth_date: "1975-03-03".into(),
-        ..shoko()
-    };
-    for _ in 0..5 {
-        let error = block_on(fx.portal.authenticate_insured(&wrong)).unwrap_err();
-        assert!(matches!(error, Error::IdentityNotConfirmed), "{error:?}");
-    }
-    let error = block_on(fx.portal.authenticate_insured(&shoko())).unwrap_err();
-    assert!(
-        matches!(error, Error::TooManyAttempts { .. }),
-        "even the right details wait: {error:?}"
+    fail_identity(&fx, 5);
+    assert_error!(
+        fx.authenticate_insured(&shoko()),
+        Error::TooManyAttempts { .. },
+        "even the right details wait"
     );
     // Another insured person is not affected.
-    assert!(block_on(fx.portal.authenticate_insured(&taro())).is_ok());
+    assert!(fx.authenticate_insured(&taro()).is_ok());
     fx.clock.advance(15 * MINUTE);
-    assert!(block_on(fx.portal.authenticate_insured(&shoko())).is_ok());
+    assert!(fx.authenticate_insured(&shoko()).is_ok());
 }
 
 #[test]
 fn a_success_clears_the_failures() {
     let fx = fixture();
-    let wrong = IdentityForm {
-        birth_date: "1975-03-03".into(),
-        ..shoko()
-    };
-    for _ in 0..4 {
-        block_on(fx.portal.authenticate_insured(&wrong)).unwrap_err();
-    }
-    block_on(fx.portal.authenticate_insured(&shoko())).unwrap();
-    for _ in 0..4 {
-        block_on(fx.portal.authenticate_insured(&wrong)).unwrap_err();
-    }
-    assert!(block_on(fx.portal.authenticate_insured(&shoko())).is_ok());
+    fail_identity(&fx, 4);
+    fx.authenticate_insured(&shoko()).unwrap();
+    fail_identity(&fx, 4);
+    assert!(fx.authenticate_insured(&shoko()).is_ok());
 }
 
 #[test]
@@ -122,19 +89,17 @@ fn malformed_fields_are_listed_and_not_counted() {
         name_kana: "山田".into(),
     };
     for _ in 0..6 {
-        let error = block_on(fx.portal.authenticate_insured(&bad)).unwrap_err();
+        let error = fx.authenticate_insured(&bad).unwrap_err();
         let Error::Form(errors) = &error else {
             panic!("{error:?}")
         };
         assert_eq!(errors.errors().len(), 4, "{errors:?}");
     }
-    assert!(block_on(fx.portal.authenticate_insured(&shoko())).is_ok());
+    assert!(fx.authenticate_insured(&shoko()).is_ok());
 }
 
 #[test]
 fn an_insured_person_with_an_account_is_told_so() {
-    let fx = fixture();
-    register(&fx);
-    let error = block_on(fx.portal.authenticate_insured(&shoko())).unwrap_err();
-    assert!(matches!(error, Error::AlreadyRegistered), "{error:?}");
+    let fx = registered();
+    assert_error!(fx.authenticate_insured(&shoko()), Error::AlreadyRegistered);
 }

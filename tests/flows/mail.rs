@@ -12,9 +12,8 @@ fn six_digit_runs(text: &str) -> usize {
 
 #[test]
 fn code_mails_hold_exactly_one_code_and_the_required_notices() {
-    let fx = fixture();
-    register(&fx);
-    block_on(fx.portal.request_password_reset(USER_ID)).unwrap();
+    let fx = registered();
+    mailed_reset(&fx);
     let mails = fx.mailer.sent();
     assert_eq!(mails.len(), 2);
     for mail in &mails {
@@ -45,9 +44,8 @@ fn code_mails_hold_exactly_one_code_and_the_required_notices() {
 
 #[test]
 fn mail_debug_hides_the_code() {
-    let fx = fixture();
-    register(&fx);
-    block_on(fx.portal.request_password_reset(USER_ID)).unwrap();
+    let fx = registered();
+    mailed_reset(&fx);
     for mail in fx.mailer.sent() {
         let code = mail.code().unwrap();
         let debug = format!("{mail:?}");
@@ -63,7 +61,7 @@ fn codes_vary_and_keep_leading_zeros() {
     codes.insert(last_code(&fx));
     for _ in 0..4 {
         fx.clock.advance(MINUTE);
-        block_on(fx.portal.resend_code(&pending)).unwrap();
+        fx.resend_code(&pending).unwrap();
         let code = last_code(&fx);
         assert_eq!(code.len(), 6);
         codes.insert(code);

@@ -2,11 +2,11 @@
 
 use std::time::{Duration, SystemTime};
 
+use kenpo_auth::CodeShape;
 use kenpo_auth::SecretKey;
 use kenpo_auth::store::{
-    CodeChallenge, CodeShape, Purpose, ResendOutcome, ResendRules, TypedCode, Verdict,
+    CodeChallenge, Purpose, ResendOutcome, ResendRules, TicketId, TypedCode, Verdict,
 };
-use kenpo_auth::ticket::TicketId;
 use proptest::prelude::*;
 use rand::SeedableRng;
 

@@ -8,19 +8,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use kenpo_auth::identity::{InsuredKey, InsuredRecord};
 use kenpo_auth::sqlite::SqliteOptions;
+use kenpo_auth::store::TicketId;
 use kenpo_auth::store::{
-    Account, AttemptGate, ChallengeOwner, ChallengeRecord, CodeChallenge, CodeMac, CounterKey,
-    LimitPolicy, Purpose, RegistrationOutcome, SignupRecord,
+    Account, AttemptCounter, AttemptGate, ChallengeOwner, ChallengeRecord, CodeChallenge, CodeMac,
+    CounterKey, ImportMode, LimitPolicy, Purpose, RegistrationOutcome, RosterChanges, RosterEntry,
+    SignupRecord,
 };
-use kenpo_auth::ticket::TicketId;
+use kenpo_auth::{CoverageEnd, EmailAddress, InsuredKey, InsuredRecord};
 use kenpo_auth::{MemoryStore, PasswordHash, SqliteStore, Store, TermsVersion, UserKey, testkit};
 
 use crate::support::TempDir;
 
 /// Every check of `testkit::run`, in the order it runs them (src/testkit.rs).
-const CHECKS: [&str; 23] = [
+const CHECKS: [&str; 33] = [
     "roster",
     "signups",
     "challenges",
@@ -37,6 +38,14 @@ const CHECKS: [&str; 23] = [
     "counters_forget",
     "purge",
     "purge_keeps_budgets",
+    "roster_import",
+    "roster_refused",
+    "coverage",
+    "change_password",
+    "email_change",
+    "record_login",
+    "find_counter",
+    "delete_account",
     "race_consume",
     "race_attempts",
     "race_user_ids",
@@ -44,6 +53,8 @@ const CHECKS: [&str; 23] = [
     "race_ceiling",
     "race_reset",
     "race_owner",
+    "race_import",
+    "race_email_change",
 ];
 
 fn assert_every_check_passed(report: &testkit::Report) {
@@ -134,6 +145,17 @@ enum Bug {
     InsertKeepsOlder,
     /// A completed registration leaves its sign-up ticket usable.
     RegistrationKeepsTicket,
+    /// A roster import drops refused rows and applies the rest.
+    ImportSkipsBadRows,
+    /// A roster import adds and updates but never removes anyone.
+    ImportNeverRemoves,
+    /// A member's password change leaves the outstanding reset codes live.
+    ChangeKeepsResetCodes,
+    /// Deleting an account leaves its challenges live.
+    DeleteKeepsChallenges,
+    /// A roster import first removes and changes, then adds in a second step: readers between
+    /// the two see a roster that is neither the old one nor the new one.
+    ImportInTwoSteps,
 }
 
 struct Mutant {
@@ -146,6 +168,8 @@ struct Mutant {
     voided: Mutex<HashMap<TicketId, ChallengeRecord>>,
     /// Every counter key used (for `PurgeAllCounters`).
     counter_keys: Mutex<HashSet<CounterKey>>,
+    /// Every challenge inserted (for `DeleteKeepsChallenges`).
+    all_inserted: Mutex<Vec<ChallengeRecord>>,
 }
 
 impl Mutant {
@@ -157,7 +181,18 @@ impl Mutant {
             inserted: Mutex::default(),
             voided: Mutex::default(),
             counter_keys: Mutex::default(),
+            all_inserted: Mutex::default(),
         }
+    }
+
+    /// The challenges ever inserted for account `user`.
+    fn inserted_for(&self, user: &UserKey) -> Vec<ChallengeRecord> {
+        let owner = ChallengeOwner::Account(user.clone());
+        let all = self.all_inserted.lock().unwrap();
+        all.iter()
+            .filter(|record| record.owner == owner)
+            .cloned()
+            .collect()
     }
 }
 
@@ -190,11 +225,147 @@ impl StaleReaders {
     }
 }
 
+/// Store methods that no planted bug touches: straight to the correct store inside.
+macro_rules! unchanged {
+    ($($method:ident($($arg:ident: $type:ty),*) -> $output:ty;)*) => {
+        $(async fn $method(&self, $($arg: $type),*) -> Result<$output, Infallible> {
+            self.inner.$method($($arg),*).await
+        })*
+    };
+}
+
 impl Store for Mutant {
     type Error = Infallible;
 
-    async fn find_insured(&self, key: &InsuredKey) -> Result<Option<InsuredRecord>, Infallible> {
-        self.inner.find_insured(key).await
+    unchanged! {
+        find_insured(key: &InsuredKey) -> Option<InsuredRecord>;
+        clear_attempts(key: &CounterKey) -> ();
+        insert_signup(record: SignupRecord) -> ();
+        find_signup(id: TicketId) -> Option<SignupRecord>;
+        delete_challenge(id: TicketId) -> ();
+        complete_password_reset(id: TicketId, code_mac: &CodeMac, new_hash: PasswordHash) -> bool;
+        find_account(user: &UserKey) -> Option<Account>;
+        find_account_by_insured(key: &InsuredKey) -> Option<Account>;
+        update_password_hash(user: &UserKey, expected: &PasswordHash, new_hash: PasswordHash)
+            -> bool;
+        set_coverage_end(key: &InsuredKey, end: Option<CoverageEnd>) -> bool;
+        count_roster(insurer_code: &str) -> u64;
+        record_login(user: &UserKey, at: SystemTime) -> bool;
+        find_counter(key: &CounterKey) -> Option<AttemptCounter>;
+        complete_email_change(id: TicketId, code_mac: &CodeMac) -> Option<EmailAddress>;
+    }
+
+    async fn import_roster<I>(
+        &self,
+        insurer_code: &str,
+        entries: I,
+        mode: ImportMode,
+    ) -> Result<RosterChanges, Infallible>
+    where
+        I: Iterator<Item = RosterEntry> + Send,
+    {
+        match self.bug {
+            // Applies the good rows and drops the refused ones, as a careless loader does.
+            Bug::ImportSkipsBadRows => {
+                let good: Vec<RosterEntry> =
+                    entries.filter(|entry| entry.record.is_some()).collect();
+                let mut report = self
+                    .inner
+                    .import_roster(insurer_code, good.into_iter(), mode)
+                    .await?;
+                report.refused = 0;
+                Ok(report)
+            }
+            // Adds and updates, never removes: the roster only grows.
+            Bug::ImportNeverRemoves => {
+                let entries: Vec<RosterEntry> = entries.collect();
+                let mut kept: Vec<RosterEntry> = Vec::new();
+                for n in 0..10_000 {
+                    let Ok(key) = InsuredKey::new(insurer_code, "12", &format!("{}", 1000 + n))
+                    else {
+                        continue;
+                    };
+                    let named = entries
+                        .iter()
+                        .any(|entry| entry.record.as_ref().map(InsuredRecord::key) == Some(&key));
+                    if !named && let Some(record) = self.inner.find_insured(&key).await? {
+                        kept.push(RosterEntry {
+                            line: 0,
+                            record: Some(record),
+                        });
+                    }
+                }
+                let all = entries.into_iter().chain(kept);
+                self.inner.import_roster(insurer_code, all, mode).await
+            }
+            Bug::ImportInTwoSteps if mode == ImportMode::Apply => {
+                let entries: Vec<RosterEntry> = entries.collect();
+                // The report is right; only the swap is not atomic.
+                let mut report = self
+                    .inner
+                    .import_roster(
+                        insurer_code,
+                        entries.clone().into_iter(),
+                        ImportMode::DryRun,
+                    )
+                    .await?;
+                report.applied = report.is_clean();
+                if !report.applied {
+                    return Ok(report);
+                }
+                let mut known = Vec::new();
+                for entry in &entries {
+                    if let Some(record) = &entry.record
+                        && self.inner.find_insured(record.key()).await?.is_some()
+                    {
+                        known.push(entry.clone());
+                    }
+                }
+                self.inner
+                    .import_roster(insurer_code, known.into_iter(), mode)
+                    .await?;
+                std::thread::sleep(Duration::from_millis(20));
+                self.inner
+                    .import_roster(insurer_code, entries.into_iter(), mode)
+                    .await?;
+                Ok(report)
+            }
+            _ => self.inner.import_roster(insurer_code, entries, mode).await,
+        }
+    }
+
+    async fn change_password(
+        &self,
+        user: &UserKey,
+        expected: &PasswordHash,
+        new_hash: PasswordHash,
+    ) -> Result<bool, Infallible> {
+        if self.bug == Bug::ChangeKeepsResetCodes {
+            return self
+                .inner
+                .update_password_hash(user, expected, new_hash)
+                .await;
+        }
+        self.inner.change_password(user, expected, new_hash).await
+    }
+
+    async fn delete_account(&self, user: &UserKey) -> Result<bool, Infallible> {
+        if self.bug == Bug::DeleteKeepsChallenges {
+            // Deletes the account, then puts its challenges back as they were.
+            let live: Vec<ChallengeRecord> = self.inserted_for(user);
+            let mut still = Vec::new();
+            for record in live {
+                if self.inner.find_challenge(record.code.id).await?.is_some() {
+                    still.push(record);
+                }
+            }
+            let deleted = self.inner.delete_account(user).await?;
+            for record in still {
+                self.inner.insert_challenge(record).await?;
+            }
+            return Ok(deleted);
+        }
+        self.inner.delete_account(user).await
     }
 
     async fn acquire_attempt(
@@ -212,19 +383,8 @@ impl Store for Mutant {
         })
     }
 
-    async fn clear_attempts(&self, key: &CounterKey) -> Result<(), Infallible> {
-        self.inner.clear_attempts(key).await
-    }
-
-    async fn insert_signup(&self, record: SignupRecord) -> Result<(), Infallible> {
-        self.inner.insert_signup(record).await
-    }
-
-    async fn find_signup(&self, id: TicketId) -> Result<Option<SignupRecord>, Infallible> {
-        self.inner.find_signup(id).await
-    }
-
     async fn insert_challenge(&self, record: ChallengeRecord) -> Result<(), Infallible> {
+        self.all_inserted.lock().unwrap().push(record.clone());
         if self.bug == Bug::InsertKeepsOlder {
             let slot = (record.owner.clone(), record.code.purpose);
             let older = self
@@ -275,10 +435,6 @@ impl Store for Mutant {
         self.inner.update_code(id, change).await
     }
 
-    async fn delete_challenge(&self, id: TicketId) -> Result<(), Infallible> {
-        self.inner.delete_challenge(id).await
-    }
-
     async fn complete_registration(
         &self,
         id: TicketId,
@@ -326,39 +482,6 @@ impl Store for Mutant {
         }
     }
 
-    async fn complete_password_reset(
-        &self,
-        id: TicketId,
-        code_mac: &CodeMac,
-        new_hash: PasswordHash,
-    ) -> Result<bool, Infallible> {
-        self.inner
-            .complete_password_reset(id, code_mac, new_hash)
-            .await
-    }
-
-    async fn find_account(&self, user: &UserKey) -> Result<Option<Account>, Infallible> {
-        self.inner.find_account(user).await
-    }
-
-    async fn find_account_by_insured(
-        &self,
-        key: &InsuredKey,
-    ) -> Result<Option<Account>, Infallible> {
-        self.inner.find_account_by_insured(key).await
-    }
-
-    async fn update_password_hash(
-        &self,
-        user: &UserKey,
-        expected: &PasswordHash,
-        new_hash: PasswordHash,
-    ) -> Result<bool, Infallible> {
-        self.inner
-            .update_password_hash(user, expected, new_hash)
-            .await
-    }
-
     async fn record_terms_acceptance(
         &self,
         user: &UserKey,
@@ -396,56 +519,46 @@ fn failure(bug: Bug) -> testkit::Failure {
     failure
 }
 
-#[test]
-fn the_suite_catches_an_attempt_counter_that_does_not_count() {
-    assert_eq!(failure(Bug::AttemptsNotCounted).check, "code_attempts");
+/// One test per planted bug: the suite fails in `$check`, with a detail that contains
+/// `$detail` where one is given.
+macro_rules! caught {
+    ($(
+        $(#[$doc:meta])* $test:ident: $bug:ident in $check:literal $(saying $detail:literal)?;
+    )*) => {
+        $(
+            $(#[$doc])*
+            #[test]
+            fn $test() {
+                let failure = failure(Bug::$bug);
+                assert_eq!(failure.check, $check);
+                $(assert!(failure.detail.contains($detail), "{failure}");)?
+            }
+        )*
+    };
 }
 
-/// `code_attempts` completes with the right MAC, so the first check to complete a challenge
-/// with a MAC that is no longer the live one is `update_code` (the code a resend replaced).
-#[test]
-fn the_suite_catches_a_completion_that_ignores_the_code() {
-    let failure = failure(Bug::MacIgnored);
-    assert_eq!(failure.check, "update_code");
-    assert!(
-        failure.detail.contains("the replaced code still completed"),
-        "{failure}"
-    );
-}
-
-#[test]
-fn the_suite_catches_an_update_that_is_never_saved() {
-    assert_eq!(failure(Bug::UpdateOnCopy).check, "update_code");
-}
-
-#[test]
-fn the_suite_catches_a_check_then_act_consumption_race() {
-    assert_eq!(failure(Bug::StaleConsume).check, "race_consume");
-}
-
-#[test]
-fn the_suite_catches_a_counter_that_never_refuses() {
-    assert_eq!(failure(Bug::NoLock).check, "counters");
-}
-
-#[test]
-fn the_suite_catches_terms_acceptance_that_loses_a_version() {
-    assert_eq!(failure(Bug::TermsOverwritten).check, "terms");
-}
-
-#[test]
-fn the_suite_catches_a_purge_that_deletes_every_counter() {
-    assert_eq!(failure(Bug::PurgeAllCounters).check, "purge_keeps_budgets");
-}
-
-#[test]
-fn the_suite_catches_an_insert_that_leaves_the_older_challenge_live() {
-    assert_eq!(failure(Bug::InsertKeepsOlder).check, "owner_voids");
-}
-
-#[test]
-fn the_suite_catches_a_registration_that_leaves_its_ticket_usable() {
-    let failure = failure(Bug::RegistrationKeepsTicket);
-    assert_eq!(failure.check, "registration");
-    assert!(failure.detail.contains("sign-up ticket"), "{failure}");
+caught! {
+    the_suite_catches_an_attempt_counter_that_does_not_count: AttemptsNotCounted in "code_attempts";
+    /// `code_attempts` completes with the right MAC, so the first check to complete a challenge
+    /// with a MAC that is no longer the live one is `update_code` (the code a resend replaced).
+    the_suite_catches_a_completion_that_ignores_the_code:
+        MacIgnored in "update_code" saying "the replaced code still completed";
+    the_suite_catches_an_update_that_is_never_saved: UpdateOnCopy in "update_code";
+    the_suite_catches_a_check_then_act_consumption_race: StaleConsume in "race_consume";
+    the_suite_catches_a_counter_that_never_refuses: NoLock in "counters";
+    the_suite_catches_terms_acceptance_that_loses_a_version: TermsOverwritten in "terms";
+    the_suite_catches_a_purge_that_deletes_every_counter: PurgeAllCounters in "purge_keeps_budgets";
+    the_suite_catches_an_insert_that_leaves_the_older_challenge_live:
+        InsertKeepsOlder in "owner_voids";
+    the_suite_catches_a_registration_that_leaves_its_ticket_usable:
+        RegistrationKeepsTicket in "registration" saying "sign-up ticket";
+    the_suite_catches_an_import_that_applies_the_good_rows_of_a_bad_file:
+        ImportSkipsBadRows in "roster_refused";
+    the_suite_catches_an_import_that_never_removes_anyone: ImportNeverRemoves in "roster_import";
+    the_suite_catches_a_password_change_that_leaves_reset_codes_live:
+        ChangeKeepsResetCodes in "change_password" saying "outlived";
+    the_suite_catches_a_deletion_that_leaves_codes_live:
+        DeleteKeepsChallenges in "delete_account" saying "still live";
+    the_suite_catches_an_import_that_swaps_the_roster_in_two_steps:
+        ImportInTwoSteps in "race_import";
 }

@@ -7,12 +7,12 @@
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use kenpo_auth::clock::horizon;
+use kenpo_auth::store::TicketId;
+use kenpo_auth::store::horizon;
 use kenpo_auth::store::{
     Account, ChallengeOwner, ChallengePayload, ChallengeRecord, CodeChallenge, CodeMac, CounterKey,
     LimitPolicy, LockSchedule, NewAccount, Purpose, ResendRules, SignupRecord,
 };
-use kenpo_auth::ticket::TicketId;
 use kenpo_auth::{
     InsuredKey, MemoryStore, PasswordHash, SqliteStore, Store, TermsVersion, UserId, UserKey,
 };
@@ -342,32 +342,35 @@ fn show_account(account: Option<Account>) -> String {
     )
 }
 
+/// An answer as the two stores' answers are compared: its `Debug` text.
+fn shown(answer: impl std::fmt::Debug) -> String {
+    format!("{answer:?}")
+}
+
 /// Applies `op` to `store` and describes the answer.
 #[allow(clippy::too_many_lines)] // one arm per store call
 async fn apply<S: Store>(store: &S, op: &Op) -> String {
     match *op {
-        Op::Acquire { key, when, policy } => format!(
-            "{:?}",
+        Op::Acquire { key, when, policy } => shown(
             store
                 .acquire_attempt(&counter_key(key), time(when), policy)
-                .await
+                .await,
         ),
-        Op::Clear { key } => format!("{:?}", store.clear_attempts(&counter_key(key)).await),
+        Op::Clear { key } => shown(store.clear_attempts(&counter_key(key)).await),
         Op::InsertSignup {
             slot,
             insured: n,
             at: step,
-        } => format!(
-            "{:?}",
+        } => shown(
             store
                 .insert_signup(SignupRecord {
                     id: signup_id(slot),
                     insured_key: insured(n),
                     expires_at: at(step),
                 })
-                .await
+                .await,
         ),
-        Op::FindSignup { slot } => format!("{:?}", store.find_signup(signup_id(slot)).await),
+        Op::FindSignup { slot } => shown(store.find_signup(signup_id(slot)).await),
         Op::InsertRegistration {
             slot,
             owner,
@@ -388,7 +391,7 @@ async fn apply<S: Store>(store: &S, op: &Op) -> String {
                 password_hash: hash(0),
             });
             let record = challenge(slot, Purpose::Registration, m, step, owner, payload);
-            format!("{:?}", store.insert_challenge(record).await)
+            shown(store.insert_challenge(record).await)
         }
         Op::InsertReset {
             slot,
@@ -404,7 +407,7 @@ async fn apply<S: Store>(store: &S, op: &Op) -> String {
             };
             let owner = ChallengeOwner::Account(key_of(u));
             let record = challenge(slot, Purpose::PasswordReset, m, step, owner, payload);
-            format!("{:?}", store.insert_challenge(record).await)
+            shown(store.insert_challenge(record).await)
         }
         Op::FindChallenge { slot } => show_challenge(store.find_challenge(id(slot)).await.unwrap()),
         Op::Count { slot } => show_challenge(store.count_code_attempt(id(slot)).await.unwrap()),
@@ -421,17 +424,15 @@ async fn apply<S: Store>(store: &S, op: &Op) -> String {
                 max_sends,
                 validity,
             };
-            format!(
-                "{:?}",
+            shown(
                 store
                     .update_code(id(slot), |code| code.resend(time(when), mac(m), rules))
-                    .await
+                    .await,
             )
         }
-        Op::Void { slot, mac: m } => format!(
-            "{:?}",
-            store.update_code(id(slot), |code| code.void(&mac(m))).await
-        ),
+        Op::Void { slot, mac: m } => {
+            shown(store.update_code(id(slot), |code| code.void(&mac(m))).await)
+        }
         Op::Tamper {
             slot,
             other,
@@ -439,8 +440,7 @@ async fn apply<S: Store>(store: &S, op: &Op) -> String {
             at: step,
             attempts,
             sends,
-        } => format!(
-            "{:?}",
+        } => shown(
             store
                 .update_code(id(slot), |code| {
                     let seen = show_code(code);
@@ -456,18 +456,17 @@ async fn apply<S: Store>(store: &S, op: &Op) -> String {
                     code.sends = sends;
                     seen
                 })
-                .await
+                .await,
         ),
-        Op::Delete { slot } => format!("{:?}", store.delete_challenge(id(slot)).await),
+        Op::Delete { slot } => shown(store.delete_challenge(id(slot)).await),
         Op::Complete {
             slot,
             mac: m,
             at: step,
-        } => format!(
-            "{:?}",
+        } => shown(
             store
                 .complete_registration(id(slot), &mac(m), at(step))
-                .await
+                .await,
         ),
         Op::Register {
             user: u,
@@ -490,11 +489,10 @@ async fn apply<S: Store>(store: &S, op: &Op) -> String {
             slot,
             mac: m,
             hash: h,
-        } => format!(
-            "{:?}",
+        } => shown(
             store
                 .complete_password_reset(id(slot), &mac(m), hash(h))
-                .await
+                .await,
         ),
         Op::FindAccount { user: u } => show_account(store.find_account(&key_of(u)).await.unwrap()),
         Op::FindByInsured { insured: n } => {
@@ -504,21 +502,17 @@ async fn apply<S: Store>(store: &S, op: &Op) -> String {
             user: u,
             expected,
             new,
-        } => format!(
-            "{:?}",
+        } => shown(
             store
                 .update_password_hash(&key_of(u), &hash(expected), hash(new))
-                .await
+                .await,
         ),
-        Op::Terms { user: u, version } => format!(
-            "{:?}",
+        Op::Terms { user: u, version } => shown(
             store
                 .record_terms_acceptance(&key_of(u), TermsVersion::new(u32::from(version)))
-                .await
+                .await,
         ),
-        Op::Purge { when, grace } => {
-            format!("{:?}", store.purge_expired(time(when), grace).await)
-        }
+        Op::Purge { when, grace } => shown(store.purge_expired(time(when), grace).await),
     }
 }
 

@@ -12,11 +12,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use kenpo_auth::store::TicketId;
 use kenpo_auth::store::{
-    Account, AttemptGate, ChallengeOwner, ChallengeRecord, CodeChallenge, CodeMac, CounterKey,
-    LimitPolicy, RegistrationOutcome, ResendOutcome, ResendRules, SignupRecord,
+    Account, AttemptCounter, AttemptGate, ChallengeOwner, ChallengeRecord, CodeChallenge, CodeMac,
+    CounterKey, ImportMode, LimitPolicy, RegistrationOutcome, ResendOutcome, ResendRules,
+    RosterChanges, RosterEntry, SignupRecord,
 };
-use kenpo_auth::ticket::TicketId;
+use kenpo_auth::{CoverageEnd, EmailAddress};
 use kenpo_auth::{
     Error, InsuredKey, InsuredRecord, MailKind, ManualClock, MemoryStore, PasswordHash,
     PasswordResetTicket, PendingRegistration, Portal, RecordingMailer, SignupTicket, SqliteError,
@@ -25,9 +27,9 @@ use kenpo_auth::{
 use rusqlite::Connection;
 
 use crate::support::{
-    EMAIL, Inspect, NEW_PASSWORD, PASSWORD, TempDir, USER_ID, at, block_on, hash, insured_key,
+    EMAIL, Inspect, NEW_PASSWORD, PASSWORD, USER_ID, at, block_on, hash, insured, insured_key,
     lock_policy, mac, portal_config, registration, registration_form, reset, shoko, shoko_record,
-    t0, ticket, user_key,
+    sqlite_file, t0, ticket, user_key,
 };
 
 // ---------------------------------------------------------------- the failing store
@@ -109,126 +111,70 @@ impl<S> FailingStore<S> {
     }
 }
 
+/// Store methods that go to `inner` through `call`, which may fail them; the fault names the
+/// method.
+macro_rules! through_call {
+    ($($method:ident($($arg:ident: $type:ty),*) -> $output:ty;)*) => {
+        $(async fn $method(&self, $($arg: $type),*) -> Result<$output, Self::Error> {
+            self.call(stringify!($method), self.inner.$method($($arg),*)).await
+        })*
+    };
+}
+
 impl<S: Store> Store for FailingStore<S> {
     type Error = FaultError<S::Error>;
 
-    async fn find_insured(&self, key: &InsuredKey) -> Result<Option<InsuredRecord>, Self::Error> {
-        self.call("find_insured", self.inner.find_insured(key))
-            .await
+    through_call! {
+        find_insured(key: &InsuredKey) -> Option<InsuredRecord>;
+        acquire_attempt(key: &CounterKey, now: SystemTime, policy: LimitPolicy) -> AttemptGate;
+        clear_attempts(key: &CounterKey) -> ();
+        insert_signup(record: SignupRecord) -> ();
+        find_signup(id: TicketId) -> Option<SignupRecord>;
+        insert_challenge(record: ChallengeRecord) -> ();
+        find_challenge(id: TicketId) -> Option<ChallengeRecord>;
+        count_code_attempt(id: TicketId) -> Option<ChallengeRecord>;
+        delete_challenge(id: TicketId) -> ();
+        complete_registration(id: TicketId, code_mac: &CodeMac, now: SystemTime)
+            -> RegistrationOutcome;
+        complete_password_reset(id: TicketId, code_mac: &CodeMac, new_hash: PasswordHash) -> bool;
+        find_account(user: &UserKey) -> Option<Account>;
+        find_account_by_insured(key: &InsuredKey) -> Option<Account>;
+        update_password_hash(user: &UserKey, expected: &PasswordHash, new_hash: PasswordHash)
+            -> bool;
+        record_terms_acceptance(user: &UserKey, version: TermsVersion) -> bool;
+        purge_expired(now: SystemTime, grace: Duration) -> u64;
+        set_coverage_end(key: &InsuredKey, end: Option<CoverageEnd>) -> bool;
+        count_roster(insurer_code: &str) -> u64;
+        change_password(user: &UserKey, expected: &PasswordHash, new_hash: PasswordHash) -> bool;
+        complete_email_change(id: TicketId, code_mac: &CodeMac) -> Option<EmailAddress>;
+        record_login(user: &UserKey, at: SystemTime) -> bool;
+        find_counter(key: &CounterKey) -> Option<AttemptCounter>;
+        delete_account(user: &UserKey) -> bool;
     }
-    async fn acquire_attempt(
+
+    async fn import_roster<I>(
         &self,
-        key: &CounterKey,
-        now: SystemTime,
-        policy: LimitPolicy,
-    ) -> Result<AttemptGate, Self::Error> {
+        insurer_code: &str,
+        entries: I,
+        mode: ImportMode,
+    ) -> Result<RosterChanges, Self::Error>
+    where
+        I: Iterator<Item = RosterEntry> + Send,
+    {
         self.call(
-            "acquire_attempt",
-            self.inner.acquire_attempt(key, now, policy),
+            "import_roster",
+            self.inner.import_roster(insurer_code, entries, mode),
         )
         .await
     }
-    async fn clear_attempts(&self, key: &CounterKey) -> Result<(), Self::Error> {
-        self.call("clear_attempts", self.inner.clear_attempts(key))
-            .await
-    }
-    async fn insert_signup(&self, record: SignupRecord) -> Result<(), Self::Error> {
-        self.call("insert_signup", self.inner.insert_signup(record))
-            .await
-    }
-    async fn find_signup(&self, id: TicketId) -> Result<Option<SignupRecord>, Self::Error> {
-        self.call("find_signup", self.inner.find_signup(id)).await
-    }
-    async fn insert_challenge(&self, record: ChallengeRecord) -> Result<(), Self::Error> {
-        self.call("insert_challenge", self.inner.insert_challenge(record))
-            .await
-    }
-    async fn find_challenge(&self, id: TicketId) -> Result<Option<ChallengeRecord>, Self::Error> {
-        self.call("find_challenge", self.inner.find_challenge(id))
-            .await
-    }
-    async fn count_code_attempt(
-        &self,
-        id: TicketId,
-    ) -> Result<Option<ChallengeRecord>, Self::Error> {
-        self.call("count_code_attempt", self.inner.count_code_attempt(id))
-            .await
-    }
+
+    // Generic, so not among the others.
     async fn update_code<F, R>(&self, id: TicketId, change: F) -> Result<Option<R>, Self::Error>
     where
         F: FnOnce(&mut CodeChallenge) -> R + Send,
         R: Send,
     {
         self.call("update_code", self.inner.update_code(id, change))
-            .await
-    }
-    async fn delete_challenge(&self, id: TicketId) -> Result<(), Self::Error> {
-        self.call("delete_challenge", self.inner.delete_challenge(id))
-            .await
-    }
-    async fn complete_registration(
-        &self,
-        id: TicketId,
-        code_mac: &CodeMac,
-        now: SystemTime,
-    ) -> Result<RegistrationOutcome, Self::Error> {
-        self.call(
-            "complete_registration",
-            self.inner.complete_registration(id, code_mac, now),
-        )
-        .await
-    }
-    async fn complete_password_reset(
-        &self,
-        id: TicketId,
-        code_mac: &CodeMac,
-        new_hash: PasswordHash,
-    ) -> Result<bool, Self::Error> {
-        self.call(
-            "complete_password_reset",
-            self.inner.complete_password_reset(id, code_mac, new_hash),
-        )
-        .await
-    }
-    async fn find_account(&self, user: &UserKey) -> Result<Option<Account>, Self::Error> {
-        self.call("find_account", self.inner.find_account(user))
-            .await
-    }
-    async fn find_account_by_insured(
-        &self,
-        key: &InsuredKey,
-    ) -> Result<Option<Account>, Self::Error> {
-        self.call(
-            "find_account_by_insured",
-            self.inner.find_account_by_insured(key),
-        )
-        .await
-    }
-    async fn update_password_hash(
-        &self,
-        user: &UserKey,
-        expected: &PasswordHash,
-        new_hash: PasswordHash,
-    ) -> Result<bool, Self::Error> {
-        self.call(
-            "update_password_hash",
-            self.inner.update_password_hash(user, expected, new_hash),
-        )
-        .await
-    }
-    async fn record_terms_acceptance(
-        &self,
-        user: &UserKey,
-        version: TermsVersion,
-    ) -> Result<bool, Self::Error> {
-        self.call(
-            "record_terms_acceptance",
-            self.inner.record_terms_acceptance(user, version),
-        )
-        .await
-    }
-    async fn purge_expired(&self, now: SystemTime, grace: Duration) -> Result<u64, Self::Error> {
-        self.call("purge_expired", self.inner.purge_expired(now, grace))
             .await
     }
 }
@@ -423,24 +369,28 @@ fn reset_faults<S: Inspect>() {
     }
 }
 
-#[test]
-fn memory_store_faults_in_registration_leave_nothing_half_made() {
-    registration_faults::<MemoryStore>();
+/// Runs a scenario on each store, as one test per store.
+macro_rules! on_both_stores {
+    ($($scenario:ident: $memory_test:ident, $sqlite_test:ident;)*) => {$(
+        #[test]
+        fn $memory_test() {
+            $scenario::<MemoryStore>();
+        }
+
+        #[test]
+        fn $sqlite_test() {
+            $scenario::<SqliteStore>();
+        }
+    )*};
 }
 
-#[test]
-fn sqlite_store_faults_in_registration_leave_nothing_half_made() {
-    registration_faults::<SqliteStore>();
-}
-
-#[test]
-fn memory_store_faults_in_password_reset_leave_nothing_half_made() {
-    reset_faults::<MemoryStore>();
-}
-
-#[test]
-fn sqlite_store_faults_in_password_reset_leave_nothing_half_made() {
-    reset_faults::<SqliteStore>();
+on_both_stores! {
+    registration_faults:
+        memory_store_faults_in_registration_leave_nothing_half_made,
+        sqlite_store_faults_in_registration_leave_nothing_half_made;
+    reset_faults:
+        memory_store_faults_in_password_reset_leave_nothing_half_made,
+        sqlite_store_faults_in_password_reset_leave_nothing_half_made;
 }
 
 fn mail_faults<S: Inspect>() {
@@ -534,29 +484,16 @@ fn mail_faults<S: Inspect>() {
     assert_eq!(store.challenges(), 1);
 }
 
-#[test]
-fn memory_store_mail_faults_withdraw_codes_and_retries_succeed() {
-    mail_faults::<MemoryStore>();
-}
-
-#[test]
-fn sqlite_store_mail_faults_withdraw_codes_and_retries_succeed() {
-    mail_faults::<SqliteStore>();
+on_both_stores! {
+    mail_faults:
+        memory_store_mail_faults_withdraw_codes_and_retries_succeed,
+        sqlite_store_mail_faults_withdraw_codes_and_retries_succeed;
 }
 
 // ---------------------------------------------------------------- aborts inside SQLite
 
 fn injected(error: &SqliteError) -> bool {
     error.to_string().contains("injected")
-}
-
-/// A store on a file, a raw connection to plant triggers with, and the file's directory.
-fn sqlite_file(tag: &str) -> (SqliteStore, Connection, TempDir) {
-    let dir = TempDir::new(tag);
-    let path = dir.db("f.db");
-    let store = SqliteStore::open(&path).unwrap();
-    let raw = Connection::open(&path).unwrap();
-    (store, raw, dir)
 }
 
 /// Makes every `event` (`BEFORE INSERT ON accounts`, …) abort until the trigger is dropped.
@@ -767,4 +704,119 @@ fn through_the_portal_the_member_sees_a_store_error_and_the_same_code_works_afte
     assert_eq!(store.account_count().unwrap(), 1);
     assert_eq!(store.challenge_count().unwrap(), 0);
     assert!(block_on(store.find_signup(ticket.id())).unwrap().is_none());
+}
+
+fn roster_entries(records: Vec<InsuredRecord>) -> impl Iterator<Item = RosterEntry> + Send {
+    records
+        .into_iter()
+        .zip(2..)
+        .map(|(record, line)| RosterEntry {
+            line,
+            record: Some(record),
+        })
+}
+
+fn roster_of(store: &SqliteStore, numbers: &[&str]) -> Vec<Option<InsuredRecord>> {
+    numbers
+        .iter()
+        .map(|number| block_on(store.find_insured(&insured_key(number))).unwrap())
+        .collect()
+}
+
+/// An import whose delete, insert or update aborts leaves the whole roster as it was (the
+/// staging table goes too), and the next import applies.
+#[test]
+fn an_abort_anywhere_in_a_roster_import_changes_nothing() {
+    let (store, raw, _dir) = sqlite_file("fault-import");
+    let old = vec![insured("1"), insured("2")];
+    block_on(store.import_roster("06139999", roster_entries(old), ImportMode::Apply)).unwrap();
+    let numbers = ["1", "2", "3"];
+    let before = roster_of(&store, &numbers);
+    let renamed = || {
+        let birth = kenpo_auth::BirthDate::new(1980, 4, 1).unwrap();
+        InsuredRecord::new("06139999", "12", "2", birth, "ケンポ ジロウ").unwrap()
+    };
+    let new = || vec![renamed(), insured("3")];
+    for event in [
+        "BEFORE DELETE ON roster",
+        "BEFORE INSERT ON roster",
+        "BEFORE UPDATE ON roster",
+    ] {
+        plant(&raw, "fail_import", event);
+        let error =
+            block_on(store.import_roster("06139999", roster_entries(new()), ImportMode::Apply))
+                .unwrap_err();
+        assert!(injected(&error), "{event}: {error:?}");
+        assert_eq!(
+            roster_of(&store, &numbers),
+            before,
+            "{event} left a half import"
+        );
+        unplant(&raw, "fail_import");
+    }
+    let report =
+        block_on(store.import_roster("06139999", roster_entries(new()), ImportMode::Apply))
+            .unwrap();
+    assert!(report.applied);
+    assert_eq!((report.added, report.changed, report.removed), (1, 1, 1));
+    assert_eq!(
+        roster_of(&store, &numbers),
+        vec![None, Some(renamed()), Some(insured("3"))]
+    );
+}
+
+/// A password change, an e-mail change or a deletion whose second statement aborts keeps the
+/// first undone too.
+#[test]
+fn an_abort_in_a_settings_or_help_desk_step_rolls_all_of_it_back() {
+    let (store, raw, _dir) = sqlite_file("fault-settings");
+    let (_, id) = pending_registration(&store);
+    assert_eq!(
+        block_on(store.complete_registration(id, &mac(7), t0())).unwrap(),
+        RegistrationOutcome::Created
+    );
+    let member = user_key("member01");
+    let reset_code = reset("member01", false, 5);
+    let reset_id = reset_code.code.id;
+    block_on(store.insert_challenge(reset_code)).unwrap();
+    let account = || block_on(store.find_account(&member)).unwrap().unwrap();
+    let before = account();
+
+    // change_password: the update, then the reset codes' delete.
+    plant(&raw, "fail_delete", "BEFORE DELETE ON challenges");
+    let error =
+        block_on(store.change_password(&member, &before.password_hash, hash("new"))).unwrap_err();
+    assert!(injected(&error), "{error:?}");
+    assert_eq!(account().password_hash, before.password_hash);
+    assert!(block_on(store.find_challenge(reset_id)).unwrap().is_some());
+
+    // delete_account: the account, then its challenges.
+    let error = block_on(store.delete_account(&member)).unwrap_err();
+    assert!(injected(&error), "{error:?}");
+    assert!(block_on(store.find_account(&member)).unwrap().is_some());
+    unplant(&raw, "fail_delete");
+
+    // complete_email_change: the address, then the challenge.
+    let change = ChallengeRecord {
+        code: CodeChallenge {
+            purpose: kenpo_auth::store::Purpose::EmailChange,
+            ..reset("member01", false, 6).code
+        },
+        owner: ChallengeOwner::Account(member.clone()),
+        payload: kenpo_auth::store::ChallengePayload::EmailChange(
+            EmailAddress::parse("new@example.co.jp").unwrap(),
+        ),
+    };
+    let change_id = change.code.id;
+    block_on(store.insert_challenge(change)).unwrap();
+    plant(&raw, "fail_delete", "BEFORE DELETE ON challenges");
+    let error = block_on(store.complete_email_change(change_id, &mac(6))).unwrap_err();
+    assert!(injected(&error), "{error:?}");
+    assert_eq!(account().email, before.email);
+    unplant(&raw, "fail_delete");
+    let old = block_on(store.complete_email_change(change_id, &mac(6))).unwrap();
+    assert_eq!(old, Some(before.email));
+    assert!(block_on(store.change_password(&member, &before.password_hash, hash("new"))).unwrap());
+    assert!(block_on(store.find_challenge(reset_id)).unwrap().is_none());
+    assert!(block_on(store.delete_account(&member)).unwrap());
 }

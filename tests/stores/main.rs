@@ -1,12 +1,8 @@
 //! The stores: `MemoryStore` and `SqliteStore` keep the store contract (the conformance suite,
 //! which catches planted bugs), across threads and OS processes, under faults and load, and
 //! answer every call alike; `SqliteStore`'s own schema, migrations and limits.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::panic, clippy::indexing_slicing)]
 
 mod support;
 

@@ -5,15 +5,15 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use kenpo_auth::sqlite::{SqliteOptions, Synchronous};
-use kenpo_auth::store::{
-    AttemptGate, ChallengePayload, CounterKey, RegistrationOutcome, SignupRecord,
+use kenpo_auth::store::{AttemptGate, ChallengePayload, CounterKey, SignupRecord};
+use kenpo_auth::{
+    BirthDate, EmailAddress, InsuredRecord, MessageJa, SqliteError, SqliteStore, Store,
 };
-use kenpo_auth::{BirthDate, EmailAddress, InsuredRecord, SqliteError, SqliteStore, Store};
 use rusqlite::Connection;
 
 use crate::support::{
     TempDir, block_on, insured, insured_key, lock_policy, mac, register, registration_with, reset,
-    t0, ticket, user_key,
+    sqlite_file, t0, ticket, user_key,
 };
 
 fn user_version(path: &std::path::Path) -> i64 {
@@ -30,8 +30,8 @@ fn a_new_file_gets_the_current_schema_version_and_wal() {
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.connections(), 4);
     assert_eq!(store.path(), path.as_path());
-    assert_eq!(SqliteStore::SCHEMA_VERSION, 2);
-    assert_eq!(user_version(&path), 2);
+    assert_eq!(SqliteStore::SCHEMA_VERSION, 3);
+    assert_eq!(user_version(&path), 3);
     let mode: String = Connection::open(&path)
         .unwrap()
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
@@ -51,10 +51,7 @@ fn data_survives_closing_and_reopening() {
                 InsuredRecord::new("06139999", "12", "345", birth, "ケンポ ショウコ").unwrap(),
             )
             .unwrap();
-        assert_eq!(
-            register(&store, "NGK000123", "345"),
-            RegistrationOutcome::Created
-        );
+        register(&store, "NGK000123", "345");
         let login = CounterKey::Login(user_key("NGK000123"));
         for _ in 0..3 {
             block_on(store.acquire_attempt(&login, t0(), lock_policy(4, None))).unwrap();
@@ -106,7 +103,7 @@ fn a_file_from_a_newer_release_is_refused_untouched() {
             error,
             SqliteError::SchemaTooNew {
                 found: 99,
-                supported: 2
+                supported: 3
             }
         ),
         "{error:?}"
@@ -118,100 +115,39 @@ fn a_file_from_a_newer_release_is_refused_untouched() {
 
 #[test]
 fn reopening_does_not_run_the_migration_again() {
-    let dir = TempDir::new("migrate-once");
-    let path = dir.db("once.db");
-    let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(
-        register(&store, "member01", "1"),
-        RegistrationOutcome::Created
-    );
+    let (store, _, _dir) = sqlite_file("migrate-once");
+    let path = store.path().to_owned();
+    register(&store, "member01", "1");
     // A second pool on the same file while the first is open, then a third after it closed.
     let second = SqliteStore::open(&path).unwrap();
     drop(store);
     drop(second);
     let third = SqliteStore::open(&path).unwrap();
     assert_eq!(third.account_count().unwrap(), 1);
-    assert_eq!(user_version(&path), 2);
+    assert_eq!(user_version(&path), 3);
 }
 
-/// Version 1's schema, as `src/sqlite_schema.rs` created it (a migration never edits it).
-const V1: &str = "
-CREATE TABLE roster (
-    insurer_code TEXT NOT NULL,
-    symbol       TEXT NOT NULL,
-    number       TEXT NOT NULL,
-    birth_date   TEXT NOT NULL,
-    name_kana    TEXT NOT NULL,
-    PRIMARY KEY (insurer_code, symbol, number)
-) WITHOUT ROWID;
-
-CREATE TABLE accounts (
-    user_key       TEXT NOT NULL PRIMARY KEY,
-    user_id        TEXT NOT NULL,
-    insurer_code   TEXT NOT NULL,
-    symbol         TEXT NOT NULL,
-    number         TEXT NOT NULL,
-    email          TEXT NOT NULL,
-    password_hash  TEXT NOT NULL,
-    terms_accepted INTEGER,
-    created_at     INTEGER NOT NULL,
-    UNIQUE (insurer_code, symbol, number)
-) WITHOUT ROWID;
-
-CREATE TABLE signups (
-    id           BLOB NOT NULL PRIMARY KEY CHECK (length(id) = 16),
-    insurer_code TEXT NOT NULL,
-    symbol       TEXT NOT NULL,
-    number       TEXT NOT NULL,
-    expires_at   INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX signups_by_expiry ON signups (expires_at);
-
-CREATE TABLE challenges (
-    id             BLOB NOT NULL PRIMARY KEY CHECK (length(id) = 16),
-    purpose        INTEGER NOT NULL CHECK (purpose IN (1, 2)),
-    code_mac       BLOB NOT NULL CHECK (length(code_mac) = 32),
-    issued_at      INTEGER NOT NULL,
-    expires_at     INTEGER NOT NULL,
-    attempts       INTEGER NOT NULL CHECK (attempts >= 0),
-    sends          INTEGER NOT NULL CHECK (sends >= 0),
-    kind           INTEGER NOT NULL CHECK (kind IN (1, 2)),
-    user_key       TEXT,
-    user_id        TEXT,
-    insurer_code   TEXT,
-    symbol         TEXT,
-    number         TEXT,
-    email          TEXT,
-    password_hash  TEXT,
-    reset_user_key TEXT,
-    CHECK (kind <> 1 OR (user_key IS NOT NULL AND user_id IS NOT NULL
-        AND insurer_code IS NOT NULL AND symbol IS NOT NULL AND number IS NOT NULL
-        AND email IS NOT NULL AND password_hash IS NOT NULL))
-) WITHOUT ROWID;
-CREATE INDEX challenges_by_expiry ON challenges (expires_at);
-
-CREATE TABLE counters (
-    key          TEXT NOT NULL PRIMARY KEY,
-    failures     INTEGER NOT NULL CHECK (failures >= 0),
-    window_start INTEGER,
-    locked_until INTEGER
-) WITHOUT ROWID;
-";
+/// An empty database as the release before schema version 2 created it: the file itself rather
+/// than a copy of its SQL, which lives only in `src/sqlite/schema.rs` (`V1`, which a migration
+/// never edits). It was made by running that release's opening steps, `PRAGMA journal_mode =
+/// WAL` and then `V1` and `PRAGMA user_version = 1` in one immediate transaction, with SQLite
+/// 3.40 (the release is commit df2f6d1, where `V1` is the only migration).
+const V1_DATABASE: &[u8] = include_bytes!("../data/sqlite-schema-v1.db");
 
 /// A database left at schema version 1 by the previous release: its login counter carries
 /// over (failures must never expire), its windowed throttles and its challenges are dropped, as
-/// `sqlite_schema.rs` documents; accounts and the roster are untouched.
+/// `src/sqlite/schema.rs` documents; accounts and the roster are untouched.
 #[test]
 fn a_version_one_database_is_migrated_keeping_login_counters() {
     let dir = TempDir::new("migrate-v1");
     let path = dir.db("v1.db");
+    std::fs::write(&path, V1_DATABASE).unwrap();
+    assert_eq!(user_version(&path), 1);
     let nanos = |t: std::time::SystemTime| {
         i64::try_from(t.duration_since(UNIX_EPOCH).unwrap().as_nanos()).unwrap()
     };
     {
         let raw = Connection::open(&path).unwrap();
-        raw.execute_batch(V1).unwrap();
-        raw.execute_batch("PRAGMA user_version = 1").unwrap();
         raw.execute(
             "INSERT INTO roster VALUES ('06139999', '12', '345', '1975-03-02', 'ケンポ ショウコ')",
             [],
@@ -250,7 +186,7 @@ fn a_version_one_database_is_migrated_keeping_login_counters() {
     }
 
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(user_version(&path), 2);
+    assert_eq!(user_version(&path), 3);
     assert_eq!(store.challenge_count().unwrap(), 0, "v1 challenges dropped");
     assert_eq!(
         store.counter_count().unwrap(),
@@ -339,14 +275,8 @@ fn a_legacy_carrier_address_round_trips() {
 
 #[test]
 fn the_database_itself_refuses_duplicate_user_keys_and_insured_keys() {
-    let dir = TempDir::new("constraints");
-    let path = dir.db("unique.db");
-    let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(
-        register(&store, "Member01", "1"),
-        RegistrationOutcome::Created
-    );
-    let raw = Connection::open(&path).unwrap();
+    let (store, raw, _dir) = sqlite_file("constraints");
+    register(&store, "Member01", "1");
     let insert = "INSERT INTO accounts (user_key, user_id, insurer_code, symbol, number, email,
                       password_hash, terms_accepted, created_at)
                   VALUES (?1, ?2, '06139999', '12', ?3, 'a@example.jp', 'h', NULL, 0)";
@@ -360,22 +290,24 @@ fn the_database_itself_refuses_duplicate_user_keys_and_insured_keys() {
     assert_eq!(store.account_count().unwrap(), 1);
 }
 
+/// Asserts that `result` failed because a stored `what` no longer validates.
+fn assert_corrupt<T: std::fmt::Debug>(result: Result<T, SqliteError>, what: &str) {
+    let error = result.unwrap_err();
+    assert!(
+        matches!(error, SqliteError::Corrupt { what: found } if found == what),
+        "{error:?}"
+    );
+}
+
 #[test]
 fn a_row_that_no_longer_validates_is_reported_as_corrupt() {
-    let dir = TempDir::new("corrupt");
-    let path = dir.db("corrupt.db");
-    let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(
-        register(&store, "member01", "1"),
-        RegistrationOutcome::Created
-    );
-    let raw = Connection::open(&path).unwrap();
+    let (store, raw, _dir) = sqlite_file("corrupt");
+    register(&store, "member01", "1");
     raw.execute("UPDATE accounts SET user_id = 'x'", [])
         .unwrap();
-    let error = block_on(store.find_account(&user_key("member01"))).unwrap_err();
-    assert!(
-        matches!(error, SqliteError::Corrupt { what: "user ID" }),
-        "{error:?}"
+    assert_corrupt(
+        block_on(store.find_account(&user_key("member01"))),
+        "user ID",
     );
 
     let record = reset("member01", false, 7);
@@ -389,45 +321,21 @@ fn a_row_that_no_longer_validates_is_reported_as_corrupt() {
     // … the others are caught when read.
     raw.execute("UPDATE challenges SET attempts = 4294967296", [])
         .unwrap();
-    let error = block_on(store.find_challenge(id)).unwrap_err();
-    assert!(
-        matches!(
-            error,
-            SqliteError::Corrupt {
-                what: "attempt count"
-            }
-        ),
-        "{error:?}"
-    );
+    assert_corrupt(block_on(store.find_challenge(id)), "attempt count");
     raw.execute(
         "UPDATE challenges SET attempts = 0, owner = 'account:NOT A KEY'",
         [],
     )
     .unwrap();
-    let error = block_on(store.find_challenge(id)).unwrap_err();
-    assert!(
-        matches!(
-            error,
-            SqliteError::Corrupt {
-                what: "challenge owner"
-            }
-        ),
-        "{error:?}"
-    );
+    assert_corrupt(block_on(store.find_challenge(id)), "challenge owner");
 
     let login = CounterKey::Login(user_key("member01"));
     block_on(store.acquire_attempt(&login, t0(), lock_policy(10, None))).unwrap();
     raw.execute("UPDATE counters SET attempts = 4294967296", [])
         .unwrap();
-    let error = block_on(store.acquire_attempt(&login, t0(), lock_policy(10, None))).unwrap_err();
-    assert!(
-        matches!(
-            error,
-            SqliteError::Corrupt {
-                what: "attempt count"
-            }
-        ),
-        "{error:?}"
+    assert_corrupt(
+        block_on(store.acquire_attempt(&login, t0(), lock_policy(10, None))),
+        "attempt count",
     );
 }
 
@@ -496,8 +404,81 @@ fn options_never_open_zero_connections() {
     let store =
         SqliteStore::open_with(dir.db("z.db"), SqliteOptions::default().connections(0)).unwrap();
     assert_eq!(store.connections(), 1);
+    register(&store, "member01", "1");
+}
+
+/// An empty database as the release before schema version 3 created it (issue 9's release,
+/// whose last migration is `V2`), made the way [`V1_DATABASE`] was: `PRAGMA journal_mode =
+/// WAL`, then `V1`, `V2` and `PRAGMA user_version = 2` in one immediate transaction, with
+/// SQLite 3.40.
+const V2_DATABASE: &[u8] = include_bytes!("../data/sqlite-schema-v2.db");
+
+/// A database at schema version 2 keeps everything: its roster (covered), its accounts (never
+/// logged in), its counters and its live challenges, which still complete.
+#[test]
+fn a_version_two_database_is_migrated_keeping_everything() {
+    let dir = TempDir::new("migrate-v2");
+    let path = dir.db("v2.db");
+    std::fs::write(&path, V2_DATABASE).unwrap();
+    assert_eq!(user_version(&path), 2);
+    let nanos = |t: std::time::SystemTime| {
+        i64::try_from(t.duration_since(UNIX_EPOCH).unwrap().as_nanos()).unwrap()
+    };
+    let reset_id = ticket();
+    {
+        let raw = Connection::open(&path).unwrap();
+        raw.execute(
+            "INSERT INTO roster VALUES ('06139999', '12', '345', '1975-03-02', 'ケンポ ショウコ')",
+            [],
+        )
+        .unwrap();
+        raw.execute(
+            "INSERT INTO accounts VALUES ('ngk0001', 'NGK0001', '06139999', '12', '345',
+                 'member@example.co.jp', '$argon2id$v=19$m=64,t=1,p=1$c2FsdA$first', 1, ?1)",
+            [nanos(t0())],
+        )
+        .unwrap();
+        raw.execute(
+            "INSERT INTO counters VALUES ('login:ngk0001', 9, NULL, ?1, NULL)",
+            [nanos(t0())],
+        )
+        .unwrap();
+        raw.execute(
+            "INSERT INTO challenges (id, purpose, code_mac, issued_at, expires_at, attempts,
+                 sends, owner, kind)
+             VALUES (?1, 2, ?2, ?3, ?4, 1, 1, 'account:ngk0001', 2)",
+            rusqlite::params![
+                reset_id.as_bytes(),
+                mac(7).as_bytes(),
+                nanos(t0()),
+                nanos(t0() + Duration::from_secs(600))
+            ],
+        )
+        .unwrap();
+    }
+
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(user_version(&path), 3);
+    let person = block_on(store.find_insured(&insured_key("345")))
+        .unwrap()
+        .unwrap();
     assert_eq!(
-        register(&store, "member01", "1"),
-        RegistrationOutcome::Created
+        person.coverage_end(),
+        None,
+        "everyone on a v2 roster is covered"
     );
+    let member = user_key("ngk0001");
+    let account = block_on(store.find_account(&member)).unwrap().unwrap();
+    assert_eq!(account.last_login_at, None);
+    let counter = block_on(store.find_counter(&CounterKey::Login(member.clone())))
+        .unwrap()
+        .unwrap();
+    assert_eq!(counter.attempts, 9);
+    let live = block_on(store.find_challenge(reset_id)).unwrap().unwrap();
+    assert_eq!(live.code.attempts, 1);
+    assert!(
+        block_on(store.complete_password_reset(reset_id, &mac(7), crate::support::hash("new")))
+            .unwrap()
+    );
+    assert!(block_on(store.record_login(&member, t0())).unwrap());
 }

@@ -6,20 +6,19 @@
 //! consumed challenge, one reset code stays live per owner, and every expired record was purged
 //! exactly once.
 
-use std::collections::{HashMap, HashSet};
-use std::convert::Infallible;
-use std::sync::{Arc, Barrier, Mutex};
+use std::collections::HashSet;
+use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use kenpo_auth::sqlite::{SqliteOptions, Synchronous};
+use kenpo_auth::store::TicketId;
 use kenpo_auth::store::{
     ChallengeOwner, ChallengePayload, CounterKey, LimitPolicy, LockSchedule, RegistrationOutcome,
     ResendOutcome, ResendRules, SignupRecord,
 };
-use kenpo_auth::ticket::TicketId;
 use kenpo_auth::{
-    BirthDate, Error, IdentityForm, InsuredKey, InsuredRecord, Mail, Mailer, ManualClock,
-    MemoryStore, Portal, RegistrationForm, SqliteStore, Store, UserId, UserKey,
+    BirthDate, Error, IdentityForm, InsuredKey, InsuredRecord, Mail, ManualClock, MemoryStore,
+    Portal, RecordingMailer, RegistrationForm, SqliteStore, Store, UserId, UserKey,
 };
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -50,32 +49,16 @@ const LOGIN_LIMIT: u32 = 150;
 /// Records each purge operation first adds, already expired or idle.
 const JUNK_PER_PURGE: u64 = 3;
 
-/// A mailer that remembers the last code mailed to each address.
-#[derive(Clone, Default)]
-struct CodeMailer {
-    codes: Arc<Mutex<HashMap<String, String>>>,
+type LoadPortal<S> = Portal<S, RecordingMailer, ManualClock>;
+
+/// The code in the last mail to `address` (the threads' flows mail at once, so the last mail of
+/// all may be another flow's).
+fn code_for(mailer: &RecordingMailer, address: &str) -> String {
+    let mails = mailer.sent();
+    let last = mails.iter().rev().find(|mail| mail.to.as_str() == address);
+    last.and_then(Mail::code)
+        .expect("a code mailed to the address")
 }
-
-impl CodeMailer {
-    fn code_for(&self, address: &str) -> String {
-        self.codes.lock().unwrap()[address].clone()
-    }
-}
-
-impl Mailer for CodeMailer {
-    type Error = Infallible;
-
-    async fn send(&self, mail: Mail) -> Result<(), Infallible> {
-        let code = mail.code().expect("a code in the mail");
-        self.codes
-            .lock()
-            .unwrap()
-            .insert(mail.to.as_str().to_owned(), code);
-        Ok(())
-    }
-}
-
-type LoadPortal<S> = Portal<S, CodeMailer, ManualClock>;
 
 fn portal_person(thread: usize, n: usize) -> (usize, String, String) {
     let number = 500_000 + thread * 10_000 + n;
@@ -106,7 +89,7 @@ fn portal_flow<S: Store>(portal: &LoadPortal<S>, thread: usize, n: usize) {
         email: email.clone(),
     };
     let pending = block_on(portal.begin_registration(&ticket, &form)).unwrap();
-    let first = mailer.code_for(&email);
+    let first = code_for(mailer, &email);
     let wrong = if first == "000000" {
         "111111"
     } else {
@@ -117,7 +100,7 @@ fn portal_flow<S: Store>(portal: &LoadPortal<S>, thread: usize, n: usize) {
         Err(Error::CodeMismatch { .. })
     ));
     block_on(portal.resend_code(&pending)).unwrap();
-    let second = mailer.code_for(&email);
+    let second = code_for(mailer, &email);
     if second != first {
         assert!(matches!(
             block_on(portal.confirm_registration(&pending, &first)),
@@ -133,7 +116,7 @@ fn portal_flow<S: Store>(portal: &LoadPortal<S>, thread: usize, n: usize) {
     let login = block_on(portal.login(&user_id, PASSWORD)).unwrap();
     assert_eq!(login.user_id.as_str(), user_id);
     let reset = block_on(portal.request_password_reset(&user_id)).unwrap();
-    let code = mailer.code_for(&email);
+    let code = code_for(mailer, &email);
     assert_eq!(code.len(), 14, "XXXX-XXXX-XXXX: {code}");
     block_on(portal.reset_password(&reset, &code, NEW_PASSWORD)).unwrap();
     assert!(block_on(portal.login(&user_id, NEW_PASSWORD)).is_ok());
@@ -357,7 +340,7 @@ fn worker<S: Store>(store: &S, portal: &LoadPortal<S>, fixture: &Fixture, thread
 /// Runs the load on `store` and checks the invariants. Returns the elapsed time.
 fn stress<S: Inspect>(store: &S) -> Duration {
     let fixture = prepare(store);
-    let portal = Portal::new(store.clone(), CodeMailer::default(), portal_config())
+    let portal = Portal::new(store.clone(), RecordingMailer::new(), portal_config())
         .with_clock(ManualClock::new(t0()));
     let barrier = Barrier::new(THREADS);
     let started = Instant::now();

@@ -5,13 +5,15 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub use kenpo_auth::testkit::block_on;
+pub use pollster::block_on;
 
+use rusqlite::Connection;
+
+use kenpo_auth::store::TicketId;
 use kenpo_auth::store::{
     Account, ChallengeOwner, ChallengePayload, ChallengeRecord, CodeChallenge, CodeMac,
     LimitPolicy, LockSchedule, NewAccount, Purpose, RegistrationOutcome, Store,
 };
-use kenpo_auth::ticket::TicketId;
 use kenpo_auth::{
     BirthDate, Config, EmailAddress, HashParams, IdentityForm, InsuredKey, InsuredRecord,
     MemoryStore, PasswordHash, RegistrationForm, SecretKey, SqliteStore, UserId, UserKey,
@@ -52,6 +54,16 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
     }
+}
+
+/// A `SqliteStore` on a new file, a raw connection to the same file (to plant what the store
+/// itself would never write), and the directory that holds them.
+pub fn sqlite_file(tag: &str) -> (SqliteStore, Connection, TempDir) {
+    let dir = TempDir::new(tag);
+    let path = dir.db("store.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let raw = Connection::open(&path).unwrap();
+    (store, raw, dir)
 }
 
 /// 2027-01-15T08:00:00Z plus a few nanoseconds, so that exact round trips are tested too.
@@ -142,12 +154,14 @@ pub fn reset(user_id: &str, decoy: bool, mac_byte: u8) -> ChallengeRecord {
     }
 }
 
-/// Stores a registration of `user_id` for `number` and completes it with its MAC.
-pub fn register<S: Store>(store: &S, user_id: &str, number: &str) -> RegistrationOutcome {
+/// Stores a registration of `user_id` for `number` and completes it with its MAC: the account
+/// is created.
+pub fn register<S: Store>(store: &S, user_id: &str, number: &str) {
     let record = registration(user_id, number, 7);
     let id = record.code.id;
     block_on(store.insert_challenge(record)).unwrap();
-    block_on(store.complete_registration(id, &mac(7), t0())).unwrap()
+    let outcome = block_on(store.complete_registration(id, &mac(7), t0())).unwrap();
+    assert_eq!(outcome, RegistrationOutcome::Created, "{user_id}");
 }
 
 /// A login-like budget: a 30-minute lock after every `every` attempts (doubling up to a day),
@@ -236,14 +250,15 @@ pub fn shoko_record() -> InsuredRecord {
     InsuredRecord::new("06139999", "1234", "567", birth, "ケンポ ショウコ").unwrap()
 }
 
-/// ケンポ ショウコ's first-authentication form.
+/// ケンポ ショウコ's first-authentication form, filled in from her roster entry.
 pub fn shoko() -> IdentityForm {
+    let record = shoko_record();
     IdentityForm {
-        insurer_code: "06139999".into(),
-        symbol: "1234".into(),
-        number: "567".into(),
-        birth_date: "1975-03-02".into(),
-        name_kana: "ケンポ ショウコ".into(),
+        insurer_code: record.key().insurer_code().into(),
+        symbol: record.key().symbol().into(),
+        number: record.key().number().into(),
+        birth_date: record.birth_date().to_string(),
+        name_kana: record.name().as_str().into(),
     }
 }
 

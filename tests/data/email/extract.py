@@ -112,6 +112,20 @@ def pyisemail_verdict(status):
     return "invalid", ""
 
 
+# The parametrized tests whose first parameter is the address: the verdict each asserts, and the
+# options it passes.
+ADDRESS_FIRST = {
+    "test_email_valid": ("valid", "allow_quoted_local=True allow_display_name=True"),
+    "test_email_valid_intl_local_part": ("valid", "allow_display_name=True"),
+    "test_email_valid_only_if_quoted_local_part":
+        ("valid", "allow_quoted_local=True (invalid without it)"),
+    "test_email_invalid_syntax": ("invalid", ""),
+    "test_email_invalid_reserved_domain": ("invalid", ""),
+    "test_email_invalid_syntax_strict": ("invalid", "strict=True (valid without it)"),
+    "test_email_invalid_character_smtputf8_off": ("invalid", "allow_smtputf8=False"),
+}
+
+
 def email_validator(path):
     tree = ast.parse(open(path, encoding="utf-8").read())
     rows = []
@@ -136,24 +150,10 @@ def email_validator(path):
                     cases.append([ast.literal_eval(i) if isinstance(i, ast.Constant) else None
                                   for i in items])
         name = func.name
-        if name == "test_email_valid":
+        if name in ADDRESS_FIRST:
+            verdict, options = ADDRESS_FIRST[name]
             for case in cases:
-                add("valid", case[0], f"{name} allow_quoted_local=True allow_display_name=True")
-        elif name == "test_email_valid_intl_local_part":
-            for case in cases:
-                add("valid", case[0], f"{name} allow_display_name=True")
-        elif name == "test_email_valid_only_if_quoted_local_part":
-            for case in cases:
-                add("valid", case[0], f"{name} allow_quoted_local=True (invalid without it)")
-        elif name in ("test_email_invalid_syntax", "test_email_invalid_reserved_domain"):
-            for case in cases:
-                add("invalid", case[0], name)
-        elif name == "test_email_invalid_syntax_strict":
-            for case in cases:
-                add("invalid", case[0], f"{name} strict=True (valid without it)")
-        elif name == "test_email_invalid_character_smtputf8_off":
-            for case in cases:
-                add("invalid", case[0], f"{name} allow_smtputf8=False")
+                add(verdict, case[0], f"{name} {options}".strip())
         elif name == "test_email_unsafe_character":
             for case in cases:
                 add("invalid", case[0] + "@test", f"{name} test_environment=True")

@@ -1,0 +1,65 @@
+//! What the benches share: roster entries registered through the portal, and the timing
+//! helpers behind the summaries they print beside Criterion's. Each bench uses the part it
+//! needs, so the rest is dead code in it.
+#![allow(dead_code)]
+
+use std::time::Instant;
+
+use kenpo_auth::{BirthDate, IdentityForm, InsuredRecord, Mailer, Portal, RegistrationForm, Store};
+use pollster::block_on;
+
+pub(crate) const PASSWORD: &str = "Sakura#2024x";
+
+/// Roster entry `n`: ケンポ ショウコ, born 1975-03-02, insured person 06139999 / 1234 / `n`.
+pub(crate) fn insured(n: u64) -> InsuredRecord {
+    let birth = BirthDate::new(1975, 3, 2).unwrap();
+    InsuredRecord::new("06139999", "1234", &n.to_string(), birth, "ケンポ ショウコ").unwrap()
+}
+
+/// Roster entry `n`'s first-authentication form, and the registration form of user ID
+/// `NGK000000n` (seven digits) with its own address.
+pub(crate) fn person(n: u64) -> (IdentityForm, RegistrationForm) {
+    let identity = IdentityForm {
+        insurer_code: "06139999".into(),
+        symbol: "1234".into(),
+        number: n.to_string(),
+        birth_date: "1975-03-02".into(),
+        name_kana: "ケンポ ショウコ".into(),
+    };
+    let form = RegistrationForm {
+        user_id: format!("NGK{n:07}"),
+        password: PASSWORD.into(),
+        email: format!("m{n}@example.co.jp"),
+    };
+    (identity, form)
+}
+
+/// Steps 1-2 to 1-4 of the manual for roster entry `n`; `mailed_code` reads from the mailer the
+/// code mailed to an address. The user ID.
+pub(crate) fn register<S: Store, M: Mailer>(
+    portal: &Portal<S, M>,
+    n: u64,
+    mailed_code: impl Fn(&M, &str) -> String,
+) -> String {
+    let (identity, form) = person(n);
+    let ticket = block_on(portal.authenticate_insured(&identity)).unwrap();
+    let pending = block_on(portal.begin_registration(&ticket, &form)).unwrap();
+    let code = mailed_code(portal.mailer(), &form.email);
+    block_on(portal.confirm_registration(&pending, &code)).unwrap();
+    form.user_id
+}
+
+/// Seconds per call of `f`, from `rounds` calls in a row.
+pub(crate) fn per_call(f: &mut dyn FnMut(), rounds: u32) -> f64 {
+    let start = Instant::now();
+    for _ in 0..rounds {
+        f();
+    }
+    start.elapsed().as_secs_f64() / f64::from(rounds)
+}
+
+/// The median of `values`, which it reorders.
+pub(crate) fn median(values: &mut [f64]) -> f64 {
+    let middle = values.len() / 2;
+    *values.select_nth_unstable_by(middle, f64::total_cmp).1
+}

@@ -1,0 +1,208 @@
+//! The roster as data the union replaces: what an import changes, tallied the same way by
+//! every store.
+//!
+//! A store's [`import_roster`](crate::Store::import_roster) walks the entries inside one
+//! transaction and tells a [`RosterTally`] what it found for each; the tally decides whether
+//! the import may be applied (no refused rows, no duplicates, not a dry run) and keeps the
+//! report. The rule lives here, once; the stores only look records up and write them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::identity::{InsuredKey, InsuredRecord};
+
+/// One row of a roster import: its line in the union's file and the person it names, or
+/// `None` for a row the importer refused (the import is then not applied).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RosterEntry {
+    /// The row's line number in the source file (1 for the first line), for reports.
+    pub line: u64,
+    /// The person, or `None` when the row was refused.
+    pub record: Option<InsuredRecord>,
+}
+
+/// Whether an import writes what it found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImportMode {
+    /// Write the new roster, if every row was good.
+    #[default]
+    Apply,
+    /// Report what would change and write nothing.
+    DryRun,
+}
+
+/// What a row did to the roster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowChange {
+    /// A person not on the roster before.
+    Added,
+    /// A person whose birth date, name or end of coverage differ.
+    Changed,
+    /// The same as before.
+    Unchanged,
+}
+
+/// A key that appeared twice in one import.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateRow {
+    /// The later row.
+    pub line: u64,
+    /// The row that named the same person first.
+    pub first_line: u64,
+    /// The person both rows name.
+    pub key: InsuredKey,
+}
+
+/// What an import changed (or, for a dry run or a refused import, would have changed).
+///
+/// Counts are exact; the key lists keep the first [`RosterChanges::LIST_LIMIT`] of each, so
+/// that a report of a million-row file stays small.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterChanges {
+    /// Whether the store now holds the new roster.
+    pub applied: bool,
+    /// People added.
+    pub added: u64,
+    /// People whose record changed.
+    pub changed: u64,
+    /// People of this insurer no longer on the roster (their accounts stay, and cannot log in).
+    pub removed: u64,
+    /// People unchanged.
+    pub unchanged: u64,
+    /// Rows the importer refused.
+    pub refused: u64,
+    /// Rows naming a person an earlier row named.
+    pub duplicate_count: u64,
+    /// The first duplicates.
+    pub duplicates: Vec<DuplicateRow>,
+    /// The first people added.
+    pub added_keys: Vec<InsuredKey>,
+    /// The first people changed.
+    pub changed_keys: Vec<InsuredKey>,
+    /// The first people removed.
+    pub removed_keys: Vec<InsuredKey>,
+}
+
+impl RosterChanges {
+    /// How many keys (and duplicates) each list keeps.
+    pub const LIST_LIMIT: usize = 1_000;
+
+    /// Whether the rows were all good: nothing refused, no duplicates.
+    #[must_use]
+    pub const fn is_clean(&self) -> bool {
+        self.refused == 0 && self.duplicate_count == 0
+    }
+}
+
+/// Keeps the report of one import as a store walks it, and decides whether it is applied.
+///
+/// ```
+/// use kenpo_auth::store::{ImportMode, RosterTally, RowChange};
+/// use kenpo_auth::{BirthDate, InsuredRecord};
+///
+/// let birth = BirthDate::new(1980, 4, 1).unwrap();
+/// let hanako = InsuredRecord::new("06139999", "12", "345", birth, "ケンポ ハナコ").unwrap();
+/// let mut tally = RosterTally::new("06139999", ImportMode::Apply);
+/// assert_eq!(tally.seen(&hanako, None), RowChange::Added);
+/// assert_eq!(tally.seen(&hanako, Some(&hanako)), RowChange::Unchanged);
+/// assert!(tally.may_apply());
+/// tally.refused();
+/// assert!(!tally.may_apply());
+/// let report = tally.finish(false);
+/// assert_eq!((report.added, report.unchanged, report.refused, report.applied), (1, 1, 1, false));
+/// ```
+#[derive(Debug)]
+pub struct RosterTally {
+    insurer_code: String,
+    mode: ImportMode,
+    changes: RosterChanges,
+}
+
+fn keep(list: &mut Vec<InsuredKey>, key: &InsuredKey) {
+    if list.len() < RosterChanges::LIST_LIMIT {
+        list.push(key.clone());
+    }
+}
+
+impl RosterTally {
+    /// A tally for an import of the roster of `insurer_code` in `mode`.
+    #[must_use]
+    pub fn new(insurer_code: &str, mode: ImportMode) -> RosterTally {
+        RosterTally {
+            insurer_code: insurer_code.to_owned(),
+            mode,
+            changes: RosterChanges::default(),
+        }
+    }
+
+    /// The record of `entry`, if it may be imported: the importer accepted the row and it
+    /// names a person of this insurer. Otherwise the row is counted refused — an import never
+    /// touches another insurer's roster.
+    pub fn admit<'a>(&mut self, entry: &'a RosterEntry) -> Option<&'a InsuredRecord> {
+        match &entry.record {
+            Some(record) if record.key().insurer_code() == self.insurer_code => Some(record),
+            _ => {
+                self.refused();
+                None
+            }
+        }
+    }
+
+    /// A refused row.
+    pub fn refused(&mut self) {
+        self.changes.refused = self.changes.refused.saturating_add(1);
+    }
+
+    /// A row naming `key`, which row `first_line` named already.
+    pub fn duplicate(&mut self, line: u64, first_line: u64, key: &InsuredKey) {
+        self.changes.duplicate_count = self.changes.duplicate_count.saturating_add(1);
+        if self.changes.duplicates.len() < RosterChanges::LIST_LIMIT {
+            self.changes.duplicates.push(DuplicateRow {
+                line,
+                first_line,
+                key: key.clone(),
+            });
+        }
+    }
+
+    /// A good row: `new`, where the roster held `old`. Says what it changes.
+    pub fn seen(&mut self, new: &InsuredRecord, old: Option<&InsuredRecord>) -> RowChange {
+        let change = match old {
+            None => RowChange::Added,
+            Some(old) if old == new => RowChange::Unchanged,
+            Some(_) => RowChange::Changed,
+        };
+        let changes = &mut self.changes;
+        match change {
+            RowChange::Added => {
+                changes.added = changes.added.saturating_add(1);
+                keep(&mut changes.added_keys, new.key());
+            }
+            RowChange::Changed => {
+                changes.changed = changes.changed.saturating_add(1);
+                keep(&mut changes.changed_keys, new.key());
+            }
+            RowChange::Unchanged => changes.unchanged = changes.unchanged.saturating_add(1),
+        }
+        change
+    }
+
+    /// A person of this insurer on the roster whom no row named.
+    pub fn removed(&mut self, key: &InsuredKey) {
+        self.changes.removed = self.changes.removed.saturating_add(1);
+        keep(&mut self.changes.removed_keys, key);
+    }
+
+    /// Whether the import may be written: an applying import whose rows were all good so far.
+    /// A store asks once every entry was seen, and commits only then.
+    #[must_use]
+    pub fn may_apply(&self) -> bool {
+        self.mode == ImportMode::Apply && self.changes.is_clean()
+    }
+
+    /// The report, `applied` saying whether the store committed.
+    #[must_use]
+    pub fn finish(mut self, applied: bool) -> RosterChanges {
+        self.changes.applied = applied;
+        self.changes
+    }
+}
