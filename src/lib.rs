@@ -274,6 +274,11 @@ pub use password::{
 };
 pub use portal::{CoverageState, HelpDeskView, LockState, LoginSuccess, Portal, RegistrationForm};
 pub use random::{RandomError, SecretParseError};
+#[cfg(feature = "roster-csv")]
+#[cfg_attr(docsrs, doc(cfg(feature = "roster-csv")))]
+pub use roster::csv::{
+    CsvEncoding, HeaderNames, RosterCsv, RosterFileError, RosterRows, RowProblem, RowReason,
+};
 #[cfg(feature = "tokio")]
 pub use runner::TokioRunner;
 pub use runner::{Inline, Job, JobFailed, JobFuture, Runner};

@@ -6,9 +6,13 @@
 //! the import may be applied (no refused rows, no duplicates, not a dry run) and keeps the
 //! report. The rule lives here, once; the stores only look records up and write them.
 
+#[cfg(feature = "roster-csv")]
+pub(crate) mod csv;
+
 use serde::{Deserialize, Serialize};
 
 use crate::identity::{InsuredKey, InsuredRecord};
+use crate::ja::MessageJa;
 
 /// One row of a roster import: its line in the union's file and the person it names, or
 /// `None` for a row the importer refused (the import is then not applied).
@@ -50,6 +54,33 @@ pub struct DuplicateRow {
     pub first_line: u64,
     /// The person both rows name.
     pub key: InsuredKey,
+}
+
+impl std::fmt::Display for DuplicateRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}: the same insured person as line {} ({})",
+            self.line, self.first_line, self.key
+        )
+    }
+}
+
+impl MessageJa for DuplicateRow {
+    /// ```
+    /// use kenpo_auth::store::DuplicateRow;
+    /// use kenpo_auth::{InsuredKey, MessageJa};
+    ///
+    /// let key = InsuredKey::new("06139999", "12", "345").unwrap();
+    /// let duplicate = DuplicateRow { line: 9, first_line: 2, key };
+    /// assert_eq!(duplicate.message_ja(), "9行目: 2行目と同じ被保険者（06139999/12/345）です。");
+    /// ```
+    fn message_ja(&self) -> String {
+        format!(
+            "{}行目: {}行目と同じ被保険者（{}）です。",
+            self.line, self.first_line, self.key
+        )
+    }
 }
 
 /// What an import changed (or, for a dry run or a refused import, would have changed).

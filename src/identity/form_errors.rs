@@ -34,6 +34,8 @@ pub enum Field {
     Password,
     /// メールアドレス.
     Email,
+    /// 資格喪失日, the day coverage ends (a column of the union's roster file).
+    CoverageEnd,
 }
 
 impl Field {
@@ -57,6 +59,7 @@ impl Field {
             Field::UserId => "user_id",
             Field::Password => "password",
             Field::Email => "email",
+            Field::CoverageEnd => "coverage_end",
         }
     }
 
@@ -72,6 +75,7 @@ impl Field {
             Field::UserId => "ユーザーID",
             Field::Password => "パスワード",
             Field::Email => "メールアドレス",
+            Field::CoverageEnd => "資格喪失日",
         }
     }
 
@@ -95,6 +99,7 @@ impl fmt::Display for Field {
             Field::UserId => "user ID",
             Field::Password => "password",
             Field::Email => "e-mail address",
+            Field::CoverageEnd => "end of coverage",
         })
     }
 }

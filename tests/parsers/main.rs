@@ -17,4 +17,5 @@ mod kana_reference;
 mod password;
 mod password_corpus;
 mod password_laws;
+mod roster_csv;
 mod user_id;
