@@ -3,7 +3,7 @@
 //! Both are complete and thread-safe (one mutex each), and their clones share state, so a small
 //! single-process host can use them as they are; data lives as long as the process.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -353,7 +353,8 @@ impl Store for MemoryStore {
         // The rows are read without the lock (a file may take seconds), then compared with the
         // roster and swapped in under it, so that a login sees the old roster or the new one.
         let mut tally = RosterTally::new(insurer_code, mode);
-        let mut rows: HashMap<InsuredKey, (u64, InsuredRecord)> = HashMap::new();
+        // Keyed in order: reports list people in key order, as every store does.
+        let mut rows: BTreeMap<InsuredKey, (u64, InsuredRecord)> = BTreeMap::new();
         for entry in entries {
             let Some(record) = tally.admit(&entry) else {
                 continue;
@@ -365,9 +366,7 @@ impl Store for MemoryStore {
             rows.insert(record.key().clone(), (entry.line, record.clone()));
         }
         let mut state = self.lock();
-        let mut in_file_order: Vec<&(u64, InsuredRecord)> = rows.values().collect();
-        in_file_order.sort_by_key(|(line, _)| *line);
-        for (_, record) in in_file_order {
+        for (_, record) in rows.values() {
             tally.seen(record, state.roster.get(record.key()));
         }
         let mut removed: Vec<InsuredKey> = state

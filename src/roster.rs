@@ -85,8 +85,9 @@ impl MessageJa for DuplicateRow {
 
 /// What an import changed (or, for a dry run or a refused import, would have changed).
 ///
-/// Counts are exact; the key lists keep the first [`RosterChanges::LIST_LIMIT`] of each, so
-/// that a report of a million-row file stays small.
+/// Counts are exact; the key lists keep the first [`RosterChanges::LIST_LIMIT`] of each in
+/// key order (insurer code, symbol, number), so that a report of a million-row file stays
+/// small; duplicates come in the order the store met them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RosterChanges {
     /// Whether the store now holds the new roster.
@@ -141,7 +142,7 @@ impl RosterChanges {
 /// let report = tally.finish(false);
 /// assert_eq!((report.added, report.unchanged, report.refused, report.applied), (1, 1, 1, false));
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct RosterTally {
     insurer_code: String,
     mode: ImportMode,

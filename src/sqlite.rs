@@ -175,7 +175,8 @@ impl SqliteStore {
     #[allow(clippy::needless_pass_by_value)] // the same signature as `MemoryStore::add_insured`
     pub fn add_insured(&self, record: InsuredRecord) -> Result<(), SqliteError> {
         self.pool.with(|conn| {
-            conn.prepare_cached(&format!(
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.prepare_cached(&format!(
                 "INSERT INTO roster ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (insurer_code, symbol, number)
                  DO UPDATE SET birth_date = excluded.birth_date, name_kana = excluded.name_kana,
@@ -183,6 +184,9 @@ impl SqliteStore {
                 RosterRow::COLUMNS
             ))?
             .execute(roster_columns(&record))?;
+            tx.prepare_cached(import::BUMP_VERSION)?
+                .execute([record.key().insurer_code()])?;
+            tx.commit()?;
             Ok(())
         })
     }
@@ -681,7 +685,8 @@ impl Store for SqliteStore {
         end: Option<CoverageEnd>,
     ) -> Result<bool, SqliteError> {
         self.pool.with(|conn| {
-            let updated = conn
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let updated = tx
                 .prepare_cached(
                     "UPDATE roster SET coverage_end = ?4
                      WHERE insurer_code = ?1 AND symbol = ?2 AND number = ?3",
@@ -692,7 +697,13 @@ impl Store for SqliteStore {
                     key.number(),
                     end.map(|end| end.to_string()),
                 ])?;
-            Ok(updated == 1)
+            if updated != 1 {
+                return Ok(false);
+            }
+            tx.prepare_cached(import::BUMP_VERSION)?
+                .execute([key.insurer_code()])?;
+            tx.commit()?;
+            Ok(true)
         })
     }
 

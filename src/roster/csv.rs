@@ -34,6 +34,8 @@
 //! # });
 //! ```
 
+#![allow(clippy::doc_markdown)] // Shift_JIS and encoding_rs are names, not code.
+
 use std::fmt;
 use std::io::Read;
 use std::time::SystemTime;
@@ -539,7 +541,7 @@ impl<R> RosterRows<R> {
                 errors.push(FieldError::new(
                     Field::NameKana,
                     FieldErrorKind::Name(error),
-                ))
+                ));
             })
             .is_ok();
         match (key, birth_date) {

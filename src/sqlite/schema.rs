@@ -136,13 +136,21 @@ CREATE INDEX challenges_by_owner ON challenges (owner, purpose);
 /// Version 3: the union's side — end of coverage, last login, e-mail change codes.
 ///
 /// `roster.coverage_end` is the 資格喪失日 (`YYYY-MM-DD`, NULL while covered);
-/// `accounts.last_login_at` is for the help desk. The challenges table is rebuilt because its
+/// `accounts.last_login_at` is for the help desk; `roster_versions` lets an import compare
+/// outside the write lock (`src/sqlite/import.rs`). The challenges table is rebuilt because its
 /// CHECK constraints name the purposes and kinds (SQLite cannot alter a constraint); its rows
 /// carry over unchanged. An e-mail change (kind 4, purpose 3) keeps its new address in
 /// `email`.
 const V3: &str = "
 ALTER TABLE roster ADD COLUMN coverage_end TEXT;  -- YYYY-MM-DD, NULL while covered
 ALTER TABLE accounts ADD COLUMN last_login_at INTEGER;
+
+-- Bumped by every write to an insurer's roster, in the writing transaction: an import compares
+-- without the write lock, then applies only if the version it compared against still holds.
+CREATE TABLE roster_versions (
+    insurer_code TEXT NOT NULL PRIMARY KEY,
+    version      INTEGER NOT NULL
+) WITHOUT ROWID;
 
 CREATE TABLE challenges_v3 (
     id             BLOB NOT NULL PRIMARY KEY CHECK (length(id) = 16),

@@ -1,7 +1,8 @@
-//! Roster files (feature `roster-csv`): UTF-8 and Shift_JIS read alike, every bad row reported
+//! Roster files (feature `roster-csv`): UTF-8 and `Shift_JIS` read alike, every bad row reported
 //! with its line and a reason in both languages, nothing imported from a bad file unless asked,
 //! and one row held at a time.
 
+use std::fmt::Write as _;
 use std::io::{self, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -372,7 +373,7 @@ proptest! {
     ) {
         let mut file = String::from("記号,番号,生年月日,氏名カナ\n");
         for (symbol, number, y, m, d, name) in &people {
-            file.push_str(&format!("{symbol},{number},{y}年{m}月{d}日,{name}\n"));
+            writeln!(file, "{symbol},{number},{y}年{m}月{d}日,{name}").unwrap();
         }
         let utf8 = entries(&csv(), file.as_bytes());
         let shift_jis = entries(&csv(), &sjis(&file));
