@@ -47,6 +47,17 @@ impl State {
         Some(record)
     }
 
+    /// Replaces `user`'s password hash if it is still `expected` (compare-and-set).
+    fn replace_hash(&mut self, user: &UserKey, expected: &PasswordHash, new: PasswordHash) -> bool {
+        match self.accounts.get_mut(user) {
+            Some(account) if account.password_hash == *expected => {
+                account.password_hash = new;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Removes the owner's unconsumed challenges: all of them, or those of one purpose.
     fn remove_owner(&mut self, owner: &ChallengeOwner, only: Option<Purpose>) {
         let ids: Vec<TicketId> = self
@@ -318,14 +329,7 @@ impl Store for MemoryStore {
         expected: &PasswordHash,
         new_hash: PasswordHash,
     ) -> Result<bool, Infallible> {
-        let mut state = self.lock();
-        match state.accounts.get_mut(user) {
-            Some(account) if account.password_hash == *expected => {
-                account.password_hash = new_hash;
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
+        Ok(self.lock().replace_hash(user, expected, new_hash))
     }
 
     async fn record_terms_acceptance(
@@ -421,15 +425,12 @@ impl Store for MemoryStore {
         new_hash: PasswordHash,
     ) -> Result<bool, Infallible> {
         let mut state = self.lock();
-        match state.accounts.get_mut(user) {
-            Some(account) if account.password_hash == *expected => {
-                account.password_hash = new_hash;
-                let owner = ChallengeOwner::Account(user.clone());
-                state.remove_owner(&owner, Some(Purpose::PasswordReset));
-                Ok(true)
-            }
-            _ => Ok(false),
+        if !state.replace_hash(user, expected, new_hash) {
+            return Ok(false);
         }
+        let owner = ChallengeOwner::Account(user.clone());
+        state.remove_owner(&owner, Some(Purpose::PasswordReset));
+        Ok(true)
     }
 
     async fn complete_email_change(

@@ -619,6 +619,21 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         })
     }
 
+    /// The unconsumed challenge `id`, if it is one of `purpose`: a ticket of another flow is
+    /// as gone as a consumed one.
+    async fn challenge_for(
+        &self,
+        id: TicketId,
+        purpose: Purpose,
+    ) -> Result<ChallengeRecord, Error> {
+        self.store
+            .find_challenge(id)
+            .await
+            .map_err(store_error)?
+            .filter(|record| record.code.purpose == purpose)
+            .ok_or(Error::ChallengeGone)
+    }
+
     /// Counts an entry of `typed` against challenge `id` (before comparing it) and judges it;
     /// a code judged expired is voided for good.
     async fn check_code(
@@ -802,12 +817,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// [`Error::Store`].
     pub async fn resend_code(&self, pending: &PendingRegistration) -> Result<(), Error> {
         let record = self
-            .store
-            .find_challenge(pending.id())
-            .await
-            .map_err(store_error)?
-            .filter(|record| record.code.purpose == Purpose::Registration)
-            .ok_or(Error::ChallengeGone)?;
+            .challenge_for(pending.id(), Purpose::Registration)
+            .await?;
         let (ChallengePayload::Registration(new_account), ChallengeOwner::Signup(ticket)) =
             (&record.payload, &record.owner)
         else {
@@ -1131,13 +1142,9 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         let shape = Purpose::PasswordReset.shape();
         let typed = TypedCode::parse(code, shape).map_err(|_| Error::CodeFormat { shape })?;
         let owner = self
-            .store
-            .find_challenge(ticket.id())
-            .await
-            .map_err(store_error)?
-            .filter(|record| record.code.purpose == Purpose::PasswordReset)
-            .map(|record| record.owner)
-            .ok_or(Error::ChallengeGone)?;
+            .challenge_for(ticket.id(), Purpose::PasswordReset)
+            .await?
+            .owner;
         let ChallengeOwner::Account(user_key) = owner else {
             return Err(Error::ChallengeGone);
         };

@@ -150,12 +150,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         pending: &PendingEmailChange,
     ) -> Result<(), Error> {
         let record = self
-            .store
-            .find_challenge(pending.id())
-            .await
-            .map_err(store_error)?
-            .filter(|record| record.code.purpose == Purpose::EmailChange)
-            .ok_or(Error::ChallengeGone)?;
+            .challenge_for(pending.id(), Purpose::EmailChange)
+            .await?;
         let (ChallengePayload::EmailChange(new_email), ChallengeOwner::Account(user_key)) =
             (&record.payload, &record.owner)
         else {
