@@ -28,8 +28,8 @@ use rusqlite::Connection;
 
 use crate::support::{
     EMAIL, Inspect, NEW_PASSWORD, PASSWORD, USER_ID, at, block_on, hash, insured, insured_key,
-    lock_policy, mac, portal_config, registration, registration_form, reset, shoko, shoko_record,
-    sqlite_file, t0, ticket, user_key,
+    lock_policy, mac, on_both_stores, portal_config, registration, registration_form, reset, shoko,
+    shoko_record, sqlite_file, t0, ticket, user_key,
 };
 
 // ---------------------------------------------------------------- the failing store
@@ -367,21 +367,6 @@ fn reset_faults<S: Inspect>() {
             assert_eq!(store.challenges(), 0, "a code outlived the reset");
         }
     }
-}
-
-/// Runs a scenario on each store, as one test per store.
-macro_rules! on_both_stores {
-    ($($scenario:ident: $memory_test:ident, $sqlite_test:ident;)*) => {$(
-        #[test]
-        fn $memory_test() {
-            $scenario::<MemoryStore>();
-        }
-
-        #[test]
-        fn $sqlite_test() {
-            $scenario::<SqliteStore>();
-        }
-    )*};
 }
 
 on_both_stores! {

@@ -12,3 +12,4 @@ mod faults;
 mod processes;
 mod sqlite_store;
 mod stress;
+mod union_side;

@@ -269,3 +269,19 @@ pub fn registration_form() -> RegistrationForm {
         email: EMAIL.into(),
     }
 }
+
+/// Runs a scenario on each store, as one test per store.
+macro_rules! on_both_stores {
+    ($($scenario:ident: $memory_test:ident, $sqlite_test:ident;)*) => {$(
+        #[test]
+        fn $memory_test() {
+            $scenario::<MemoryStore>();
+        }
+
+        #[test]
+        fn $sqlite_test() {
+            $scenario::<SqliteStore>();
+        }
+    )*};
+}
+pub(crate) use on_both_stores;
