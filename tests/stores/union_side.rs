@@ -18,7 +18,7 @@ use crate::support::{
 
 type TestPortal<S> = Portal<S, RecordingMailer, ManualClock>;
 
-/// A month's roster file: ケンポ ショウコ (if `with_shoko`) and a colleague, in Shift_JIS.
+/// A month's roster file: ケンポ ショウコ (if `with_shoko`) and a colleague, in `Shift_JIS`.
 fn roster_file(with_shoko: bool) -> Vec<u8> {
     let mut text = String::from("保険者番号,記号,番号,生年月日,氏名カナ\r\n");
     if with_shoko {
