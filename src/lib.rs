@@ -243,6 +243,9 @@ mod portal;
 
 // Storage.
 mod memory;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod sqlite;
@@ -273,6 +276,8 @@ pub use password::{
     NewPassword, PasswordCharset, PasswordError, PasswordPolicy, PasswordViolation,
 };
 pub use portal::{CoverageState, HelpDeskView, LockState, LoginSuccess, Portal, RegistrationForm};
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresError, PostgresStore};
 pub use random::{RandomError, SecretParseError};
 #[cfg(feature = "tokio")]
 pub use runner::TokioRunner;
