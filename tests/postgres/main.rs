@@ -10,6 +10,12 @@
 #![allow(unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 #![allow(clippy::panic, clippy::indexing_slicing)]
 
+// The records and fixtures the SQLite store tests use, shared.
+#[allow(dead_code)]
+#[path = "../stores/support.rs"]
+mod records;
+#[allow(dead_code)]
 mod support;
 
 mod conformance;
+mod processes;

@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub use pollster::block_on;
+pub use crate::records::*;
 
 use kenpo_auth::postgres::PostgresOptions;
 use kenpo_auth::{PostgresStore, Store};
@@ -122,6 +122,17 @@ impl TestSchema {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
+        let tag: String = tag
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .take(16)
+            .collect();
         let name = format!(
             "kt_{tag}_{}_{}_{nanos}",
             std::process::id(),
