@@ -18,4 +18,5 @@ mod records;
 mod support;
 
 mod conformance;
+mod differential;
 mod processes;
