@@ -53,13 +53,15 @@ pub struct PostgresOptions {
     pub(super) verify_connections: bool,
     pub(super) dedicated_runtime: bool,
     pub(super) max_tries: u32,
+    pub(super) synchronous_commit: bool,
 }
 
 impl Default for PostgresOptions {
     /// Eight connections, a 10 s statement timeout, a 10 s connect timeout, schema
     /// `kenpo_auth`, [`StatementMode::Cached`], application name `kenpo-auth`, connections
     /// verified when taken from the pool, the caller's runtime when it is a multi-threaded
-    /// Tokio runtime, eight tries for a transaction that loses to a concurrent one.
+    /// Tokio runtime, eight tries for a transaction that loses to a concurrent one, synchronous
+    /// commits.
     fn default() -> Self {
         Self {
             pool_size: 8,
@@ -71,6 +73,7 @@ impl Default for PostgresOptions {
             verify_connections: true,
             dedicated_runtime: false,
             max_tries: 8,
+            synchronous_commit: true,
         }
     }
 }
@@ -148,6 +151,18 @@ impl PostgresOptions {
     #[must_use]
     pub fn max_tries(mut self, tries: u32) -> Self {
         self.max_tries = tries.max(1);
+        self
+    }
+
+    /// Whether a commit waits for the server's write-ahead log to reach the disk (on, the
+    /// server's default). Off (`synchronous_commit = off` for the store's sessions, sent as a
+    /// startup option): every step stays atomic and the database consistent after a crash, but
+    /// a server crash may undo the last acknowledged steps (an account, a consumed code, a
+    /// counted attempt — so a crash could hand an attacker back a few guesses). For tests and
+    /// measurements.
+    #[must_use]
+    pub const fn synchronous_commit(mut self, on: bool) -> Self {
+        self.synchronous_commit = on;
         self
     }
 

@@ -119,11 +119,18 @@ impl Backend {
         })?;
         config.application_name(&options.application_name);
         config.connect_timeout(options.connect_timeout);
+        let mut startup = Vec::new();
         if let Some(timeout) = options.statement_timeout {
-            config.options(format!(
+            startup.push(format!(
                 "-c statement_timeout={}",
                 timeout.as_millis().max(1)
             ));
+        }
+        if !options.synchronous_commit {
+            startup.push("-c synchronous_commit=off".to_owned());
+        }
+        if !startup.is_empty() {
+            config.options(startup.join(" "));
         }
         let recycling_method = if options.verify_connections {
             RecyclingMethod::Verified

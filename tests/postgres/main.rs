@@ -20,3 +20,4 @@ mod support;
 mod conformance;
 mod differential;
 mod processes;
+mod stress;

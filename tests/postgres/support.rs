@@ -197,3 +197,22 @@ pub fn add<S: std::ops::Deref<Target = PostgresStore>>(
 pub fn count_roster(store: &PostgresStore, insurer: &str) -> u64 {
     block_on(store.count_roster(insurer)).unwrap()
 }
+
+/// The flow-level helpers of the SQLite tests, on a store whose schema the test owns.
+impl Inspect for PostgresStore {
+    fn fresh() -> Self {
+        panic!("a PostgresStore needs a schema the test owns: use TestSchema::store")
+    }
+    fn add(&self, record: kenpo_auth::InsuredRecord) {
+        block_on(self.add_insured(record)).unwrap();
+    }
+    fn accounts(&self) -> Vec<kenpo_auth::store::Account> {
+        block_on(Self::accounts(self)).unwrap()
+    }
+    fn challenges(&self) -> usize {
+        usize::try_from(block_on(self.challenge_count()).unwrap()).unwrap()
+    }
+    fn counters(&self) -> usize {
+        usize::try_from(block_on(self.counter_count()).unwrap()).unwrap()
+    }
+}
