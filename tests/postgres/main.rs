@@ -19,5 +19,6 @@ mod support;
 
 mod conformance;
 mod differential;
+mod faults;
 mod processes;
 mod stress;

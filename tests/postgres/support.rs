@@ -1,7 +1,7 @@
 //! Finding the server, schemas of one's own, and the records the tests store.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use crate::records::*;
@@ -100,12 +100,43 @@ fn redacted(url: &str) -> String {
     }
 }
 
-/// Skips the test (returning from it) when no server answers.
+/// Tests share the server; the one that restarts it has it alone.
+static SERVER: RwLock<()> = RwLock::new(());
+
+/// A test's use of the server: its URL, and a share of it (held until the test ends).
+pub struct ServerUse {
+    pub url: String,
+    _shared: Option<RwLockReadGuard<'static, ()>>,
+    _alone: Option<RwLockWriteGuard<'static, ()>>,
+}
+
+/// The server shared with the other tests, or `None` (skip).
+pub fn shared_server() -> Option<ServerUse> {
+    let url = server()?;
+    Some(ServerUse {
+        url,
+        _shared: Some(SERVER.read().unwrap_or_else(PoisonError::into_inner)),
+        _alone: None,
+    })
+}
+
+/// The server to this test alone (waits for every other test to finish with it).
+pub fn server_alone() -> Option<ServerUse> {
+    let url = server()?;
+    Some(ServerUse {
+        url,
+        _shared: None,
+        _alone: Some(SERVER.write().unwrap_or_else(PoisonError::into_inner)),
+    })
+}
+
+/// Skips the test (returning from it) when no server answers; otherwise a [`ServerUse`] to
+/// keep until the test ends.
 #[macro_export]
 macro_rules! require_server {
     () => {
-        match $crate::support::server() {
-            Some(url) => url,
+        match $crate::support::shared_server() {
+            Some(server) => server,
             None => return,
         }
     };
