@@ -631,7 +631,7 @@ fn run(fresh: &Fresh, ops: &[Op]) -> Result<(), TestCaseError> {
 
 #[test]
 fn postgres_answers_every_call_like_the_memory_store() {
-    let _url = require_server!();
+    let _server = require_server!();
     let fresh = Fresh::new("differential");
     // 96 cases (the SQLite twin runs 256): every call is a round trip and a commit on a real
     // server. PROPTEST_CASES raises it.
@@ -654,7 +654,7 @@ fn postgres_answers_every_call_like_the_memory_store() {
 /// decoy never completes, a purge with any grace keeps a budget.
 #[test]
 fn owners_decoys_and_purges_agree() {
-    let _url = require_server!();
+    let _server = require_server!();
     let budget = LimitPolicy {
         locks: None,
         ceiling: Some(2),
@@ -740,7 +740,7 @@ fn owners_decoys_and_purges_agree() {
 /// `purge_expired` would report a record that only one of them had.
 #[test]
 fn an_attempt_refused_on_a_fresh_key_stores_no_counter() {
-    let _url = require_server!();
+    let _server = require_server!();
     let zero = LimitPolicy {
         locks: None,
         ceiling: Some(0),

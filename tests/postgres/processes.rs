@@ -476,7 +476,7 @@ fn assert_broken_duties(tag: &str, role: &str, expected: &[&str]) {
 
 #[test]
 fn separate_processes_consume_once_count_every_attempt_and_keep_one_reset_code() {
-    let _url = require_server!();
+    let _server = require_server!();
     assert_broken_duties("processes", "race", &[]);
 }
 
@@ -484,7 +484,7 @@ fn separate_processes_consume_once_count_every_attempt_and_keep_one_reset_code()
 /// made to overlap) lose updates, and the same checks say so.
 #[test]
 fn separate_processes_catch_a_read_then_write_counter() {
-    let _url = require_server!();
+    let _server = require_server!();
     assert_broken_duties(
         "processes-naive",
         "naive",
@@ -494,7 +494,7 @@ fn separate_processes_catch_a_read_then_write_counter() {
 
 #[test]
 fn separate_processes_creating_one_new_schema_at_once_all_succeed() {
-    let _url = require_server!();
+    let _server = require_server!();
     let schema = TestSchema::new("create");
     let start = start_ms();
     let envs = (0..CHILDREN)

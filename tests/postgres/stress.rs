@@ -498,7 +498,7 @@ fn verify_counters<S: Inspect>(store: &S, fixture: &Fixture, tallies: &[Tally]) 
 
 #[test]
 fn postgres_store_under_eight_threads_of_ten_thousand_operations() {
-    let _url = require_server!();
+    let _server = require_server!();
     // One connection per thread; `synchronous_commit = off`: the same atomicity without a
     // disk flush per commit, so that the test measures locking (as the SQLite twin does with
     // `Synchronous::Normal`).
