@@ -1,5 +1,5 @@
 //! `PostgresStore` passes the conformance suite, thread races included: on one pool, on a pool
-//! of one connection, with unnamed statements (PgBouncer's mode), and with every call dealt
+//! of one connection, with unnamed statements (`PgBouncer`'s mode), and with every call dealt
 //! round-robin over several pools (several stores, as several host processes) on one schema.
 
 use std::sync::Mutex;
@@ -206,7 +206,11 @@ fn column(sql: &str) -> Vec<Option<String>> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 macro_rules! inner {

@@ -183,10 +183,15 @@ impl TestSchema {
             .application_name(&format!("kenpo-test-{}", self.name))
     }
 
-    /// A store on this schema with `options`, connected from a plain thread.
+    /// A store on this schema with `options` (whose schema this sets), connected from a plain
+    /// thread.
     pub fn store_with(&self, options: PostgresOptions) -> PostgresStore {
         let url = url();
-        block_on(PostgresStore::connect_with(&url, options)).unwrap()
+        block_on(PostgresStore::connect_with(
+            &url,
+            options.schema(&self.name),
+        ))
+        .unwrap()
     }
 
     pub fn store(&self) -> PostgresStore {
