@@ -3,7 +3,13 @@
 //!
 //! ```sh
 //! cargo run --example portal
+//! cargo run --example portal -- --db portal.db                                  # SQLite
+//! cargo run --example portal -- --postgres postgres://postgres@127.0.0.1/test  # PostgreSQL
 //! ```
+//!
+//! With a store that keeps its data (SQLite, PostgreSQL), a second run finds the account the
+//! first one made. PostgreSQL keeps the tables in the schema `kenpo_auth` (drop it to start
+//! over: `DROP SCHEMA kenpo_auth CASCADE`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::time::{Duration, SystemTime};
@@ -105,7 +111,10 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
         [] => {
-            println!("store: MemoryStore (add `-- --db FILE` to keep the data in SQLite)");
+            println!(
+                "store: MemoryStore (add `-- --db FILE` for SQLite, `-- --postgres URL` for \
+                 PostgreSQL)"
+            );
             let store = MemoryStore::new();
             roster(|record| store.add_insured(record));
             run(store);
@@ -116,8 +125,18 @@ fn main() {
             roster(|record| store.add_insured(record).expect("write the roster"));
             run(store);
         }
+        [flag, url] if flag == "--postgres" => {
+            // Connected from a plain thread: the store starts a Tokio runtime of its own for
+            // its connections, and `pollster` drives the portal.
+            let store =
+                block_on(kenpo_auth::PostgresStore::connect(url)).expect("connect to PostgreSQL");
+            // Debug never shows the password of the URL.
+            println!("store: {store:?}");
+            roster(|record| block_on(store.add_insured(record)).expect("write the roster"));
+            run(store);
+        }
         _ => {
-            eprintln!("usage: cargo run --example portal [-- --db FILE]");
+            eprintln!("usage: cargo run --example portal [-- --db FILE | -- --postgres URL]");
             std::process::exit(2);
         }
     }

@@ -164,6 +164,7 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `sqlite` | `SqliteStore`: a [`Store`] on bundled SQLite, shareable by threads and processes (WAL, busy timeout, versioned schema). |
+//! | `postgres` | `PostgresStore`: a [`Store`] on PostgreSQL (`tokio-postgres` with a `deadpool-postgres` pool), for host processes on several machines sharing one database; implies `tokio`. |
 //! | `testkit` | `testkit`: a conformance suite any [`Store`] can run. Outside SemVer. |
 //! | `tokio` | `TokioRunner`: argon2 on Tokio's blocking pool, so that a Tokio host just `.await`s. |
 //!
@@ -186,13 +187,15 @@
 //! storage      store.rs      the trait, its records, and the rules a store applies
 //!              memory.rs     MemoryStore, RecordingMailer
 //!              sqlite.rs + sqlite/{pool, codec, schema, error}.rs   (feature `sqlite`)
+//!              postgres.rs + postgres/{pool, options, codec, schema, import, error}.rs
+//!                            (feature `postgres`)
 //! checking     testkit.rs + testkit/{fixtures, checks, races}.rs   (feature `testkit`)
 //! manuals      security.rs  scaling.rs   documentation only
 //! ```
 //!
 //! The public surface is one curated set of names at the crate root, plus a few namespaces
 //! with a purpose: [`kana`] (the folding functions), [`store`] (what a `Store` implementer
-//! needs: records, rules, keys), `sqlite` (its options), `testkit`, and the
+//! needs: records, rules, keys), `sqlite` and `postgres` (their options), `testkit`, and the
 //! documentation-only [`audit`], [`security`] and [`scaling`] manuals.
 //!
 //! ## Security notes
@@ -243,6 +246,9 @@ mod portal;
 
 // Storage.
 mod memory;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod sqlite;
@@ -273,6 +279,8 @@ pub use password::{
     NewPassword, PasswordCharset, PasswordError, PasswordPolicy, PasswordViolation,
 };
 pub use portal::{CoverageState, HelpDeskView, LockState, LoginSuccess, Portal, RegistrationForm};
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresError, PostgresStore};
 pub use random::{RandomError, SecretParseError};
 #[cfg(feature = "roster-csv")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roster-csv")))]

@@ -1,0 +1,351 @@
+//! `PostgresStore` beside `SqliteStore`, in one run: whole registrations (first
+//! authentication, code mailed, code entered) and logins per second from 1, 2, 8 and 32
+//! concurrent Tokio tasks over 1, 2 and 4 pools (stores) sharing one database, with argon2id at
+//! test-sized parameters (`HashParams::insecure_for_tests()`: m=8 KiB, t=1, p=1) so that the
+//! store's work shows; then a login at the default parameters (m=19456 KiB, t=2, p=1) beside a
+//! bare argon2id verify, whose difference is the store's (and the portal's) share of a login.
+//!
+//! ```sh
+//! cargo bench --bench postgres          # KENPO_PG_URL, else postgres://postgres@127.0.0.1:5432/test
+//! ```
+//!
+//! Each pool holds eight connections; tasks are dealt to pools round-robin, as requests to
+//! host processes behind a load balancer. Both stores keep their default durability
+//! (PostgreSQL `synchronous_commit = on`, SQLite `synchronous = FULL` in WAL mode). The
+//! PostgreSQL tables live in a fresh schema, dropped at the end; the SQLite file in a fresh
+//! temporary directory. The runtime is Tokio's multi-threaded one with a worker per core.
+//! Prints a Markdown table.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::doc_markdown,
+    clippy::cast_precision_loss,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kenpo_auth::postgres::PostgresOptions;
+use kenpo_auth::sqlite::SqliteOptions;
+use kenpo_auth::store::{ImportMode, RosterEntry};
+use kenpo_auth::{
+    BirthDate, Config, HashParams, IdentityForm, InsuredRecord, Mail, Mailer, NewPassword,
+    PasswordHasher, Portal, PostgresStore, RegistrationForm, SqliteStore, Store,
+};
+
+const TASKS: [usize; 4] = [1, 2, 8, 32];
+const POOLS: [usize; 3] = [1, 2, 4];
+const LOGIN_ACCOUNTS: u64 = 64;
+/// How long each cell of the table runs.
+const CELL: Duration = Duration::from_millis(1500);
+const PASSWORD: &str = "Sakura#2024x";
+
+/// Remembers the last code mailed to each address.
+#[derive(Clone, Default)]
+struct CodeMailer {
+    codes: Arc<Mutex<HashMap<String, String>>>,
+}
+
+impl Mailer for CodeMailer {
+    type Error = Infallible;
+
+    async fn send(&self, mail: Mail) -> Result<(), Infallible> {
+        if let Some(code) = mail.code() {
+            self.codes
+                .lock()
+                .unwrap()
+                .insert(mail.to.as_str().to_owned(), code);
+        }
+        Ok(())
+    }
+}
+
+fn config(params: HashParams) -> Config {
+    Config {
+        hash_params: params,
+        max_concurrent_hashes: 64,
+        max_queued_hashes: 256,
+        ..Config::default()
+    }
+}
+
+/// Person `n` of insurer `insurer`.
+fn record(insurer: &str, n: u64) -> InsuredRecord {
+    let birth = BirthDate::new(1975, 3, 2).unwrap();
+    InsuredRecord::new(insurer, "1234", &n.to_string(), birth, "ケンポ ショウコ").unwrap()
+}
+
+fn forms(insurer: &str, n: u64) -> (IdentityForm, RegistrationForm) {
+    let identity = IdentityForm {
+        insurer_code: insurer.into(),
+        symbol: "1234".into(),
+        number: n.to_string(),
+        birth_date: "1975-03-02".into(),
+        name_kana: "ケンポ ショウコ".into(),
+    };
+    let form = RegistrationForm {
+        user_id: format!("{insurer}x{n:07}"),
+        password: PASSWORD.into(),
+        email: format!("{insurer}.{n}@example.co.jp"),
+    };
+    (identity, form)
+}
+
+async fn register<S: Store>(portal: &Portal<S, CodeMailer>, insurer: &str, n: u64) {
+    let (identity, form) = forms(insurer, n);
+    let ticket = portal.authenticate_insured(&identity).await.unwrap();
+    let pending = portal.begin_registration(&ticket, &form).await.unwrap();
+    let code = portal
+        .mailer()
+        .codes
+        .lock()
+        .unwrap()
+        .get(&form.email)
+        .unwrap()
+        .clone();
+    portal.confirm_registration(&pending, &code).await.unwrap();
+}
+
+/// Runs `tasks` tasks for [`CELL`], task `t` on `portals[t % len]`, each doing `op(portal, i)`
+/// with `i` from a shared counter; operations per second.
+async fn cell<S, F, Fut>(portals: &[Arc<Portal<S, CodeMailer>>], tasks: usize, op: F) -> f64
+where
+    S: Store + 'static,
+    F: Fn(Arc<Portal<S, CodeMailer>>, u64) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let op = Arc::new(op);
+    let next = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + CELL;
+    let started = Instant::now();
+    let handles: Vec<_> = (0..tasks)
+        .map(|t| {
+            let portal = portals[t % portals.len()].clone();
+            let (op, next, done) = (op.clone(), next.clone(), done.clone());
+            tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    op(portal.clone(), i).await;
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// One row per (pools, tasks): registrations/s and logins/s on the stores `connect` makes.
+async fn table<S, C, CF>(name: &str, connect: C, rows: &mut Vec<String>)
+where
+    S: Store + Clone + 'static,
+    C: Fn() -> CF,
+    CF: Future<Output = S>,
+{
+    static INSURER: AtomicU64 = AtomicU64::new(0);
+    // Accounts to log in with, registered once through the first store.
+    let first = connect().await;
+    let login_insurer = format!("L{}", INSURER.fetch_add(1, Ordering::Relaxed));
+    let people = (0..LOGIN_ACCOUNTS).map(|n| RosterEntry {
+        line: n + 1,
+        record: Some(record(&login_insurer, n)),
+    });
+    first
+        .import_roster(&login_insurer, people, ImportMode::Apply)
+        .await
+        .unwrap();
+    let setup = Portal::new(
+        first,
+        CodeMailer::default(),
+        config(HashParams::insecure_for_tests()),
+    );
+    for n in 0..LOGIN_ACCOUNTS {
+        register(&setup, &login_insurer, n).await;
+    }
+    for pools in POOLS {
+        let mut portals = Vec::new();
+        for _ in 0..pools {
+            let portal = Portal::new(
+                connect().await,
+                CodeMailer::default(),
+                config(HashParams::insecure_for_tests()),
+            );
+            portals.push(Arc::new(portal));
+        }
+        for tasks in TASKS {
+            // A roster of its own for each cell's registrations, loaded in one import.
+            let insurer = format!("R{}", INSURER.fetch_add(1, Ordering::Relaxed));
+            let capacity = 20_000;
+            let people = (0..capacity).map(|n| RosterEntry {
+                line: n + 1,
+                record: Some(record(&insurer, n)),
+            });
+            portals[0]
+                .store()
+                .import_roster(&insurer, people, ImportMode::Apply)
+                .await
+                .unwrap();
+            let registrations = {
+                let insurer = insurer.clone();
+                cell(&portals, tasks, move |portal, i| {
+                    let insurer = insurer.clone();
+                    async move {
+                        assert!(i < capacity, "more registrations than people");
+                        register(&portal, &insurer, i).await;
+                    }
+                })
+                .await
+            };
+            let logins = {
+                let login_insurer = login_insurer.clone();
+                cell(&portals, tasks, move |portal, i| {
+                    let user_id = format!("{login_insurer}x{:07}", i % LOGIN_ACCOUNTS);
+                    async move {
+                        black_box(portal.login(&user_id, PASSWORD).await.unwrap());
+                    }
+                })
+                .await
+            };
+            let row = format!("| {name} | {pools} | {tasks} | {registrations:.0} | {logins:.0} |");
+            println!("{row}");
+            rows.push(row);
+        }
+    }
+}
+
+/// Seconds per call of `op`, from `rounds` calls in a row.
+async fn per_call<Fut: Future>(rounds: u32, mut op: impl FnMut() -> Fut) -> f64 {
+    let start = Instant::now();
+    for _ in 0..rounds {
+        black_box(op().await);
+    }
+    start.elapsed().as_secs_f64() / f64::from(rounds)
+}
+
+/// The store's (and portal's) share of a login at the default argon2id parameters.
+async fn share<S: Store + Clone>(name: &str, store: S) -> String {
+    let params = HashParams::default();
+    let insurer = "S1";
+    store
+        .import_roster(
+            insurer,
+            std::iter::once(RosterEntry {
+                line: 1,
+                record: Some(record(insurer, 0)),
+            }),
+            ImportMode::Apply,
+        )
+        .await
+        .unwrap();
+    let portal = Portal::new(store, CodeMailer::default(), config(params.clone()));
+    register(&portal, insurer, 0).await;
+    let user_id = forms(insurer, 0).1.user_id;
+    let hasher = PasswordHasher::new(params);
+    let hash = hasher.hash(&NewPassword::parse(PASSWORD).unwrap()).unwrap();
+    // Interleaved rounds, the median of each.
+    let mut verifies = Vec::new();
+    let mut logins = Vec::new();
+    for _ in 0..9 {
+        verifies.push(per_call(5, || async { hasher.verify(PASSWORD, &hash).unwrap() }).await);
+        logins.push(
+            per_call(5, || async {
+                portal.login(&user_id, PASSWORD).await.unwrap()
+            })
+            .await,
+        );
+    }
+    verifies.sort_by(f64::total_cmp);
+    logins.sort_by(f64::total_cmp);
+    let (verify, login) = (verifies[4], logins[4]);
+    format!(
+        "| {name} | {:.2} ms | {:.2} ms | {:.2} ms | {:.1} % |",
+        verify * 1e3,
+        login * 1e3,
+        (login - verify) * 1e3,
+        100.0 * (login - verify).max(0.0) / login
+    )
+}
+
+async fn run() {
+    let url = std::env::var("KENPO_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let schema = format!("kenpo_bench_{}", std::process::id());
+    let pg_options = PostgresOptions::default().schema(&schema).pool_size(8);
+    if let Err(error) = PostgresStore::connect_with(&url, pg_options.clone()).await {
+        eprintln!("postgres bench skipped: {error}");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("kenpo-bench-pg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("bench.db");
+
+    println!("argon2id m=8 KiB t=1 p=1 (HashParams::insecure_for_tests); {CELL:?} per cell\n");
+    println!("| store | pools | tasks | registrations/s | logins/s |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    let mut rows = Vec::new();
+    table(
+        "PostgreSQL",
+        || {
+            let (url, options) = (url.clone(), pg_options.clone());
+            async move { PostgresStore::connect_with(&url, options).await.unwrap() }
+        },
+        &mut rows,
+    )
+    .await;
+    table(
+        "SQLite",
+        || {
+            let db = db.clone();
+            async move {
+                SqliteStore::open_with(&db, SqliteOptions::default().connections(8)).unwrap()
+            }
+        },
+        &mut rows,
+    )
+    .await;
+
+    println!("\nA login at the default argon2id parameters (m=19456 KiB t=2 p=1), medians:\n");
+    println!("| store | bare verify | Portal::login | difference | store and portal share |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    let pg =
+        PostgresStore::connect_with(&url, pg_options.clone().schema(&format!("{schema}_share")))
+            .await
+            .unwrap();
+    println!("{}", share("PostgreSQL", pg).await);
+    let sqlite = SqliteStore::open(dir.join("share.db")).unwrap();
+    println!("{}", share("SQLite", sqlite).await);
+
+    let _ = std::fs::remove_dir_all(&dir);
+    // Drop the bench's schemas.
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE; DROP SCHEMA IF EXISTS \"{schema}_share\" CASCADE"
+        ))
+        .await
+        .unwrap();
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: run only for the former.
+    if !std::env::args().any(|arg| arg == "--bench") {
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(run());
+}

@@ -1,0 +1,248 @@
+//! [`Store::import_roster`](crate::Store::import_roster) on PostgreSQL: stage, compare, apply,
+//! in one `READ COMMITTED` transaction.
+//!
+//! 1. **Lock** the insurer's roster against other imports of it:
+//!    `pg_advisory_xact_lock` on a key derived from the schema and the insurer code (logins and
+//!    other insurers' imports are not held up).
+//! 2. **Stage** the admitted entries, as they come, into `CREATE TEMP TABLE … ON COMMIT DROP`
+//!    with `COPY … FROM STDIN (FORMAT binary)`: one round trip per few hundred rows, nothing
+//!    collected in memory, nothing left behind (the table dies with the transaction, so the
+//!    connection keeps no session state).
+//! 3. **Compare**: duplicates (a key an earlier row named) go to
+//!    [`RosterTally::duplicate`] in file order; each first row, joined with the row it
+//!    replaces, to [`RosterTally::seen`] in file order; each stored person of the insurer whom
+//!    no row named to [`RosterTally::removed`]. Rows are streamed, never collected.
+//! 4. **Apply** only if [`RosterTally::may_apply`]: delete the missing people, upsert the
+//!    added and changed ones, commit. Otherwise roll back: a dry run or a refused import writes
+//!    nothing. Readers see the old roster or the new one, never a mix.
+//!
+//! A single-row write racing an import of the same insurer ([`set_coverage_end`]) is ordered
+//! before or after it by the row locks; if it lands between the compare and the apply, the
+//! import's report does not show it and the import's value wins.
+//!
+//! [`set_coverage_end`]: crate::Store::set_coverage_end
+
+#![allow(clippy::doc_markdown)] // PostgreSQL is a name, not code.
+
+use std::pin::pin;
+
+use futures_util::StreamExt;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{IsolationLevel, Row};
+
+use super::codec::{ROSTER_COLUMNS, get, key_from_sql, roster_columns, roster_from_row};
+use super::error::PostgresError;
+use super::pool::{Backend, text};
+use crate::roster::{ImportMode, RosterChanges, RosterEntry, RosterTally};
+use deadpool_postgres::Transaction;
+
+/// The staging table: `seq` keeps the file's order.
+const STAGE: &str = "
+CREATE TEMP TABLE kenpo_roster_import (
+    seq          BIGINT NOT NULL,
+    line         BIGINT NOT NULL,
+    insurer_code TEXT NOT NULL,
+    symbol       TEXT NOT NULL,
+    number       TEXT NOT NULL,
+    birth_date   TEXT NOT NULL,
+    name_kana    TEXT NOT NULL,
+    coverage_end TEXT
+) ON COMMIT DROP";
+
+/// Staged rows with `first` = the seq of the first row naming the same person.
+const NUMBERED: &str =
+    "SELECT s.*, min(seq) OVER (PARTITION BY insurer_code, symbol, number) AS first
+    FROM kenpo_roster_import AS s";
+
+/// The stored people of insurer `$1` whom the staged file does not name.
+const MISSING: &str = "FROM @.roster AS r WHERE r.insurer_code = $1 AND NOT EXISTS (
+    SELECT 1 FROM kenpo_roster_import AS s
+    WHERE s.insurer_code = r.insurer_code AND s.symbol = r.symbol AND s.number = r.number)";
+
+/// Runs one import on `backend`.
+pub(super) async fn run<I>(
+    backend: &Backend,
+    insurer_code: &str,
+    entries: I,
+    mode: ImportMode,
+) -> Result<RosterChanges, PostgresError>
+where
+    I: Iterator<Item = RosterEntry> + Send,
+{
+    let mut tally = RosterTally::new(insurer_code, mode);
+    let mut client = backend.get().await?;
+    let tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::ReadCommitted)
+        .start()
+        .await?;
+    let lock_key = format!("kenpo-auth roster {} {insurer_code}", backend.schema());
+    tx.query_typed(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        &[text(&lock_key)],
+    )
+    .await?;
+
+    stage(&tx, &mut tally, entries).await?;
+    compare(backend, &tx, &mut tally).await?;
+    let missing = backend.sql(MISSING);
+    removed(&tx, &mut tally, insurer_code, &missing).await?;
+
+    // 4. Apply, or roll back.
+    let apply = tally.may_apply();
+    if apply {
+        tx.query_typed(&format!("DELETE {missing}"), &[text(&insurer_code)])
+            .await?;
+        tx.batch_execute(&backend.sql(&format!(
+            "INSERT INTO @.roster AS r ({ROSTER_COLUMNS})
+             SELECT {ROSTER_COLUMNS} FROM kenpo_roster_import
+             ON CONFLICT (insurer_code, symbol, number) DO UPDATE SET
+                 birth_date = excluded.birth_date, name_kana = excluded.name_kana,
+                 coverage_end = excluded.coverage_end
+             WHERE r.birth_date IS DISTINCT FROM excluded.birth_date
+                 OR r.name_kana IS DISTINCT FROM excluded.name_kana
+                 OR r.coverage_end IS DISTINCT FROM excluded.coverage_end"
+        )))
+        .await?;
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    Ok(tally.finish(apply))
+}
+
+/// Step 2: the admitted entries, as they come, into the staging table.
+async fn stage<I>(
+    tx: &Transaction<'_>,
+    tally: &mut RosterTally,
+    entries: I,
+) -> Result<(), PostgresError>
+where
+    I: Iterator<Item = RosterEntry> + Send,
+{
+    tx.batch_execute(STAGE).await?;
+    {
+        let sink = tx
+            .copy_in(&format!(
+                "COPY kenpo_roster_import (seq, line, {ROSTER_COLUMNS}) FROM STDIN (FORMAT binary)"
+            ))
+            .await?;
+        let types = [
+            Type::INT8,
+            Type::INT8,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+        ];
+        let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
+        let mut seq: i64 = 0;
+        for entry in entries {
+            let Some(record) = tally.admit(&entry) else {
+                continue;
+            };
+            seq = seq.saturating_add(1);
+            let line = i64::try_from(entry.line).unwrap_or(i64::MAX);
+            let [c0, c1, c2, c3, c4, c5] = roster_columns(record);
+            let values: [&(dyn ToSql + Sync); 8] = [&seq, &line, &c0, &c1, &c2, &c3, &c4, &c5];
+            writer.as_mut().write(&values).await?;
+        }
+        writer.as_mut().finish().await?;
+    }
+
+    Ok(())
+}
+
+/// Step 3a: duplicates, then every first row beside the row it replaces, in file order.
+async fn compare(
+    backend: &Backend,
+    tx: &Transaction<'_>,
+    tally: &mut RosterTally,
+) -> Result<(), PostgresError> {
+    let duplicates = tx
+        .query_raw(
+            &format!(
+                "SELECT d.line, f.line, d.insurer_code, d.symbol, d.number
+                 FROM ({NUMBERED}) AS d JOIN kenpo_roster_import AS f ON f.seq = d.first
+                 WHERE d.seq <> d.first ORDER BY d.seq"
+            ),
+            std::iter::empty::<&(dyn ToSql + Sync)>(),
+        )
+        .await?;
+    let mut duplicates = pin!(duplicates);
+    while let Some(row) = duplicates.next().await {
+        let row: Row = row?;
+        let line: i64 = get(&row, 0, "line")?;
+        let first: i64 = get(&row, 1, "line")?;
+        let key = key_from_sql(
+            get(&row, 2, "insured key")?,
+            get(&row, 3, "insured key")?,
+            get(&row, 4, "insured key")?,
+        )?;
+        tally.duplicate(
+            u64::try_from(line).unwrap_or(0),
+            u64::try_from(first).unwrap_or(0),
+            &key,
+        );
+    }
+
+    let staged = "s.insurer_code, s.symbol, s.number, s.birth_date, s.name_kana, s.coverage_end";
+    let stored = "r.insurer_code, r.symbol, r.number, r.birth_date, r.name_kana, r.coverage_end";
+    let compared = tx
+        .query_raw(
+            &backend.sql(&format!(
+                "SELECT {staged}, {stored} FROM ({NUMBERED}) AS s
+                 LEFT JOIN @.roster AS r ON r.insurer_code = s.insurer_code
+                     AND r.symbol = s.symbol AND r.number = s.number
+                 WHERE s.seq = s.first
+                 ORDER BY s.seq"
+            )),
+            std::iter::empty::<&(dyn ToSql + Sync)>(),
+        )
+        .await?;
+    let mut compared = pin!(compared);
+    while let Some(row) = compared.next().await {
+        let row: Row = row?;
+        let new = roster_from_row(&row, 0)?;
+        let old = match get::<Option<&str>>(&row, 6, "roster entry")? {
+            Some(_) => Some(roster_from_row(&row, 6)?),
+            None => None,
+        };
+        tally.seen(&new, old.as_ref());
+    }
+
+    Ok(())
+}
+
+/// Step 3b: the stored people of the insurer whom no row named.
+async fn removed(
+    tx: &Transaction<'_>,
+    tally: &mut RosterTally,
+    insurer_code: &str,
+    missing: &str,
+) -> Result<(), PostgresError> {
+    let removed = tx
+        .query_typed_raw(
+            &format!(
+                "SELECT r.symbol, r.number {missing}
+                 ORDER BY r.symbol COLLATE \"C\", r.number COLLATE \"C\""
+            ),
+            [(&insurer_code as &(dyn ToSql + Sync), Type::TEXT)],
+        )
+        .await?;
+    let mut removed = pin!(removed);
+    while let Some(row) = removed.next().await {
+        let row: Row = row?;
+        let key = key_from_sql(
+            insurer_code,
+            get(&row, 0, "insured key")?,
+            get(&row, 1, "insured key")?,
+        )?;
+        tally.removed(&key);
+    }
+
+    Ok(())
+}

@@ -1,0 +1,344 @@
+//! `PostgresStore` passes the conformance suite, thread races included: on one pool, on a pool
+//! of one connection, with unnamed statements (`PgBouncer`'s mode), and with every call dealt
+//! round-robin over several pools (several stores, as several host processes) on one schema.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
+
+use kenpo_auth::postgres::{PostgresOptions, StatementMode};
+use kenpo_auth::store::TicketId;
+use kenpo_auth::store::{
+    Account, AttemptCounter, AttemptGate, ChallengeRecord, CodeChallenge, CodeMac, CounterKey,
+    ImportMode, LimitPolicy, RegistrationOutcome, RosterChanges, RosterEntry, SignupRecord,
+};
+use kenpo_auth::{CoverageEnd, EmailAddress, InsuredKey, InsuredRecord};
+use kenpo_auth::{PasswordHash, PostgresStore, Store, TermsVersion, UserKey, testkit};
+
+use crate::require_server;
+use crate::support::{TestSchema, block_on};
+
+/// How many checks `testkit::run` runs (tests/stores/conformance.rs lists them).
+const CHECKS: usize = 33;
+
+fn run_suite(tag: &str, options: impl Fn(&TestSchema) -> PostgresOptions) {
+    let schemas = Mutex::new(Vec::new());
+    let make_store = || {
+        let schema = TestSchema::new(tag);
+        let store = schema.store_with(options(&schema));
+        schemas.lock().unwrap().push(schema);
+        store
+    };
+    let report = testkit::run(make_store, |store, record| {
+        block_on(store.add_insured(record)).expect("add_insured");
+    })
+    .unwrap_or_else(|failure| panic!("{failure}"));
+    assert_eq!(report.passed.len(), CHECKS);
+    assert_eq!(
+        schemas.lock().unwrap().len(),
+        CHECKS,
+        "one fresh schema per check"
+    );
+}
+
+#[test]
+fn postgres_store_passes_the_conformance_suite_on_one_pool() {
+    let _server = require_server!();
+    // Sixteen racing threads share eight connections.
+    run_suite("conf", TestSchema::options);
+}
+
+#[test]
+fn postgres_store_passes_the_conformance_suite_on_one_connection() {
+    let _server = require_server!();
+    run_suite("conf1", |schema| schema.options().pool_size(1));
+}
+
+#[test]
+fn postgres_store_passes_the_conformance_suite_with_unnamed_statements() {
+    let _server = require_server!();
+    // What a host behind PgBouncer in transaction mode runs.
+    run_suite("confu", |schema| {
+        schema
+            .options()
+            .pool_size(16)
+            .statements(StatementMode::Unnamed)
+    });
+}
+
+/// Several stores (pools) on one schema; each call goes to the next, so racing threads come
+/// through different pools, as requests through different host processes.
+struct Pools {
+    stores: Vec<PostgresStore>,
+    next: AtomicUsize,
+}
+
+impl Pools {
+    fn pick(&self) -> &PostgresStore {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        &self.stores[n % self.stores.len()]
+    }
+}
+
+macro_rules! dealt {
+    ($($method:ident($($arg:ident: $type:ty),*) -> $output:ty;)*) => {
+        $(async fn $method(&self, $($arg: $type),*) -> Result<$output, Self::Error> {
+            self.pick().$method($($arg),*).await
+        })*
+    };
+}
+
+impl Store for Pools {
+    type Error = kenpo_auth::PostgresError;
+
+    dealt! {
+        find_insured(key: &InsuredKey) -> Option<InsuredRecord>;
+        acquire_attempt(key: &CounterKey, now: SystemTime, policy: LimitPolicy) -> AttemptGate;
+        clear_attempts(key: &CounterKey) -> ();
+        insert_signup(record: SignupRecord) -> ();
+        find_signup(id: TicketId) -> Option<SignupRecord>;
+        insert_challenge(record: ChallengeRecord) -> ();
+        find_challenge(id: TicketId) -> Option<ChallengeRecord>;
+        count_code_attempt(id: TicketId) -> Option<ChallengeRecord>;
+        delete_challenge(id: TicketId) -> ();
+        complete_registration(id: TicketId, code_mac: &CodeMac, now: SystemTime)
+            -> RegistrationOutcome;
+        complete_password_reset(id: TicketId, code_mac: &CodeMac, new_hash: PasswordHash) -> bool;
+        find_account(user: &UserKey) -> Option<Account>;
+        find_account_by_insured(key: &InsuredKey) -> Option<Account>;
+        update_password_hash(user: &UserKey, expected: &PasswordHash, new_hash: PasswordHash)
+            -> bool;
+        record_terms_acceptance(user: &UserKey, version: TermsVersion) -> bool;
+        purge_expired(now: SystemTime, grace: Duration) -> u64;
+        set_coverage_end(key: &InsuredKey, end: Option<CoverageEnd>) -> bool;
+        count_roster(insurer_code: &str) -> u64;
+        change_password(user: &UserKey, expected: &PasswordHash, new_hash: PasswordHash) -> bool;
+        complete_email_change(id: TicketId, code_mac: &CodeMac) -> Option<EmailAddress>;
+        record_login(user: &UserKey, at: SystemTime) -> bool;
+        find_counter(key: &CounterKey) -> Option<AttemptCounter>;
+        delete_account(user: &UserKey) -> bool;
+    }
+
+    async fn import_roster<I>(
+        &self,
+        insurer_code: &str,
+        entries: I,
+        mode: ImportMode,
+    ) -> Result<RosterChanges, Self::Error>
+    where
+        I: Iterator<Item = RosterEntry> + Send,
+    {
+        self.pick().import_roster(insurer_code, entries, mode).await
+    }
+
+    async fn update_code<F, R>(&self, id: TicketId, change: F) -> Result<Option<R>, Self::Error>
+    where
+        F: FnOnce(&mut CodeChallenge) -> R + Send,
+        R: Send,
+    {
+        self.pick().update_code(id, change).await
+    }
+}
+
+#[test]
+fn postgres_store_passes_the_conformance_suite_over_four_pools_on_one_schema() {
+    let _server = require_server!();
+    let schemas = Mutex::new(Vec::new());
+    let make_store = || {
+        let schema = TestSchema::new("confp");
+        // Four pools of four connections, connected one after another on one schema (the
+        // first migrates it, the others find it done).
+        let stores = (0..4)
+            .map(|_| schema.store_with(schema.options().pool_size(4)))
+            .collect();
+        schemas.lock().unwrap().push(schema);
+        Pools {
+            stores,
+            next: AtomicUsize::new(0),
+        }
+    };
+    let report = testkit::run(make_store, |pools, record| {
+        block_on(pools.stores[0].add_insured(record)).expect("add_insured");
+    })
+    .unwrap_or_else(|failure| panic!("{failure}"));
+    assert_eq!(report.passed.len(), CHECKS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_stores_connecting_at_once_migrate_one_schema_once() {
+    let _server = require_server!();
+    let schema = TestSchema::new("migrate");
+    let url = crate::support::url();
+    let connects = (0..8).map(|_| {
+        let (url, options) = (url.clone(), schema.options().pool_size(1));
+        tokio::spawn(async move { PostgresStore::connect_with(&url, options).await })
+    });
+    let mut stores = Vec::new();
+    for connect in connects {
+        stores.push(connect.await.unwrap().unwrap());
+    }
+    let version = crate::support::admin_value(&format!(
+        "SELECT version FROM \"{}\".schema_version",
+        schema.name()
+    ));
+    assert_eq!(version.as_deref(), Some("1"));
+    // Inside a multi-threaded runtime the store uses it; awaiting works as usual.
+    assert_eq!(stores[3].count_roster("06139999").await.unwrap(), 0);
+}
+
+/// A planted bug: `complete_registration` that checks the challenge with a plain read (no row
+/// lock), then writes the account and deletes the challenge in separate statements — a
+/// non-atomic consume. Everything else is the real store.
+struct RacyConsume {
+    inner: PostgresStore,
+}
+
+/// The first column of every row of `sql`, on a connection of its own.
+fn column(sql: &str) -> Vec<Option<String>> {
+    crate::support::admin(sql)
+        .unwrap()
+        .into_iter()
+        .filter_map(|message| match message {
+            tokio_postgres::SimpleQueryMessage::Row(row) => Some(row.get(0).map(str::to_owned)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+macro_rules! inner {
+    ($($method:ident($($arg:ident: $type:ty),*) -> $output:ty;)*) => {
+        $(async fn $method(&self, $($arg: $type),*) -> Result<$output, Self::Error> {
+            self.inner.$method($($arg),*).await
+        })*
+    };
+}
+
+impl Store for RacyConsume {
+    type Error = kenpo_auth::PostgresError;
+
+    inner! {
+        find_insured(key: &InsuredKey) -> Option<InsuredRecord>;
+        acquire_attempt(key: &CounterKey, now: SystemTime, policy: LimitPolicy) -> AttemptGate;
+        clear_attempts(key: &CounterKey) -> ();
+        insert_signup(record: SignupRecord) -> ();
+        find_signup(id: TicketId) -> Option<SignupRecord>;
+        insert_challenge(record: ChallengeRecord) -> ();
+        find_challenge(id: TicketId) -> Option<ChallengeRecord>;
+        count_code_attempt(id: TicketId) -> Option<ChallengeRecord>;
+        delete_challenge(id: TicketId) -> ();
+        complete_password_reset(id: TicketId, code_mac: &CodeMac, new_hash: PasswordHash) -> bool;
+        find_account(user: &UserKey) -> Option<Account>;
+        find_account_by_insured(key: &InsuredKey) -> Option<Account>;
+        update_password_hash(user: &UserKey, expected: &PasswordHash, new_hash: PasswordHash)
+            -> bool;
+        record_terms_acceptance(user: &UserKey, version: TermsVersion) -> bool;
+        purge_expired(now: SystemTime, grace: Duration) -> u64;
+        set_coverage_end(key: &InsuredKey, end: Option<CoverageEnd>) -> bool;
+        count_roster(insurer_code: &str) -> u64;
+        change_password(user: &UserKey, expected: &PasswordHash, new_hash: PasswordHash) -> bool;
+        complete_email_change(id: TicketId, code_mac: &CodeMac) -> Option<EmailAddress>;
+        record_login(user: &UserKey, at: SystemTime) -> bool;
+        find_counter(key: &CounterKey) -> Option<AttemptCounter>;
+        delete_account(user: &UserKey) -> bool;
+    }
+
+    async fn complete_registration(
+        &self,
+        id: TicketId,
+        code_mac: &CodeMac,
+        now: SystemTime,
+    ) -> Result<RegistrationOutcome, Self::Error> {
+        let s = self.inner.schema();
+        let id = hex(id.as_bytes());
+        let found = column(&format!(
+            "SELECT user_key || ' ' || insurer_code || ' ' || symbol || ' ' || number
+             FROM \"{s}\".challenges
+             WHERE id = '\\x{id}' AND kind = 1 AND code_mac = '\\x{}'",
+            hex(code_mac.as_bytes())
+        ));
+        let Some(Some(found)) = found.first() else {
+            return Ok(RegistrationOutcome::ChallengeGone);
+        };
+        let parts: Vec<&str> = found.split(' ').collect();
+        let taken = |sql: String| !column(&sql).is_empty();
+        if taken(format!(
+            "SELECT 1 FROM \"{s}\".accounts WHERE user_key = '{}'",
+            parts[0]
+        )) {
+            return Ok(RegistrationOutcome::UserIdTaken);
+        }
+        if taken(format!(
+            "SELECT 1 FROM \"{s}\".accounts
+             WHERE insurer_code = '{}' AND symbol = '{}' AND number = '{}'",
+            parts[1], parts[2], parts[3]
+        )) {
+            return Ok(RegistrationOutcome::InsuredHasAccount);
+        }
+        // The bug: the decision above is stale by the time these run.
+        std::thread::sleep(Duration::from_millis(20));
+        let created_at = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        crate::support::admin(&format!(
+            "INSERT INTO \"{s}\".accounts (user_key, user_id, insurer_code, symbol, number,
+                 email, password_hash, created_at)
+             SELECT user_key, user_id, insurer_code, symbol, number, email, password_hash,
+                 {created_at}
+             FROM \"{s}\".challenges WHERE id = '\\x{id}' ON CONFLICT DO NOTHING;
+             DELETE FROM \"{s}\".signups WHERE id = (SELECT decode(substr(owner, 8), 'hex')
+                 FROM \"{s}\".challenges WHERE id = '\\x{id}' AND owner LIKE 'signup:%');
+             DELETE FROM \"{s}\".challenges WHERE id = '\\x{id}'"
+        ))
+        .unwrap();
+        Ok(RegistrationOutcome::Created)
+    }
+
+    async fn import_roster<I>(
+        &self,
+        insurer_code: &str,
+        entries: I,
+        mode: ImportMode,
+    ) -> Result<RosterChanges, Self::Error>
+    where
+        I: Iterator<Item = RosterEntry> + Send,
+    {
+        self.inner.import_roster(insurer_code, entries, mode).await
+    }
+
+    async fn update_code<F, R>(&self, id: TicketId, change: F) -> Result<Option<R>, Self::Error>
+    where
+        F: FnOnce(&mut CodeChallenge) -> R + Send,
+        R: Send,
+    {
+        self.inner.update_code(id, change).await
+    }
+}
+
+/// The suite is not blind on this server either: a consume that reads, then writes in separate
+/// statements passes every sequential check and fails the race.
+#[test]
+fn the_suite_catches_a_non_atomic_consume_on_postgres() {
+    let _server = require_server!();
+    let schemas = Mutex::new(Vec::new());
+    let make_store = || {
+        let schema = TestSchema::new("racy");
+        let inner = schema.store();
+        schemas.lock().unwrap().push(schema);
+        RacyConsume { inner }
+    };
+    let failure = testkit::run(make_store, |store, record| {
+        block_on(store.inner.add_insured(record)).expect("add_insured");
+    })
+    .expect_err("the planted bug must be caught");
+    assert_eq!(failure.check, "race_consume", "{failure}");
+    eprintln!("planted non-atomic consume caught: {failure}");
+}

@@ -1,0 +1,305 @@
+//! Faults against a real server: the store's backends terminated (`pg_terminate_backend`) while
+//! a step waits inside its transaction, and the server restarted mid-call. Each time the call
+//! fails with a clear, transient store error (`Error::Store` through the portal), nothing is
+//! half made — no account without its consumed code, no consumed code without its account or
+//! password, no lost counter update — and the next call works.
+//!
+//! A step is caught mid-transaction by a lock the test holds on another connection: the step
+//! waits on it (seen in `pg_stat_activity`), and is then cut off.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kenpo_auth::store::{AttemptGate, CounterKey};
+use kenpo_auth::{Error, Portal, PostgresError, PostgresStore, RecordingMailer, Store, UserId};
+
+use crate::require_server;
+use crate::support::{
+    NEW_PASSWORD, PASSWORD, TestSchema, USER_ID, admin_value, lock_policy, portal_config,
+    registration_form, server_alone, shoko, shoko_record, t0, url,
+};
+
+/// A connection of the test's own, to hold locks with.
+async fn holder() -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// Waits until a backend of `schema`'s stores waits for a lock.
+async fn wait_until_blocked(schema: &TestSchema) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let sql = format!(
+        "SELECT count(*) FROM pg_stat_activity
+         WHERE application_name = '{}' AND wait_event_type = 'Lock'",
+        schema.application_name()
+    );
+    loop {
+        let blocked = tokio::task::block_in_place(|| admin_value(&sql));
+        if blocked.as_deref().is_some_and(|n| n != "0") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the store's step never blocked");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The portal's error is a store error whose source is a transient `PostgresError`, with the
+/// system-failure message.
+fn assert_store_error(error: &Error) {
+    let Error::Store(source) = error else {
+        panic!("expected Error::Store, got {error:?}");
+    };
+    let source = source
+        .downcast_ref::<PostgresError>()
+        .expect("the source is a PostgresError");
+    assert!(source.is_transient(), "{source:?}");
+    assert!(error.message_ja().contains("障害"));
+}
+
+type TestPortal = Portal<PostgresStore, RecordingMailer>;
+
+fn portal(store: &PostgresStore) -> (Arc<TestPortal>, RecordingMailer) {
+    let mailer = RecordingMailer::new();
+    let portal = Portal::new(store.clone(), mailer.clone(), portal_config());
+    (Arc::new(portal), mailer)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_cut_off_mid_transaction_creates_nothing_and_the_same_code_works_after() {
+    let _server = require_server!();
+    let schema = TestSchema::new("fault_reg");
+    let store = PostgresStore::connect_with(&url(), schema.options())
+        .await
+        .unwrap();
+    store.add_insured(shoko_record()).await.unwrap();
+    let (portal, mailer) = portal(&store);
+    let ticket = portal.authenticate_insured(&shoko()).await.unwrap();
+    let pending = portal
+        .begin_registration(&ticket, &registration_form())
+        .await
+        .unwrap();
+    let code = mailer.last_code().unwrap();
+
+    // The account insert waits behind the test's lock, inside the store's transaction (which
+    // holds the challenge's row lock by then).
+    let mut lock = holder().await;
+    let tx = lock.transaction().await.unwrap();
+    tx.batch_execute(&format!(
+        "LOCK TABLE \"{}\".accounts IN SHARE MODE",
+        schema.name()
+    ))
+    .await
+    .unwrap();
+    let confirm = {
+        let (portal, pending, code) = (portal.clone(), pending.clone(), code.clone());
+        tokio::spawn(async move { portal.confirm_registration(&pending, &code).await })
+    };
+    wait_until_blocked(&schema).await;
+    assert!(tokio::task::block_in_place(|| schema.terminate_backends()) >= 1);
+    let error = confirm.await.unwrap().unwrap_err();
+    assert_store_error(&error);
+    tx.rollback().await.unwrap();
+
+    // Nothing half made: no account, the code not consumed, the sign-up still there.
+    assert_eq!(store.account_count().await.unwrap(), 0);
+    assert_eq!(store.challenge_count().await.unwrap(), 1);
+    assert!(store.find_signup(ticket.id()).await.unwrap().is_some());
+    // The next call works, with the same code.
+    let user_id = portal.confirm_registration(&pending, &code).await.unwrap();
+    assert_eq!(user_id.as_str(), USER_ID);
+    assert_eq!(store.account_count().await.unwrap(), 1);
+    assert_eq!(store.challenge_count().await.unwrap(), 0);
+    assert!(store.find_signup(ticket.id()).await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_reset_cut_off_mid_transaction_keeps_the_old_password_and_the_code() {
+    let _server = require_server!();
+    let schema = TestSchema::new("fault_reset");
+    let store = PostgresStore::connect_with(&url(), schema.options())
+        .await
+        .unwrap();
+    store.add_insured(shoko_record()).await.unwrap();
+    let (portal, mailer) = portal(&store);
+    let ticket = portal.authenticate_insured(&shoko()).await.unwrap();
+    let pending = portal
+        .begin_registration(&ticket, &registration_form())
+        .await
+        .unwrap();
+    let code = mailer.last_code().unwrap();
+    portal.confirm_registration(&pending, &code).await.unwrap();
+    let reset = portal.request_password_reset(USER_ID).await.unwrap();
+    let reset_code = mailer.last_code().unwrap();
+    let key = UserId::parse(USER_ID).unwrap().key();
+    let old_hash = store
+        .find_account(&key)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
+
+    let mut lock = holder().await;
+    let tx = lock.transaction().await.unwrap();
+    tx.batch_execute(&format!(
+        "LOCK TABLE \"{}\".accounts IN SHARE MODE",
+        schema.name()
+    ))
+    .await
+    .unwrap();
+    let attempt = {
+        let (portal, reset, reset_code) = (portal.clone(), reset.clone(), reset_code.clone());
+        tokio::spawn(async move {
+            portal
+                .reset_password(&reset, &reset_code, NEW_PASSWORD)
+                .await
+        })
+    };
+    wait_until_blocked(&schema).await;
+    assert!(tokio::task::block_in_place(|| schema.terminate_backends()) >= 1);
+    assert_store_error(&attempt.await.unwrap().unwrap_err());
+    tx.rollback().await.unwrap();
+
+    let account = store.find_account(&key).await.unwrap().unwrap();
+    assert_eq!(account.password_hash, old_hash, "the old password stays");
+    assert_eq!(store.challenge_count().await.unwrap(), 1, "the code stays");
+    portal.login(USER_ID, PASSWORD).await.unwrap();
+    // The next call works, with the same code; the new password then logs in.
+    portal
+        .reset_password(&reset, &reset_code, NEW_PASSWORD)
+        .await
+        .unwrap();
+    portal.login(USER_ID, NEW_PASSWORD).await.unwrap();
+    assert_eq!(store.challenge_count().await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_counter_step_cut_off_mid_transaction_loses_no_update() {
+    let _server = require_server!();
+    let schema = TestSchema::new("fault_counter");
+    let store = PostgresStore::connect_with(&url(), schema.options())
+        .await
+        .unwrap();
+    let key = CounterKey::Login(UserId::parse("counted01").unwrap().key());
+    let policy = lock_policy(100, None);
+    for _ in 0..3 {
+        let gate = store.acquire_attempt(&key, t0(), policy).await.unwrap();
+        assert_eq!(gate, AttemptGate::Allowed);
+    }
+
+    let mut lock = holder().await;
+    let tx = lock.transaction().await.unwrap();
+    tx.batch_execute(&format!(
+        "SELECT 1 FROM \"{}\".counters WHERE key = '{}' FOR UPDATE",
+        schema.name(),
+        key.storage_key()
+    ))
+    .await
+    .unwrap();
+    let blocked = {
+        let (store, key) = (store.clone(), key.clone());
+        tokio::spawn(async move { store.acquire_attempt(&key, t0(), policy).await })
+    };
+    wait_until_blocked(&schema).await;
+    assert!(tokio::task::block_in_place(|| schema.terminate_backends()) >= 1);
+    let error = blocked.await.unwrap().unwrap_err();
+    assert!(error.is_transient(), "{error:?}");
+    tx.rollback().await.unwrap();
+
+    // The cut-off attempt counted nothing; the next one counts exactly once.
+    assert_eq!(store.find_counter(&key).await.unwrap().unwrap().attempts, 3);
+    store.acquire_attempt(&key, t0(), policy).await.unwrap();
+    assert_eq!(store.find_counter(&key).await.unwrap().unwrap().attempts, 4);
+}
+
+/// How to restart the server: `KENPO_PG_RESTART` (a shell command), else Debian's
+/// `pg_ctlcluster` for the cluster that answers, if present.
+fn restart_command() -> Option<String> {
+    if let Ok(command) = std::env::var("KENPO_PG_RESTART") {
+        return Some(command);
+    }
+    let version = admin_value("SHOW server_version_num")?;
+    let major = version.parse::<u32>().ok()? / 10_000;
+    let cluster = admin_value("SHOW cluster_name").filter(|name| !name.is_empty());
+    let name = cluster
+        .as_deref()
+        .and_then(|name| name.split('/').nth(1))
+        .unwrap_or("main");
+    let ctl = std::path::Path::new("/usr/bin/pg_ctlcluster");
+    ctl.exists()
+        .then(|| format!("pg_ctlcluster {major} {name} restart"))
+}
+
+#[test]
+fn a_server_restarted_mid_call_fails_that_call_cleanly_and_the_next_works() {
+    let Some(_server) = server_alone() else {
+        return;
+    };
+    let Some(restart) = restart_command() else {
+        eprintln!("PostgreSQL restart test skipped: set KENPO_PG_RESTART to a restart command");
+        return;
+    };
+    let schema = TestSchema::new("fault_restart");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = PostgresStore::connect_with(&url(), schema.options())
+            .await
+            .unwrap();
+        store.add_insured(shoko_record()).await.unwrap();
+        let (portal, mailer) = portal(&store);
+        let ticket = portal.authenticate_insured(&shoko()).await.unwrap();
+        let pending = portal
+            .begin_registration(&ticket, &registration_form())
+            .await
+            .unwrap();
+        let code = mailer.last_code().unwrap();
+
+        let mut lock = holder().await;
+        let tx = lock.transaction().await.unwrap();
+        tx.batch_execute(&format!(
+            "LOCK TABLE \"{}\".accounts IN SHARE MODE",
+            schema.name()
+        ))
+        .await
+        .unwrap();
+        let confirm = {
+            let (portal, pending, code) = (portal.clone(), pending.clone(), code.clone());
+            tokio::spawn(async move { portal.confirm_registration(&pending, &code).await })
+        };
+        wait_until_blocked(&schema).await;
+        let status = tokio::task::block_in_place(|| {
+            std::process::Command::new("sh")
+                .args(["-c", &restart])
+                .status()
+                .unwrap()
+        });
+        assert!(status.success(), "{restart}: {status}");
+        assert_store_error(&confirm.await.unwrap().unwrap_err());
+        drop(tx);
+
+        // The server is back: nothing half made, and the same code works.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let count = loop {
+            match store.account_count().await {
+                Ok(count) => break count,
+                Err(error) => {
+                    assert!(
+                        Instant::now() < deadline,
+                        "the server did not come back: {error}"
+                    );
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        };
+        assert_eq!(count, 0);
+        assert_eq!(store.challenge_count().await.unwrap(), 1);
+        let user_id = portal.confirm_registration(&pending, &code).await.unwrap();
+        assert_eq!(user_id.as_str(), USER_ID);
+    });
+}
