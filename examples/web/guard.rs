@@ -2,9 +2,10 @@
 //! CSRF check, as axum middleware, plus the session's CSRF token.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, Request, State};
@@ -62,9 +63,17 @@ pub async fn new_csrf_token(session: &Session) -> String {
     rand::rngs::SysRng
         .try_fill_bytes(&mut bytes)
         .expect("the OS generator");
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let token = hex(&bytes);
     let _ = session.insert(CSRF, &token).await;
     token
+}
+
+/// Lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 /// Every POST must carry the session's token in its `csrf` field, compared in constant time;
@@ -139,7 +148,7 @@ impl Limiter {
             Ok(())
         } else {
             *bucket = (tokens, now);
-            Err(((1.0 - tokens) / rate).ceil() as u64)
+            Err(Duration::from_secs_f64((1.0 - tokens) / rate).as_secs() + 1)
         }
     }
 }

@@ -21,6 +21,7 @@
     clippy::expect_used,
     clippy::print_stdout,
     clippy::print_stderr,
+    clippy::panic,
     missing_docs,
     missing_debug_implementations,
     unreachable_pub
@@ -117,7 +118,7 @@ fn secret_key(db: &std::path::Path) -> SecretKey {
     }
     let mut bytes = [0_u8; 32];
     rand::TryRng::try_fill_bytes(&mut rand::rngs::SysRng, &mut bytes).expect("the OS generator");
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = guard::hex(&bytes);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -213,7 +214,7 @@ async fn main() {
         terms_version: TermsVersion::new(args.terms_version),
         ..Config::default()
     };
-    let portal = Portal::new(store, DevMailer::default(), config).with_runner(TokioRunner);
+    let portal = Portal::new(store, DevMailer, config).with_runner(TokioRunner);
     portal.check_config().expect("a valid configuration");
     let app = App {
         portal: Arc::new(portal),

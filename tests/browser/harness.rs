@@ -1,7 +1,8 @@
 //! The suite's machinery: finding Chromium, building and running the example server, reading
-//! its mail from its standard output, and a thin layer over the WebDriver client.
+//! its mail from its standard output, and a thin layer over the `WebDriver` client.
 
 use base64ct::Encoding as _;
+use std::fmt::Write as _;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -210,10 +211,11 @@ fn send(base: &str, request_line: &str, content_type: &str, form: &str) -> (Stri
     let mut stream = TcpStream::connect(host).unwrap();
     let mut request = format!("{request_line}\r\nHost: {host}\r\nConnection: close\r\n");
     if !form.is_empty() {
-        request.push_str(&format!(
+        let _ = write!(
+            request,
             "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
             form.len()
-        ));
+        );
     }
     request.push_str("\r\n");
     request.push_str(form);
@@ -300,7 +302,7 @@ impl Browser {
     }
 
     pub fn set_base(&self, base: &str) {
-        *self.base.lock().unwrap() = base.to_owned();
+        base.clone_into(&mut self.base.lock().unwrap());
     }
 
     pub async fn go(&self, path: &str) {
@@ -402,7 +404,7 @@ impl Browser {
         self.client.execute(script, vec![]).await.unwrap();
     }
 
-    /// A Chrome DevTools command through chromedriver (`goog/cdp/execute`), over plain HTTP.
+    /// A Chrome `DevTools` command through chromedriver (`goog/cdp/execute`), over plain HTTP.
     async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
         let session = self.client.session_id().await.unwrap().unwrap();
         let body = serde_json::json!({ "cmd": cmd, "params": params }).to_string();

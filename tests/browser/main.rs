@@ -1,5 +1,5 @@
 //! The web example (`cargo run --example web`) in a real browser: headless Chromium driven
-//! through chromedriver (WebDriver, `fantoccini`), along the manual's whole journey, with a
+//! through chromedriver (`WebDriver`, `fantoccini`), along the manual's whole journey, with a
 //! screenshot of every screen at 1280×800 and 390×844 in `target/screenshots/`.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (or `KENPO_CHROMIUM` / `KENPO_CHROMEDRIVER`).
@@ -35,9 +35,11 @@ async fn the_manual_in_chromium() {
     let (chromium, chromedriver) = match tools() {
         Ok(found) => found,
         Err(reason) => {
-            if std::env::var("KENPO_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-                panic!("browser suite required (KENPO_REQUIRE_BROWSER=1) but {reason}");
-            }
+            let required = std::env::var("KENPO_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+            assert!(
+                !required,
+                "browser suite required (KENPO_REQUIRE_BROWSER=1) but {reason}"
+            );
             harness::say(&format!("browser suite skipped: {reason}"));
             return;
         }
@@ -52,9 +54,37 @@ async fn journey(chromium: &std::path::Path, chromedriver: &std::path::Path) {
     let db = dir.join("portal.db");
     let mut server = Server::start(&db, &["--seed-demo"]);
     let b = Browser::start(chromium, chromedriver, &server.base).await;
+    headers_and_forged_post(&server.base);
+    sign_up(&b, &server).await;
+    member_pages(&b, &server).await;
+    refusals(&b).await;
+    recovery(&b, &server).await;
 
-    // Headers and a forged CSRF token, over plain HTTP.
-    let (head, _) = harness::http(&server.base, "GET /login HTTP/1.1", "");
+    // A terms revision: the same database served with terms version 2.
+    drop(server);
+    server = Server::start(&db, &["--terms-version", "2"]);
+    b.set_base(&server.base);
+    b.go("/login").await;
+    b.login(USER, NEW_PASSWORD).await;
+    b.expect_heading("利用規約").await;
+    b.expect_text("利用規約を改定しました").await;
+    b.shot("18-terms-revised").await;
+    b.click("#agree").await;
+    b.click("form[action='/terms'] button").await;
+    b.expect_text("ようこそ").await;
+
+    b.finish().await;
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+    harness::say(&format!(
+        "browser suite: 18 screens at 1280×800 and 390×844 in {}",
+        harness::screenshots().display()
+    ));
+}
+
+/// Security headers, the session cookie's attributes, and a post without the session's token.
+fn headers_and_forged_post(base: &str) {
+    let (head, _) = harness::http(base, "GET /login HTTP/1.1", "");
     for header in [
         "content-security-policy: default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         "x-frame-options: DENY",
@@ -73,12 +103,15 @@ async fn journey(chromium: &std::path::Path, chromedriver: &std::path::Path) {
         "{head}"
     );
     let (head, _) = harness::http(
-        &server.base,
+        base,
         "POST /login HTTP/1.1",
         "csrf=forged&user_id=NGK000123&password=x",
     );
     assert!(head.starts_with("HTTP/1.1 403"), "{head}");
+}
 
+/// 初回ログイン, ユーザーID登録 (a weak password first), 認証番号 (resend, a wrong code).
+async fn sign_up(b: &Browser, server: &Server) {
     // ログイン → ユーザーIDの作成がまだの方はこちら → 初回ログイン.
     b.go("/login").await;
     b.shot("01-login").await;
@@ -133,8 +166,10 @@ async fn journey(chromium: &std::path::Path, chromedriver: &std::path::Path) {
     b.fill("#code", &code).await;
     b.click("form[action='/register/code'] button").await;
     b.expect_text("ユーザーIDの作成が完了しました").await;
+}
 
-    // Login, terms at first login, home, settings (a new e-mail address), logout.
+/// Login, terms at first login, home, settings (a new e-mail address), logout.
+async fn member_pages(b: &Browser, server: &Server) {
     b.login(USER, PASSWORD).await;
     b.expect_heading("利用規約").await;
     b.shot("08-terms").await;
@@ -159,8 +194,10 @@ async fn journey(chromium: &std::path::Path, chromedriver: &std::path::Path) {
     b.expect_text("メールアドレスを変更しました").await;
     b.click("form[action='/logout'] button").await;
     b.expect_text("ログアウトしました").await;
+}
 
-    // A forged CSRF token in the browser: the hidden field changed, the post refused.
+/// A forged CSRF token in the browser, and the lockout.
+async fn refusals(b: &Browser) {
     b.go("/login").await;
     b.forge_csrf().await;
     b.fill("#user_id", USER).await;
@@ -181,8 +218,10 @@ async fn journey(chromium: &std::path::Path, chromedriver: &std::path::Path) {
     }
     assert!(locked, "no lockout after 12 wrong passwords");
     b.shot("13-lockout").await;
+}
 
-    // Password reset (it also lifts the lock).
+/// Password reset (it also lifts the lock), and the user-ID reminder.
+async fn recovery(b: &Browser, server: &Server) {
     b.click_link("パスワードを忘れた方はこちら").await;
     b.expect_heading("パスワードをお忘れの方").await;
     b.shot("14-password-forgot").await;
@@ -226,27 +265,6 @@ async fn journey(chromium: &std::path::Path, chromedriver: &std::path::Path) {
         mail.subject.contains("ユーザーIDのお知らせ") && mail.body.contains(USER),
         "{mail:?}"
     );
-
-    // A terms revision: the same database served with terms version 2.
-    drop(server);
-    server = Server::start(&db, &["--terms-version", "2"]);
-    b.set_base(&server.base);
-    b.go("/login").await;
-    b.login(USER, NEW_PASSWORD).await;
-    b.expect_heading("利用規約").await;
-    b.expect_text("利用規約を改定しました").await;
-    b.shot("18-terms-revised").await;
-    b.click("#agree").await;
-    b.click("form[action='/terms'] button").await;
-    b.expect_text("ようこそ").await;
-
-    b.finish().await;
-    drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
-    harness::say(&format!(
-        "browser suite: 18 screens at 1280×800 and 390×844 in {}",
-        harness::screenshots().display()
-    ));
 }
 
 fn tempdir() -> std::path::PathBuf {
