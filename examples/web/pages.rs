@@ -7,20 +7,20 @@ use axum::extract::{Form, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kenpo_auth::{
-    BirthDate, Error, IdentityForm, PasswordResetTicket, PendingEmailChange, PendingRegistration,
-    RegistrationForm, SignupTicket, UserId,
+    BirthDate, PasswordResetTicket, PendingEmailChange, PendingRegistration, RegistrationForm,
+    SignupTicket, UserId,
 };
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tower_sessions::Session;
 
 use crate::App;
 use crate::guard::{csrf_token, new_csrf_token};
 use crate::views::{
-    Chrome, CodeView, Errors, ForgotView, HomeView, IdentityView, LoginView, MessageView,
-    RegisterView, ResetView, SettingsView, TermsView, failure, page, status_of,
+    Chrome, Code, Forgot, Home, Identity, Input, Login, Message, Register, Reset, Screen, Settings,
+    Terms, refuse, show,
 };
 
+// What the session holds: the member, one-time notices, and the flows' tickets.
 const MEMBER: &str = "member";
 const TERMS_DUE: &str = "terms_due";
 const FLASH: &str = "flash";
@@ -55,19 +55,24 @@ fn to(path: &str) -> Response {
     Redirect::to(path).into_response()
 }
 
-async fn chrome(session: &Session, title: &'static str) -> Chrome {
-    Chrome {
+async fn flash_to(session: &Session, message: &str, path: &str) -> Response {
+    put(session, FLASH, message).await;
+    to(path)
+}
+
+/// A screen titled `title`, with the session's token, member and notice.
+async fn screen(session: &Session, title: &'static str) -> Screen {
+    let c = Chrome {
         title,
         csrf: csrf_token(session).await,
         member: get(session, MEMBER).await,
         flash: session.remove::<String>(FLASH).await.ok().flatten(),
         alert: None,
+    };
+    Screen {
+        c,
+        ..Screen::default()
     }
-}
-
-async fn flash_to(session: &Session, message: &str, path: &str) -> Response {
-    put(session, FLASH, message).await;
-    to(path)
 }
 
 /// The logged-in member, or where to send the browser: the login page, or the terms first.
@@ -82,58 +87,38 @@ async fn member(session: &Session) -> Result<UserId, Response> {
 }
 
 pub async fn root(session: Session) -> Response {
-    to(if get::<String>(&session, MEMBER).await.is_some() {
-        "/home"
-    } else {
-        "/login"
-    })
+    let member = get::<String>(&session, MEMBER).await;
+    to(if member.is_some() { "/home" } else { "/login" })
 }
 
-// ── ログイン ────────────────────────────────────────────────────────────────────────────
+// ── ログイン, ログアウト ─────────────────────────────────────────────────────────────────
 
-#[derive(Deserialize)]
-pub struct LoginForm {
-    #[serde(default)]
-    user_id: String,
-    #[serde(default)]
-    password: String,
-}
-
-async fn login_view(app: &App, session: &Session) -> LoginView {
-    LoginView {
-        c: chrome(session, "ログイン").await,
-        errors: Errors::default(),
-        user_id: String::new(),
-        notices: app.notices.to_vec(),
+async fn login_screen(app: &App, session: &Session, input: Input) -> Screen {
+    let notices = app.notices.to_vec();
+    Screen {
+        input,
+        notices,
+        ..screen(session, "ログイン").await
     }
 }
 
 pub async fn login_page(State(app): State<App>, session: Session) -> Response {
-    page(StatusCode::OK, &login_view(&app, &session).await, None)
+    show::<Login>(login_screen(&app, &session, Input::default()).await)
 }
 
-pub async fn login(State(app): State<App>, session: Session, Form(f): Form<LoginForm>) -> Response {
+pub async fn login(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
     match app.portal.login(&f.user_id, &f.password).await {
         Ok(success) => {
             // A new session id for the logged-in member (no fixation), and a new CSRF token.
             let _ = session.cycle_id().await;
             new_csrf_token(&session).await;
             forget(&session, &[SIGNUP, PENDING, SENT_AT, RESET]).await;
+            let due = success.terms_consent_required;
             put(&session, MEMBER, success.user_id.as_str()).await;
-            put(&session, TERMS_DUE, success.terms_consent_required).await;
-            to(if success.terms_consent_required {
-                "/terms"
-            } else {
-                "/home"
-            })
+            put(&session, TERMS_DUE, due).await;
+            to(if due { "/terms" } else { "/home" })
         }
-        Err(error) => {
-            let mut view = login_view(&app, &session).await;
-            view.errors = failure(&mut view.c, &error);
-            view.user_id = f.user_id;
-            let (status, wait) = status_of(&error);
-            page(status, &view, wait)
-        }
+        Err(error) => refuse::<Login>(login_screen(&app, &session, f).await, &error),
     }
 }
 
@@ -144,145 +129,65 @@ pub async fn logout(session: Session) -> Response {
 
 // ── 初回ログイン (first authentication) and ユーザーIDを忘れた方 (reminder) ──────────────────────
 
-#[derive(Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct IdentityInput {
-    pub insurer_code: String,
-    pub symbol: String,
-    pub number: String,
-    pub birth_year: String,
-    pub birth_month: String,
-    pub birth_day: String,
-    pub name_kana: String,
-    pub email: String,
-}
-
-impl IdentityInput {
-    fn form(&self) -> IdentityForm {
-        let part = |s: &str| s.parse::<u16>().ok();
-        let birth_date = match (
-            part(&self.birth_year),
-            part(&self.birth_month),
-            part(&self.birth_day),
-        ) {
-            (Some(y), Some(m), Some(d)) => format!("{y:04}-{m:02}-{d:02}"),
-            _ => String::new(),
-        };
-        IdentityForm {
-            insurer_code: self.insurer_code.clone(),
-            symbol: self.symbol.clone(),
-            number: self.number.clone(),
-            birth_date,
-            name_kana: self.name_kana.clone(),
-        }
-    }
-}
-
 /// The year drop-down: this year back to 1900, each with its era (1989 is 昭和64／平成元).
 fn years() -> Vec<(String, String)> {
     let this_year = 1970 + u16::try_from(now_s() / 31_556_952).unwrap_or(56);
-    let era = |y, m, d| {
-        BirthDate::new(y, m, d).map_or_else(
-            |_| String::new(),
-            |date| {
-                let (name, n) = date.japanese_era();
-                if n == 1 {
-                    format!("{name}元")
-                } else {
-                    format!("{name}{n}")
-                }
-            },
-        )
+    let era = |m, d, y| match BirthDate::new(y, m, d).map(|date| date.japanese_era()) {
+        Ok((name, 1)) => format!("{name}元"),
+        Ok((name, n)) => format!("{name}{n}"),
+        Err(_) => String::new(),
+    };
+    let label = |y| match (era(1, 1, y), era(12, 31, y)) {
+        (first, last) if first == last || first.is_empty() => last,
+        (first, last) => format!("{first}／{last}"),
     };
     (1900..=this_year)
         .rev()
-        .map(|y| {
-            let (first, last) = (era(y, 1, 1), era(y, 12, 31));
-            let label = if first == last || first.is_empty() {
-                last
-            } else {
-                format!("{first}／{last}")
-            };
-            (y.to_string(), format!("{y}年（{label}年）"))
-        })
+        .map(|y| (y.to_string(), format!("{y}年（{}年）", label(y))))
         .collect()
 }
 
-async fn identity_view(session: &Session, reminder: bool, form: IdentityInput) -> IdentityView {
+async fn identity_screen(session: &Session, reminder: bool, input: Input) -> Screen {
     let title = if reminder {
         "ユーザーIDをお忘れの方"
     } else {
         "初回ログイン"
     };
-    IdentityView {
-        c: chrome(session, title).await,
-        errors: Errors::default(),
-        form,
+    Screen {
+        input,
         reminder,
         years: years(),
+        ..screen(session, title).await
     }
 }
 
 pub async fn first_page(session: Session) -> Response {
-    page(
-        StatusCode::OK,
-        &identity_view(&session, false, IdentityInput::default()).await,
-        None,
-    )
+    show::<Identity>(identity_screen(&session, false, Input::default()).await)
 }
 
-pub async fn first(
-    State(app): State<App>,
-    session: Session,
-    Form(f): Form<IdentityInput>,
-) -> Response {
-    match app.portal.authenticate_insured(&f.form()).await {
+pub async fn first(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
+    match app.portal.authenticate_insured(&f.identity()).await {
         Ok(ticket) => {
             put(&session, SIGNUP, ticket).await;
             to("/register")
         }
-        Err(error) => identity_failure(&session, false, f, &error).await,
+        Err(error) => refuse::<Identity>(identity_screen(&session, false, f).await, &error),
     }
 }
 
-async fn identity_failure(
-    session: &Session,
-    reminder: bool,
-    f: IdentityInput,
-    error: &Error,
-) -> Response {
-    let mut view = identity_view(session, reminder, f).await;
-    view.errors = failure(&mut view.c, error);
-    let (status, wait) = status_of(error);
-    page(status, &view, wait)
-}
-
 pub async fn remind_page(session: Session) -> Response {
-    page(
-        StatusCode::OK,
-        &identity_view(&session, true, IdentityInput::default()).await,
-        None,
-    )
+    show::<Identity>(identity_screen(&session, true, Input::default()).await)
 }
 
-pub async fn remind(
-    State(app): State<App>,
-    session: Session,
-    Form(f): Form<IdentityInput>,
-) -> Response {
-    match app.portal.remind_user_id(&f.form(), &f.email).await {
-        Ok(()) => {
-            let view = MessageView {
-                c: chrome(&session, "ユーザーIDをお忘れの方").await,
-                heading: "ユーザーIDをお送りしました",
-                message: "ご入力の内容が登録内容と一致した場合は、登録されているメールアドレスに\
-                          ユーザーIDをお送りしました。メールをご確認ください。"
-                    .into(),
-                link: ("/login", "ログイン画面へ"),
-            };
-            page(StatusCode::OK, &view, None)
-        }
-        Err(error) => identity_failure(&session, true, f, &error).await,
+pub async fn remind(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
+    match app.portal.remind_user_id(&f.identity(), &f.email).await {
+        Ok(()) => show::<Message>(Screen {
+            heading: "ユーザーIDをお送りしました",
+            message: "ご入力の内容が登録内容と一致した場合は、登録されているメールアドレスに\
+                      ユーザーIDをお送りしました。メールをご確認ください。",
+            ..screen(&session, "ユーザーIDをお忘れの方").await
+        }),
+        Err(error) => refuse::<Identity>(identity_screen(&session, true, f).await, &error),
     }
 }
 
@@ -292,89 +197,56 @@ pub async fn register_page(session: Session) -> Response {
     if get::<SignupTicket>(&session, SIGNUP).await.is_none() {
         return to("/first");
     }
-    let view = RegisterView {
-        c: chrome(&session, "ユーザーID登録").await,
-        errors: Errors::default(),
-        user_id: String::new(),
-        email: String::new(),
-    };
-    page(StatusCode::OK, &view, None)
+    show::<Register>(screen(&session, "ユーザーID登録").await)
 }
 
-pub async fn register(
-    State(app): State<App>,
-    session: Session,
-    Form(f): Form<RegistrationForm>,
-) -> Response {
+pub async fn register(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
     let Some(ticket) = get::<SignupTicket>(&session, SIGNUP).await else {
         return to("/first");
     };
-    match app.portal.begin_registration(&ticket, &f).await {
+    let form = RegistrationForm {
+        user_id: f.user_id.clone(),
+        password: f.password.clone(),
+        email: f.email.clone(),
+    };
+    match app.portal.begin_registration(&ticket, &form).await {
         Ok(pending) => {
             put(&session, PENDING, pending).await;
             put(&session, SENT_AT, now_s()).await;
             to("/register/code")
         }
         Err(error) => {
-            let mut view = RegisterView {
-                c: chrome(&session, "ユーザーID登録").await,
-                errors: Errors::default(),
-                user_id: f.user_id.clone(),
-                email: f.email.clone(),
+            let s = Screen {
+                input: f,
+                ..screen(&session, "ユーザーID登録").await
             };
-            view.errors = failure(&mut view.c, &error);
-            let (status, wait) = status_of(&error);
-            page(status, &view, wait)
+            refuse::<Register>(s, &error)
         }
     }
 }
 
-#[derive(Deserialize)]
-pub struct CodeForm {
-    #[serde(default)]
-    code: String,
-}
-
-async fn code_view(app: &App, session: &Session, email: bool) -> CodeView {
+/// A code screen: the registration's, or the e-mail change's; the resend wait from the time
+/// of the last send kept in the session.
+async fn code_screen(app: &App, session: &Session, email_change: bool) -> Screen {
     let config = app.portal.config();
-    let sent_at: u64 = get(session, if email { EMAIL_SENT_AT } else { SENT_AT })
+    let sent_at: u64 = get(session, if email_change { EMAIL_SENT_AT } else { SENT_AT })
         .await
         .unwrap_or(0);
-    let wait = config
-        .code_resend_cooldown
-        .as_secs()
-        .saturating_sub(now_s().saturating_sub(sent_at));
-    let (heading, action, resend, cancel) = if email {
-        (
-            "メールアドレス変更の認証番号入力",
-            "/settings/email/code",
-            "/settings/email/resend",
-            None,
-        )
+    let elapsed = now_s().saturating_sub(sent_at);
+    let title = if email_change {
+        "メールアドレス変更の認証番号入力"
     } else {
-        (
-            "認証番号入力",
-            "/register/code",
-            "/register/resend",
-            Some("/register/cancel"),
-        )
+        "認証番号入力"
     };
-    CodeView {
-        c: chrome(session, heading).await,
-        errors: Errors::default(),
-        action,
-        resend,
-        cancel,
+    Screen {
+        email_change,
         minutes: config.code_validity.as_secs() / 60,
-        wait,
+        wait: config
+            .code_resend_cooldown
+            .as_secs()
+            .saturating_sub(elapsed),
+        ..screen(session, title).await
     }
-}
-
-async fn code_failure(app: &App, session: &Session, email: bool, error: &Error) -> Response {
-    let mut view = code_view(app, session, email).await;
-    view.errors = failure(&mut view.c, error);
-    let (status, wait) = status_of(error);
-    page(status, &view, wait)
 }
 
 pub async fn code_page(State(app): State<App>, session: Session) -> Response {
@@ -384,32 +256,21 @@ pub async fn code_page(State(app): State<App>, session: Session) -> Response {
     {
         return to("/first");
     }
-    page(
-        StatusCode::OK,
-        &code_view(&app, &session, false).await,
-        None,
-    )
+    show::<Code>(code_screen(&app, &session, false).await)
 }
 
-pub async fn confirm(
-    State(app): State<App>,
-    session: Session,
-    Form(f): Form<CodeForm>,
-) -> Response {
+pub async fn confirm(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
     let Some(pending) = get::<PendingRegistration>(&session, PENDING).await else {
         return to("/first");
     };
     match app.portal.confirm_registration(&pending, &f.code).await {
         Ok(_) => {
             forget(&session, &[SIGNUP, PENDING, SENT_AT]).await;
-            flash_to(
-                &session,
-                "ユーザーIDの作成が完了しました。ユーザーIDとパスワードでログインしてください。",
-                "/login",
-            )
-            .await
+            let done =
+                "ユーザーIDの作成が完了しました。ユーザーIDとパスワードでログインしてください。";
+            flash_to(&session, done, "/login").await
         }
-        Err(error) => code_failure(&app, &session, false, &error).await,
+        Err(error) => refuse::<Code>(code_screen(&app, &session, false).await, &error),
     }
 }
 
@@ -420,14 +281,9 @@ pub async fn resend(State(app): State<App>, session: Session) -> Response {
     match app.portal.resend_code(&pending).await {
         Ok(()) => {
             put(&session, SENT_AT, now_s()).await;
-            flash_to(
-                &session,
-                "認証番号を再送信しました。新しい認証番号を入力してください。",
-                "/register/code",
-            )
-            .await
+            flash_to(&session, "認証番号を再送信しました。", "/register/code").await
         }
-        Err(error) => code_failure(&app, &session, false, &error).await,
+        Err(error) => refuse::<Code>(code_screen(&app, &session, false).await, &error),
     }
 }
 
@@ -438,19 +294,12 @@ pub async fn cancel(session: Session) -> Response {
 
 // ── 利用規約 ─────────────────────────────────────────────────────────────────────────────
 
-#[derive(Deserialize)]
-pub struct TermsForm {
-    #[serde(default)]
-    agree: Option<String>,
-}
-
-async fn terms_view(app: &App, session: &Session) -> TermsView {
+async fn terms_screen(app: &App, session: &Session) -> Screen {
     let version = app.portal.config().terms_version.get();
-    TermsView {
-        c: chrome(session, "利用規約").await,
-        errors: Errors::default(),
+    Screen {
         version,
         revised: version > 1,
+        ..screen(session, "利用規約").await
     }
 }
 
@@ -458,20 +307,20 @@ pub async fn terms_page(State(app): State<App>, session: Session) -> Response {
     if get::<String>(&session, MEMBER).await.is_none() {
         return to("/login");
     }
-    page(StatusCode::OK, &terms_view(&app, &session).await, None)
+    show::<Terms>(terms_screen(&app, &session).await)
 }
 
-pub async fn terms(State(app): State<App>, session: Session, Form(f): Form<TermsForm>) -> Response {
-    let Some(user_id) = get::<String>(&session, MEMBER)
-        .await
-        .and_then(|u| UserId::parse(&u).ok())
-    else {
+pub async fn terms(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
+    let member = get::<String>(&session, MEMBER).await;
+    let Some(user_id) = member.and_then(|u| UserId::parse(&u).ok()) else {
         return to("/login");
     };
     if f.agree.is_none() {
-        let mut view = terms_view(&app, &session).await;
-        view.errors.0.insert("agree".into(), "ご利用には、利用規約への同意が必要です。「利用規約に同意する」にチェックを入れてください。".into());
-        return page(StatusCode::UNPROCESSABLE_ENTITY, &view, None);
+        // The one message the library has no part in: the box was not ticked.
+        let mut s = terms_screen(&app, &session).await;
+        let message = "ご利用には利用規約への同意が必要です。「利用規約に同意する」にチェックを入れてください。";
+        s.errors.0.insert("agree".into(), message.into());
+        return crate::views::page(StatusCode::UNPROCESSABLE_ENTITY, &Terms::from(s), None);
     }
     match app
         .portal
@@ -482,65 +331,30 @@ pub async fn terms(State(app): State<App>, session: Session, Form(f): Form<Terms
             put(&session, TERMS_DUE, false).await;
             to("/home")
         }
-        Err(error) => {
-            let mut view = terms_view(&app, &session).await;
-            view.errors = failure(&mut view.c, &error);
-            page(status_of(&error).0, &view, None)
-        }
+        Err(error) => refuse::<Terms>(terms_screen(&app, &session).await, &error),
     }
 }
 
 // ── Home, settings ───────────────────────────────────────────────────────────────────────
 
 pub async fn home(session: Session) -> Response {
-    if let Err(elsewhere) = member(&session).await {
-        return elsewhere;
-    }
-    page(
-        StatusCode::OK,
-        &HomeView {
-            c: chrome(&session, "トップページ").await,
-        },
-        None,
-    )
-}
-
-async fn settings_view(session: &Session) -> SettingsView {
-    SettingsView {
-        c: chrome(session, "登録情報の変更").await,
-        errors: Errors::default(),
-        email: String::new(),
+    match member(&session).await {
+        Ok(_) => show::<Home>(screen(&session, "トップページ").await),
+        Err(elsewhere) => elsewhere,
     }
 }
 
 pub async fn settings_page(session: Session) -> Response {
-    if let Err(elsewhere) = member(&session).await {
-        return elsewhere;
+    match member(&session).await {
+        Ok(_) => show::<Settings>(screen(&session, "登録情報の変更").await),
+        Err(elsewhere) => elsewhere,
     }
-    page(StatusCode::OK, &settings_view(&session).await, None)
-}
-
-#[derive(Deserialize)]
-#[serde(default)]
-#[derive(Default)]
-pub struct SettingsForm {
-    current_password: String,
-    new_password: String,
-    email: String,
-}
-
-async fn settings_failure(session: &Session, email: String, error: &Error) -> Response {
-    let mut view = settings_view(session).await;
-    view.errors = failure(&mut view.c, error);
-    view.email = email;
-    let (status, wait) = status_of(error);
-    page(status, &view, wait)
 }
 
 pub async fn change_password(
     State(app): State<App>,
     session: Session,
-    Form(f): Form<SettingsForm>,
+    Form(f): Form<Input>,
 ) -> Response {
     let user_id = match member(&session).await {
         Ok(user_id) => user_id,
@@ -552,14 +366,14 @@ pub async fn change_password(
         .await
     {
         Ok(()) => flash_to(&session, "パスワードを変更しました。", "/settings").await,
-        Err(error) => settings_failure(&session, String::new(), &error).await,
+        Err(error) => refuse::<Settings>(screen(&session, "登録情報の変更").await, &error),
     }
 }
 
 pub async fn change_email(
     State(app): State<App>,
     session: Session,
-    Form(f): Form<SettingsForm>,
+    Form(f): Form<Input>,
 ) -> Response {
     let user_id = match member(&session).await {
         Ok(user_id) => user_id,
@@ -575,46 +389,53 @@ pub async fn change_email(
             put(&session, EMAIL_SENT_AT, now_s()).await;
             to("/settings/email/code")
         }
-        Err(error) => settings_failure(&session, f.email, &error).await,
+        Err(error) => {
+            let s = Screen {
+                input: f,
+                ..screen(&session, "登録情報の変更").await
+            };
+            refuse::<Settings>(s, &error)
+        }
     }
 }
 
-pub async fn email_code_page(State(app): State<App>, session: Session) -> Response {
-    if let Err(elsewhere) = member(&session).await {
-        return elsewhere;
-    }
-    if get::<PendingEmailChange>(&session, EMAIL_PENDING)
+/// The e-mail change's pending code, for a logged-in member.
+async fn email_pending(session: &Session) -> Result<PendingEmailChange, Response> {
+    member(session).await?;
+    get(session, EMAIL_PENDING)
         .await
-        .is_none()
-    {
-        return to("/settings");
+        .ok_or_else(|| to("/settings"))
+}
+
+pub async fn email_code_page(State(app): State<App>, session: Session) -> Response {
+    match email_pending(&session).await {
+        Ok(_) => show::<Code>(code_screen(&app, &session, true).await),
+        Err(elsewhere) => elsewhere,
     }
-    page(StatusCode::OK, &code_view(&app, &session, true).await, None)
 }
 
 pub async fn confirm_email(
     State(app): State<App>,
     session: Session,
-    Form(f): Form<CodeForm>,
+    Form(f): Form<Input>,
 ) -> Response {
-    if let Err(elsewhere) = member(&session).await {
-        return elsewhere;
-    }
-    let Some(pending) = get::<PendingEmailChange>(&session, EMAIL_PENDING).await else {
-        return to("/settings");
+    let pending = match email_pending(&session).await {
+        Ok(pending) => pending,
+        Err(elsewhere) => return elsewhere,
     };
     match app.portal.confirm_email_change(&pending, &f.code).await {
         Ok(_) => {
             forget(&session, &[EMAIL_PENDING, EMAIL_SENT_AT]).await;
             flash_to(&session, "メールアドレスを変更しました。", "/settings").await
         }
-        Err(error) => code_failure(&app, &session, true, &error).await,
+        Err(error) => refuse::<Code>(code_screen(&app, &session, true).await, &error),
     }
 }
 
 pub async fn resend_email(State(app): State<App>, session: Session) -> Response {
-    let Some(pending) = get::<PendingEmailChange>(&session, EMAIL_PENDING).await else {
-        return to("/settings");
+    let pending = match email_pending(&session).await {
+        Ok(pending) => pending,
+        Err(elsewhere) => return elsewhere,
     };
     match app.portal.resend_email_change_code(&pending).await {
         Ok(()) => {
@@ -626,50 +447,37 @@ pub async fn resend_email(State(app): State<App>, session: Session) -> Response 
             )
             .await
         }
-        Err(error) => code_failure(&app, &session, true, &error).await,
+        Err(error) => refuse::<Code>(code_screen(&app, &session, true).await, &error),
     }
 }
 
 // ── パスワードを忘れた方 ──────────────────────────────────────────────────────────────────
 
 pub async fn forgot_page(session: Session) -> Response {
-    let view = ForgotView {
-        c: chrome(&session, "パスワードをお忘れの方").await,
-        errors: Errors::default(),
-        user_id: String::new(),
-    };
-    page(StatusCode::OK, &view, None)
+    show::<Forgot>(screen(&session, "パスワードをお忘れの方").await)
 }
 
-pub async fn forgot(
-    State(app): State<App>,
-    session: Session,
-    Form(f): Form<LoginForm>,
-) -> Response {
+pub async fn forgot(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
     match app.portal.request_password_reset(&f.user_id).await {
         Ok(ticket) => {
             put(&session, RESET, ticket).await;
             to("/password/reset")
         }
         Err(error) => {
-            let mut view = ForgotView {
-                c: chrome(&session, "パスワードをお忘れの方").await,
-                errors: Errors::default(),
-                user_id: f.user_id,
+            let s = Screen {
+                input: f,
+                ..screen(&session, "パスワードをお忘れの方").await
             };
-            view.errors = failure(&mut view.c, &error);
-            let (status, wait) = status_of(&error);
-            page(status, &view, wait)
+            refuse::<Forgot>(s, &error)
         }
     }
 }
 
-async fn reset_view(app: &App, session: &Session) -> ResetView {
+async fn reset_screen(app: &App, session: &Session) -> Screen {
     let minutes = app.portal.config().code_validity.as_secs() / 60;
-    ResetView {
-        c: chrome(session, "パスワードの再設定").await,
-        errors: Errors::default(),
+    Screen {
         minutes,
+        ..screen(session, "パスワードの再設定").await
     }
 }
 
@@ -677,10 +485,10 @@ pub async fn reset_page(State(app): State<App>, session: Session) -> Response {
     if get::<PasswordResetTicket>(&session, RESET).await.is_none() {
         return to("/password/forgot");
     }
-    page(StatusCode::OK, &reset_view(&app, &session).await, None)
+    show::<Reset>(reset_screen(&app, &session).await)
 }
 
-pub async fn reset(State(app): State<App>, session: Session, Form(f): Form<ResetForm>) -> Response {
+pub async fn reset(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
     let Some(ticket) = get::<PasswordResetTicket>(&session, RESET).await else {
         return to("/password/forgot");
     };
@@ -691,28 +499,11 @@ pub async fn reset(State(app): State<App>, session: Session, Form(f): Form<Reset
     {
         Ok(()) => {
             forget(&session, &[RESET]).await;
-            flash_to(
-                &session,
-                "パスワードを再設定しました。新しいパスワードでログインしてください。",
-                "/login",
-            )
-            .await
+            let done = "パスワードを再設定しました。新しいパスワードでログインしてください。";
+            flash_to(&session, done, "/login").await
         }
-        Err(error) => {
-            let mut view = reset_view(&app, &session).await;
-            view.errors = failure(&mut view.c, &error);
-            let (status, wait) = status_of(&error);
-            page(status, &view, wait)
-        }
+        Err(error) => refuse::<Reset>(reset_screen(&app, &session).await, &error),
     }
-}
-
-#[derive(Deserialize)]
-#[serde(default)]
-#[derive(Default)]
-pub struct ResetForm {
-    code: String,
-    new_password: String,
 }
 
 // ── The rest ─────────────────────────────────────────────────────────────────────────────

@@ -1,12 +1,13 @@
-//! The screens: one askama template per screen (checked at compile time), the chrome every
-//! page shares, and how a library error becomes a page.
+//! The screens: one askama template per screen (checked at compile time) over one `Screen`
+//! of data, and how a library error becomes a page.
 
 use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use kenpo_auth::Error;
+use kenpo_auth::{Error, IdentityForm};
+use serde::Deserialize;
 
 /// What the layout needs on every page.
 #[derive(Default)]
@@ -21,6 +22,49 @@ pub struct Chrome {
     pub alert: Option<String>,
 }
 
+/// Every field of every form (a form sends some of them; the rest stay empty). Passwords are
+/// read from it but never written back into a page.
+#[derive(Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Input {
+    pub user_id: String,
+    pub password: String,
+    pub current_password: String,
+    pub new_password: String,
+    pub email: String,
+    pub code: String,
+    pub agree: Option<String>,
+    pub insurer_code: String,
+    pub symbol: String,
+    pub number: String,
+    pub birth_year: String,
+    pub birth_month: String,
+    pub birth_day: String,
+    pub name_kana: String,
+}
+
+impl Input {
+    /// The five identity fields, the date from its three drop-downs (empty if one is unset).
+    pub fn identity(&self) -> IdentityForm {
+        let part = |s: &str| s.parse::<u16>().ok();
+        let birth_date = match (
+            part(&self.birth_year),
+            part(&self.birth_month),
+            part(&self.birth_day),
+        ) {
+            (Some(y), Some(m), Some(d)) => format!("{y:04}-{m:02}-{d:02}"),
+            _ => String::new(),
+        };
+        IdentityForm {
+            insurer_code: self.insurer_code.clone(),
+            symbol: self.symbol.clone(),
+            number: self.number.clone(),
+            birth_date,
+            name_kana: self.name_kana.clone(),
+        }
+    }
+}
+
 /// Each bad field's message, by the form field's name.
 #[derive(Default)]
 pub struct Errors(pub BTreeMap<String, String>);
@@ -30,48 +74,92 @@ impl Errors {
         self.0.get(name).map(String::as_str)
     }
 
-    /// The `aria-describedby` of a field: its rule text, then its error if any.
+    /// The `aria-describedby` of field `id` named `name`: its rule text, then its error.
     pub fn described(&self, id: &str, name: &str, hint: &str) -> String {
-        let mut ids = Vec::new();
-        if !hint.is_empty() {
-            ids.push(format!("{id}-hint"));
-        }
-        if self.0.contains_key(name) {
-            ids.push(format!("{id}-error"));
-        }
-        ids.join(" ")
+        let hint = (!hint.is_empty()).then(|| format!("{id}-hint"));
+        let error = self.0.contains_key(name).then(|| format!("{id}-error"));
+        hint.into_iter().chain(error).collect::<Vec<_>>().join(" ")
     }
 }
 
-/// A refused step as the member sees it: the library's message at the top, each field's
-/// message beside its field (named as the form's fields: `ErrorBody::fields`).
-pub fn failure(chrome: &mut Chrome, error: &Error) -> Errors {
-    let body = error.body();
-    let mut fields: BTreeMap<String, String> = body
-        .fields
-        .into_iter()
-        .map(|(name, message)| (name.to_owned(), message))
-        .collect();
-    if matches!(error, Error::UserIdTaken) {
-        fields.insert("user_id".into(), body.message.clone());
-    }
-    chrome.alert = Some(if fields.is_empty() {
-        body.message
-    } else {
-        "入力内容に誤りがあります。各項目のメッセージをご確認ください。".into()
-    });
-    Errors(fields)
+/// All a screen shows; each template reads the parts it needs.
+#[derive(Default)]
+pub struct Screen {
+    pub c: Chrome,
+    pub errors: Errors,
+    /// What the member typed, shown again (never the passwords).
+    pub input: Input,
+    /// サイトからのお知らせ (login).
+    pub notices: Vec<String>,
+    /// The year drop-down, value and label with its era (identity forms).
+    pub years: Vec<(String, String)>,
+    /// The identity form is the user-ID reminder (with the e-mail field).
+    pub reminder: bool,
+    /// The code screen is the e-mail change's (no cancel).
+    pub email_change: bool,
+    /// A code's validity, and the seconds until a resend is allowed.
+    pub minutes: u64,
+    pub wait: u64,
+    /// The terms' version, and whether it is a revision.
+    pub version: u32,
+    pub revised: bool,
+    /// A message screen's heading and text.
+    pub heading: &'static str,
+    pub message: &'static str,
 }
 
-/// Renders a screen with a status (and `Retry-After` when the library gives a wait).
+impl Screen {
+    /// Where a code screen posts its `step` (`code`, `resend`).
+    pub fn code_path(&self, step: &str) -> String {
+        let flow = if self.email_change { "/settings/email" } else { "/register" };
+        format!("{flow}/{step}")
+    }
+}
+
+macro_rules! screens {
+    ($($name:ident => $path:literal,)*) => {$(
+        #[derive(Template)]
+        #[template(path = $path)]
+        pub struct $name {
+            s: Screen,
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = Screen;
+            fn deref(&self) -> &Screen {
+                &self.s
+            }
+        }
+
+        impl From<Screen> for $name {
+            fn from(s: Screen) -> Self {
+                Self { s }
+            }
+        }
+    )*};
+}
+
+screens! {
+    Login => "login.html",
+    Identity => "identity.html",
+    Register => "register.html",
+    Code => "code.html",
+    Terms => "terms.html",
+    Forgot => "forgot.html",
+    Reset => "reset.html",
+    Home => "home.html",
+    Settings => "settings.html",
+    Message => "message.html",
+}
+
+/// Renders a screen with a status (and `Retry-After` when there is a wait).
 pub fn page(status: StatusCode, view: &impl Template, retry_after: Option<u64>) -> Response {
     match view.render() {
         Ok(html) => {
             let mut response = (status, Html(html)).into_response();
             if let Some(wait) = retry_after {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+                let h = response.headers_mut();
+                h.insert(header::RETRY_AFTER, HeaderValue::from(wait));
             }
             response
         }
@@ -82,114 +170,47 @@ pub fn page(status: StatusCode, view: &impl Template, retry_after: Option<u64>) 
     }
 }
 
-/// A status code for a library error, and its wait.
-pub fn status_of(error: &Error) -> (StatusCode, Option<u64>) {
+pub fn show<T: Template + From<Screen>>(s: Screen) -> Response {
+    page(StatusCode::OK, &T::from(s), None)
+}
+
+/// A refused step as the member sees it: the library's message at the top, or each field's
+/// message beside its field (named as the forms' fields: `ErrorBody::fields`); the status of
+/// the error's kind and its wait.
+pub fn refuse<T: Template + From<Screen>>(mut s: Screen, error: &Error) -> Response {
+    let body = error.body();
+    let mut fields: BTreeMap<String, String> = body
+        .fields
+        .into_iter()
+        .map(|(name, message)| (name.to_owned(), message))
+        .collect();
+    if matches!(error, Error::UserIdTaken) {
+        fields.insert("user_id".into(), body.message.clone());
+    }
+    s.c.alert = Some(if fields.is_empty() {
+        body.message
+    } else {
+        "入力内容に誤りがあります。各項目のメッセージをご確認ください。".into()
+    });
+    s.errors = Errors(fields);
     let status = StatusCode::from_u16(error.kind().status()).unwrap_or(StatusCode::BAD_REQUEST);
-    (status, error.retry_after().map(|w| w.as_secs().max(1)))
+    page(status, &T::from(s), body.retry_after)
 }
 
-/// A page with only a heading and a message (refusals before the portal, done pages).
+/// A refusal before the portal (CSRF, rate limit, unknown page): a message and a way back.
 pub fn refusal(status: StatusCode, message: &str) -> Response {
-    let view = MessageView {
-        c: Chrome {
-            title: "エラー",
-            alert: Some(message.to_owned()),
-            ..Chrome::default()
-        },
-        heading: "エラー",
-        message: String::new(),
-        link: ("/login", "ログイン画面へ戻る"),
+    let c = Chrome {
+        title: "エラー",
+        alert: Some(message.to_owned()),
+        ..Chrome::default()
     };
-    page(status, &view, None)
-}
-
-#[derive(Template)]
-#[template(path = "message.html")]
-pub struct MessageView {
-    pub c: Chrome,
-    pub heading: &'static str,
-    pub message: String,
-    pub link: (&'static str, &'static str),
-}
-
-#[derive(Template)]
-#[template(path = "login.html")]
-pub struct LoginView {
-    pub c: Chrome,
-    pub errors: Errors,
-    pub user_id: String,
-    pub notices: Vec<String>,
-}
-
-/// 初回ログイン and the user-ID reminder share the five identity fields.
-#[derive(Template)]
-#[template(path = "identity.html")]
-pub struct IdentityView {
-    pub c: Chrome,
-    pub errors: Errors,
-    pub form: crate::pages::IdentityInput,
-    pub reminder: bool,
-    pub years: Vec<(String, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "register.html")]
-pub struct RegisterView {
-    pub c: Chrome,
-    pub errors: Errors,
-    pub user_id: String,
-    pub email: String,
-}
-
-/// A six-digit code screen: registration (with cancel) or a new e-mail address.
-#[derive(Template)]
-#[template(path = "code.html")]
-pub struct CodeView {
-    pub c: Chrome,
-    pub errors: Errors,
-    pub action: &'static str,
-    pub resend: &'static str,
-    pub cancel: Option<&'static str>,
-    pub minutes: u64,
-    /// Seconds until a resend is allowed (0: now).
-    pub wait: u64,
-}
-
-#[derive(Template)]
-#[template(path = "terms.html")]
-pub struct TermsView {
-    pub c: Chrome,
-    pub errors: Errors,
-    pub version: u32,
-    pub revised: bool,
-}
-
-#[derive(Template)]
-#[template(path = "forgot.html")]
-pub struct ForgotView {
-    pub c: Chrome,
-    pub errors: Errors,
-    pub user_id: String,
-}
-
-#[derive(Template)]
-#[template(path = "reset.html")]
-pub struct ResetView {
-    pub c: Chrome,
-    pub errors: Errors,
-    pub minutes: u64,
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-pub struct HomeView {
-    pub c: Chrome,
-}
-
-#[derive(Template)]
-#[template(path = "settings.html")]
-pub struct SettingsView {
-    pub c: Chrome,
-    pub errors: Errors,
-    pub email: String,
+    page(
+        status,
+        &Message::from(Screen {
+            c,
+            heading: "エラー",
+            ..Screen::default()
+        }),
+        None,
+    )
 }
