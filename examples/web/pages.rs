@@ -3,7 +3,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::extract::{Form, State};
+use axum::extract::{Form, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kenpo_auth::{
@@ -30,6 +31,10 @@ const SENT_AT: &str = "sent_at";
 const RESET: &str = "reset";
 const EMAIL_PENDING: &str = "email_pending";
 const EMAIL_SENT_AT: &str = "email_sent_at";
+
+const SETTINGS: &str = "登録情報の変更";
+const FORGOT: &str = "パスワードをお忘れの方";
+const REMIND: &str = "ユーザーIDをお忘れの方";
 
 async fn get<T: DeserializeOwned>(session: &Session, key: &str) -> Option<T> {
     session.get(key).await.ok().flatten()
@@ -84,6 +89,58 @@ async fn member(session: &Session) -> Result<UserId, Response> {
         return Err(to("/terms"));
     }
     UserId::parse(&user_id).map_err(|_| to("/login"))
+}
+
+/// The logged-in member as an extractor: handlers that take it never run for anyone else.
+pub struct Member(UserId);
+
+impl FromRequestParts<App> for Member {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Response> {
+        let session = Session::from_request_parts(parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        member(&session).await.map(Member)
+    }
+}
+
+/// A flow's ticket, kept in the session under `KEY`; without it, back to the flow's `START`.
+pub trait Ticket: DeserializeOwned {
+    const KEY: &'static str;
+    const START: &'static str;
+}
+
+macro_rules! tickets {
+    ($($ticket:ty => $key:expr, $start:literal;)*) => {$(
+        impl Ticket for $ticket {
+            const KEY: &'static str = $key;
+            const START: &'static str = $start;
+        }
+    )*};
+}
+
+tickets! {
+    SignupTicket => SIGNUP, "/first";
+    PendingRegistration => PENDING, "/first";
+    PasswordResetTicket => RESET, "/password/forgot";
+    PendingEmailChange => EMAIL_PENDING, "/settings";
+}
+
+pub struct Held<T>(T);
+
+impl<T: Ticket> FromRequestParts<App> for Held<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Response> {
+        let session = Session::from_request_parts(parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        get(&session, T::KEY)
+            .await
+            .map(Held)
+            .ok_or_else(|| to(T::START))
+    }
 }
 
 pub async fn root(session: Session) -> Response {
@@ -149,7 +206,7 @@ fn years() -> Vec<(String, String)> {
 
 async fn identity_screen(session: &Session, reminder: bool, input: Input) -> Screen {
     let title = if reminder {
-        "ユーザーIDをお忘れの方"
+        REMIND
     } else {
         "初回ログイン"
     };
@@ -185,7 +242,7 @@ pub async fn remind(State(app): State<App>, session: Session, Form(f): Form<Inpu
             heading: "ユーザーIDをお送りしました",
             message: "ご入力の内容が登録内容と一致した場合は、登録されているメールアドレスに\
                       ユーザーIDをお送りしました。メールをご確認ください。",
-            ..screen(&session, "ユーザーIDをお忘れの方").await
+            ..screen(&session, REMIND).await
         }),
         Err(error) => refuse::<Identity>(identity_screen(&session, true, f).await, &error),
     }
@@ -193,17 +250,16 @@ pub async fn remind(State(app): State<App>, session: Session, Form(f): Form<Inpu
 
 // ── ユーザーID登録 and 認証番号 ──────────────────────────────────────────────────────────
 
-pub async fn register_page(session: Session) -> Response {
-    if get::<SignupTicket>(&session, SIGNUP).await.is_none() {
-        return to("/first");
-    }
+pub async fn register_page(_: Held<SignupTicket>, session: Session) -> Response {
     show::<Register>(screen(&session, "ユーザーID登録").await)
 }
 
-pub async fn register(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
-    let Some(ticket) = get::<SignupTicket>(&session, SIGNUP).await else {
-        return to("/first");
-    };
+pub async fn register(
+    State(app): State<App>,
+    Held(ticket): Held<SignupTicket>,
+    session: Session,
+    Form(f): Form<Input>,
+) -> Response {
     let form = RegistrationForm {
         user_id: f.user_id.clone(),
         password: f.password.clone(),
@@ -259,10 +315,12 @@ pub async fn code_page(State(app): State<App>, session: Session) -> Response {
     show::<Code>(code_screen(&app, &session, false).await)
 }
 
-pub async fn confirm(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
-    let Some(pending) = get::<PendingRegistration>(&session, PENDING).await else {
-        return to("/first");
-    };
+pub async fn confirm(
+    State(app): State<App>,
+    Held(pending): Held<PendingRegistration>,
+    session: Session,
+    Form(f): Form<Input>,
+) -> Response {
     match app.portal.confirm_registration(&pending, &f.code).await {
         Ok(_) => {
             forget(&session, &[SIGNUP, PENDING, SENT_AT]).await;
@@ -274,10 +332,11 @@ pub async fn confirm(State(app): State<App>, session: Session, Form(f): Form<Inp
     }
 }
 
-pub async fn resend(State(app): State<App>, session: Session) -> Response {
-    let Some(pending) = get::<PendingRegistration>(&session, PENDING).await else {
-        return to("/first");
-    };
+pub async fn resend(
+    State(app): State<App>,
+    Held(pending): Held<PendingRegistration>,
+    session: Session,
+) -> Response {
     match app.portal.resend_code(&pending).await {
         Ok(()) => {
             put(&session, SENT_AT, now_s()).await;
@@ -337,48 +396,36 @@ pub async fn terms(State(app): State<App>, session: Session, Form(f): Form<Input
 
 // ── Home, settings ───────────────────────────────────────────────────────────────────────
 
-pub async fn home(session: Session) -> Response {
-    match member(&session).await {
-        Ok(_) => show::<Home>(screen(&session, "トップページ").await),
-        Err(elsewhere) => elsewhere,
-    }
+pub async fn home(_: Member, session: Session) -> Response {
+    show::<Home>(screen(&session, "トップページ").await)
 }
 
-pub async fn settings_page(session: Session) -> Response {
-    match member(&session).await {
-        Ok(_) => show::<Settings>(screen(&session, "登録情報の変更").await),
-        Err(elsewhere) => elsewhere,
-    }
+pub async fn settings_page(_: Member, session: Session) -> Response {
+    show::<Settings>(screen(&session, SETTINGS).await)
 }
 
 pub async fn change_password(
     State(app): State<App>,
+    Member(user_id): Member,
     session: Session,
     Form(f): Form<Input>,
 ) -> Response {
-    let user_id = match member(&session).await {
-        Ok(user_id) => user_id,
-        Err(elsewhere) => return elsewhere,
-    };
     match app
         .portal
         .change_password(&user_id, &f.current_password, &f.new_password)
         .await
     {
         Ok(()) => flash_to(&session, "パスワードを変更しました。", "/settings").await,
-        Err(error) => refuse::<Settings>(screen(&session, "登録情報の変更").await, &error),
+        Err(error) => refuse::<Settings>(screen(&session, SETTINGS).await, &error),
     }
 }
 
 pub async fn change_email(
     State(app): State<App>,
+    Member(user_id): Member,
     session: Session,
     Form(f): Form<Input>,
 ) -> Response {
-    let user_id = match member(&session).await {
-        Ok(user_id) => user_id,
-        Err(elsewhere) => return elsewhere,
-    };
     match app
         .portal
         .begin_email_change(&user_id, &f.current_password, &f.email)
@@ -392,37 +439,30 @@ pub async fn change_email(
         Err(error) => {
             let s = Screen {
                 input: f,
-                ..screen(&session, "登録情報の変更").await
+                ..screen(&session, SETTINGS).await
             };
             refuse::<Settings>(s, &error)
         }
     }
 }
 
-/// The e-mail change's pending code, for a logged-in member.
-async fn email_pending(session: &Session) -> Result<PendingEmailChange, Response> {
-    member(session).await?;
-    get(session, EMAIL_PENDING)
-        .await
-        .ok_or_else(|| to("/settings"))
-}
+/// The e-mail change's code screens: for the logged-in member with a pending change.
+type EmailPending = (Member, Held<PendingEmailChange>);
 
-pub async fn email_code_page(State(app): State<App>, session: Session) -> Response {
-    match email_pending(&session).await {
-        Ok(_) => show::<Code>(code_screen(&app, &session, true).await),
-        Err(elsewhere) => elsewhere,
-    }
+pub async fn email_code_page(
+    State(app): State<App>,
+    _: EmailPending,
+    session: Session,
+) -> Response {
+    show::<Code>(code_screen(&app, &session, true).await)
 }
 
 pub async fn confirm_email(
     State(app): State<App>,
+    (_, Held(pending)): EmailPending,
     session: Session,
     Form(f): Form<Input>,
 ) -> Response {
-    let pending = match email_pending(&session).await {
-        Ok(pending) => pending,
-        Err(elsewhere) => return elsewhere,
-    };
     match app.portal.confirm_email_change(&pending, &f.code).await {
         Ok(_) => {
             forget(&session, &[EMAIL_PENDING, EMAIL_SENT_AT]).await;
@@ -432,11 +472,11 @@ pub async fn confirm_email(
     }
 }
 
-pub async fn resend_email(State(app): State<App>, session: Session) -> Response {
-    let pending = match email_pending(&session).await {
-        Ok(pending) => pending,
-        Err(elsewhere) => return elsewhere,
-    };
+pub async fn resend_email(
+    State(app): State<App>,
+    (_, Held(pending)): EmailPending,
+    session: Session,
+) -> Response {
     match app.portal.resend_email_change_code(&pending).await {
         Ok(()) => {
             put(&session, EMAIL_SENT_AT, now_s()).await;
@@ -454,7 +494,7 @@ pub async fn resend_email(State(app): State<App>, session: Session) -> Response 
 // ── パスワードを忘れた方 ──────────────────────────────────────────────────────────────────
 
 pub async fn forgot_page(session: Session) -> Response {
-    show::<Forgot>(screen(&session, "パスワードをお忘れの方").await)
+    show::<Forgot>(screen(&session, FORGOT).await)
 }
 
 pub async fn forgot(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
@@ -466,7 +506,7 @@ pub async fn forgot(State(app): State<App>, session: Session, Form(f): Form<Inpu
         Err(error) => {
             let s = Screen {
                 input: f,
-                ..screen(&session, "パスワードをお忘れの方").await
+                ..screen(&session, FORGOT).await
             };
             refuse::<Forgot>(s, &error)
         }
@@ -481,17 +521,20 @@ async fn reset_screen(app: &App, session: &Session) -> Screen {
     }
 }
 
-pub async fn reset_page(State(app): State<App>, session: Session) -> Response {
-    if get::<PasswordResetTicket>(&session, RESET).await.is_none() {
-        return to("/password/forgot");
-    }
+pub async fn reset_page(
+    State(app): State<App>,
+    _: Held<PasswordResetTicket>,
+    session: Session,
+) -> Response {
     show::<Reset>(reset_screen(&app, &session).await)
 }
 
-pub async fn reset(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
-    let Some(ticket) = get::<PasswordResetTicket>(&session, RESET).await else {
-        return to("/password/forgot");
-    };
+pub async fn reset(
+    State(app): State<App>,
+    Held(ticket): Held<PasswordResetTicket>,
+    session: Session,
+    Form(f): Form<Input>,
+) -> Response {
     match app
         .portal
         .reset_password(&ticket, &f.code, &f.new_password)

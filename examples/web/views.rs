@@ -111,7 +111,11 @@ pub struct Screen {
 impl Screen {
     /// Where a code screen posts its `step` (`code`, `resend`).
     pub fn code_path(&self, step: &str) -> String {
-        let flow = if self.email_change { "/settings/email" } else { "/register" };
+        let flow = if self.email_change {
+            "/settings/email"
+        } else {
+            "/register"
+        };
         format!("{flow}/{step}")
     }
 }
