@@ -1,0 +1,178 @@
+//! What stands in front of the portal: security headers, the per-client rate limit and the
+//! CSRF check, as axum middleware, plus the session's CSRF token.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rand::TryRng as _;
+use subtle::ConstantTimeEq as _;
+use tower_sessions::Session;
+
+use crate::views;
+
+const CSRF: &str = "csrf";
+/// Forms are small; anything larger is refused before it is read further.
+const MAX_FORM_BYTES: usize = 16 * 1024;
+
+/// Every answer: a strict CSP (no script at all, styles and images from here only, forms
+/// posted here only, no framing), no referrer, no sniffing; and no caching except the
+/// stylesheet, since pages carry codes, tickets' steps and the member's data.
+pub async fn headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The session's CSRF token, made on first use: 32 random bytes, hex.
+pub async fn csrf_token(session: &Session) -> String {
+    if let Ok(Some(token)) = session.get::<String>(CSRF).await {
+        return token;
+    }
+    new_csrf_token(session).await
+}
+
+/// A fresh token (at login, with the new session id).
+pub async fn new_csrf_token(session: &Session) -> String {
+    let mut bytes = [0_u8; 32];
+    rand::rngs::SysRng
+        .try_fill_bytes(&mut bytes)
+        .expect("the OS generator");
+    let token = hex(&bytes);
+    let _ = session.insert(CSRF, &token).await;
+    token
+}
+
+/// Lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+/// Every POST must carry the session's token in its `csrf` field, compared in constant time;
+/// otherwise 403 and nothing reaches the portal.
+pub async fn csrf(request: Request, next: Next) -> Response {
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let session = request.extensions().get::<Session>().cloned();
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    // The token is hex, so it travels without percent-encoding.
+    let sent = bytes
+        .split(|&b| b == b'&')
+        .find_map(|pair| pair.strip_prefix(b"csrf="));
+    let expected = match &session {
+        Some(session) => session.get::<String>(CSRF).await.ok().flatten(),
+        None => None,
+    };
+    let valid = matches!((sent, expected), (Some(sent), Some(expected))
+        if bool::from(sent.ct_eq(expected.as_bytes())));
+    if !valid {
+        tracing::warn!(target: "web", event = "csrf_refused", path = %parts.uri.path());
+        return views::refusal(
+            StatusCode::FORBIDDEN,
+            "不正な操作を検出したため、処理を中止しました。お手数ですが、もう一度最初から操作してください。",
+        );
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// A token bucket per client address for form posts: `per_minute` posts in a burst, refilled
+/// at `per_minute` a minute. The library limits per account and per insured person; this
+/// limits one client spraying many of them. Behind a proxy, key on the address it forwards.
+pub struct Limiter {
+    per_minute: f64,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+/// At most this many clients are remembered; past it, full buckets are forgotten first.
+const MAX_CLIENTS: usize = 10_000;
+
+impl Limiter {
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            per_minute: f64::from(per_minute.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one token for `ip`, or says how many seconds until one is back.
+    fn take(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
+        let mut buckets = self.buckets.lock().unwrap();
+        let rate = self.per_minute / 60.0;
+        let refill = |(tokens, at): (f64, Instant)| {
+            (self.per_minute).min(tokens + now.duration_since(at).as_secs_f64() * rate)
+        };
+        if buckets.len() >= MAX_CLIENTS && !buckets.contains_key(&ip) {
+            buckets.retain(|_, bucket| refill(*bucket) < self.per_minute);
+            if buckets.len() >= MAX_CLIENTS {
+                tracing::warn!(target: "web", event = "rate_limiter_reset");
+                buckets.clear();
+            }
+        }
+        let bucket = buckets.entry(ip).or_insert((self.per_minute, now));
+        let tokens = refill(*bucket);
+        if tokens >= 1.0 {
+            *bucket = (tokens - 1.0, now);
+            Ok(())
+        } else {
+            *bucket = (tokens, now);
+            Err(Duration::from_secs_f64((1.0 - tokens) / rate).as_secs() + 1)
+        }
+    }
+}
+
+pub async fn rate_limit(
+    State(limiter): State<Arc<Limiter>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() == Method::POST {
+        if let Err(wait) = limiter.take(peer.ip(), Instant::now()) {
+            tracing::warn!(target: "web", event = "rate_limited", client = %peer.ip(), wait_s = wait);
+            let mut response = views::refusal(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!(
+                    "アクセスが集中しています。{wait}秒ほどおいてから、もう一度お試しください。"
+                ),
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+            return response;
+        }
+    }
+    next.run(request).await
+}

@@ -1,0 +1,573 @@
+//! The handlers: one per screen and form, each a call into the portal and a page. Tickets
+//! live in the session only; the browser holds nothing but the session cookie.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Form, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use kenpo_auth::{
+    BirthDate, PasswordResetTicket, PendingEmailChange, PendingRegistration, RegistrationForm,
+    SignupTicket, UserId,
+};
+use serde::de::DeserializeOwned;
+use tower_sessions::Session;
+
+use crate::App;
+use crate::guard::{csrf_token, new_csrf_token};
+use crate::views::{
+    Chrome, Code, Forgot, Home, Identity, Input, Login, Message, Register, Reset, Screen, Settings,
+    Terms, refuse, show,
+};
+
+// What the session holds: the member, one-time notices, and the flows' tickets.
+const MEMBER: &str = "member";
+const TERMS_DUE: &str = "terms_due";
+const FLASH: &str = "flash";
+const SIGNUP: &str = "signup";
+const PENDING: &str = "pending";
+const SENT_AT: &str = "sent_at";
+const RESET: &str = "reset";
+const EMAIL_PENDING: &str = "email_pending";
+const EMAIL_SENT_AT: &str = "email_sent_at";
+
+const SETTINGS: &str = "登録情報の変更";
+const FORGOT: &str = "パスワードをお忘れの方";
+const REMIND: &str = "ユーザーIDをお忘れの方";
+
+async fn get<T: DeserializeOwned>(session: &Session, key: &str) -> Option<T> {
+    session.get(key).await.ok().flatten()
+}
+
+async fn put(session: &Session, key: &str, value: impl serde::Serialize) {
+    let _ = session.insert(key, value).await;
+}
+
+async fn forget(session: &Session, keys: &[&str]) {
+    for key in keys {
+        let _ = session.remove_value(key).await;
+    }
+}
+
+fn now_s() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn to(path: &str) -> Response {
+    Redirect::to(path).into_response()
+}
+
+async fn flash_to(session: &Session, message: &str, path: &str) -> Response {
+    put(session, FLASH, message).await;
+    to(path)
+}
+
+/// A screen titled `title`, with the session's token, member and notice.
+async fn screen(session: &Session, title: &'static str) -> Screen {
+    let c = Chrome {
+        title,
+        csrf: csrf_token(session).await,
+        member: get(session, MEMBER).await,
+        flash: session.remove::<String>(FLASH).await.ok().flatten(),
+        alert: None,
+    };
+    Screen {
+        c,
+        ..Screen::default()
+    }
+}
+
+/// The logged-in member, or where to send the browser: the login page, or the terms first.
+async fn member(session: &Session) -> Result<UserId, Response> {
+    let Some(user_id) = get::<String>(session, MEMBER).await else {
+        return Err(to("/login"));
+    };
+    if get::<bool>(session, TERMS_DUE).await.unwrap_or(false) {
+        return Err(to("/terms"));
+    }
+    UserId::parse(&user_id).map_err(|_| to("/login"))
+}
+
+/// The logged-in member as an extractor: handlers that take it never run for anyone else.
+pub struct Member(UserId);
+
+impl FromRequestParts<App> for Member {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Response> {
+        let session = Session::from_request_parts(parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        member(&session).await.map(Member)
+    }
+}
+
+/// A flow's ticket, kept in the session under `KEY`; without it, back to the flow's `START`.
+pub trait Ticket: DeserializeOwned {
+    const KEY: &'static str;
+    const START: &'static str;
+}
+
+macro_rules! tickets {
+    ($($ticket:ty => $key:expr, $start:literal;)*) => {$(
+        impl Ticket for $ticket {
+            const KEY: &'static str = $key;
+            const START: &'static str = $start;
+        }
+    )*};
+}
+
+tickets! {
+    SignupTicket => SIGNUP, "/first";
+    PendingRegistration => PENDING, "/first";
+    PasswordResetTicket => RESET, "/password/forgot";
+    PendingEmailChange => EMAIL_PENDING, "/settings";
+}
+
+pub struct Held<T>(T);
+
+impl<T: Ticket> FromRequestParts<App> for Held<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Response> {
+        let session = Session::from_request_parts(parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        get(&session, T::KEY)
+            .await
+            .map(Held)
+            .ok_or_else(|| to(T::START))
+    }
+}
+
+pub async fn root(session: Session) -> Response {
+    let member = get::<String>(&session, MEMBER).await;
+    to(if member.is_some() { "/home" } else { "/login" })
+}
+
+// ── ログイン, ログアウト ─────────────────────────────────────────────────────────────────
+
+async fn login_screen(app: &App, session: &Session, input: Input) -> Screen {
+    let notices = app.notices.to_vec();
+    Screen {
+        input,
+        notices,
+        ..screen(session, "ログイン").await
+    }
+}
+
+pub async fn login_page(State(app): State<App>, session: Session) -> Response {
+    show::<Login>(login_screen(&app, &session, Input::default()).await)
+}
+
+pub async fn login(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
+    match app.portal.login(&f.user_id, &f.password).await {
+        Ok(success) => {
+            // A new session id for the logged-in member (no fixation), and a new CSRF token.
+            let _ = session.cycle_id().await;
+            new_csrf_token(&session).await;
+            forget(&session, &[SIGNUP, PENDING, SENT_AT, RESET]).await;
+            let due = success.terms_consent_required;
+            put(&session, MEMBER, success.user_id.as_str()).await;
+            put(&session, TERMS_DUE, due).await;
+            to(if due { "/terms" } else { "/home" })
+        }
+        Err(error) => refuse::<Login>(login_screen(&app, &session, f).await, &error),
+    }
+}
+
+pub async fn logout(session: Session) -> Response {
+    let _ = session.flush().await;
+    flash_to(&session, "ログアウトしました。", "/login").await
+}
+
+// ── 初回ログイン (first authentication) and ユーザーIDを忘れた方 (reminder) ──────────────────────
+
+/// The year drop-down: this year back to 1900, each with its era (1989 is 昭和64／平成元).
+fn years() -> Vec<(String, String)> {
+    let this_year = 1970 + u16::try_from(now_s() / 31_556_952).unwrap_or(56);
+    let era = |m, d, y| match BirthDate::new(y, m, d).map(|date| date.japanese_era()) {
+        Ok((name, 1)) => format!("{name}元"),
+        Ok((name, n)) => format!("{name}{n}"),
+        Err(_) => String::new(),
+    };
+    let label = |y| match (era(1, 1, y), era(12, 31, y)) {
+        (first, last) if first == last || first.is_empty() => last,
+        (first, last) => format!("{first}／{last}"),
+    };
+    (1900..=this_year)
+        .rev()
+        .map(|y| (y.to_string(), format!("{y}年（{}年）", label(y))))
+        .collect()
+}
+
+async fn identity_screen(session: &Session, reminder: bool, input: Input) -> Screen {
+    let title = if reminder {
+        REMIND
+    } else {
+        "初回ログイン"
+    };
+    Screen {
+        input,
+        reminder,
+        years: years(),
+        ..screen(session, title).await
+    }
+}
+
+pub async fn first_page(session: Session) -> Response {
+    show::<Identity>(identity_screen(&session, false, Input::default()).await)
+}
+
+pub async fn first(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
+    match app.portal.authenticate_insured(&f.identity()).await {
+        Ok(ticket) => {
+            put(&session, SIGNUP, ticket).await;
+            to("/register")
+        }
+        Err(error) => refuse::<Identity>(identity_screen(&session, false, f).await, &error),
+    }
+}
+
+pub async fn remind_page(session: Session) -> Response {
+    show::<Identity>(identity_screen(&session, true, Input::default()).await)
+}
+
+pub async fn remind(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
+    match app.portal.remind_user_id(&f.identity(), &f.email).await {
+        Ok(()) => show::<Message>(Screen {
+            heading: "ユーザーIDをお送りしました",
+            message: "ご入力の内容が登録内容と一致した場合は、登録されているメールアドレスに\
+                      ユーザーIDをお送りしました。メールをご確認ください。",
+            ..screen(&session, REMIND).await
+        }),
+        Err(error) => refuse::<Identity>(identity_screen(&session, true, f).await, &error),
+    }
+}
+
+// ── ユーザーID登録 and 認証番号 ──────────────────────────────────────────────────────────
+
+pub async fn register_page(_: Held<SignupTicket>, session: Session) -> Response {
+    show::<Register>(screen(&session, "ユーザーID登録").await)
+}
+
+pub async fn register(
+    State(app): State<App>,
+    Held(ticket): Held<SignupTicket>,
+    session: Session,
+    Form(f): Form<Input>,
+) -> Response {
+    let form = RegistrationForm {
+        user_id: f.user_id.clone(),
+        password: f.password.clone(),
+        email: f.email.clone(),
+    };
+    match app.portal.begin_registration(&ticket, &form).await {
+        Ok(pending) => {
+            put(&session, PENDING, pending).await;
+            put(&session, SENT_AT, now_s()).await;
+            to("/register/code")
+        }
+        Err(error) => {
+            let s = Screen {
+                input: f,
+                ..screen(&session, "ユーザーID登録").await
+            };
+            refuse::<Register>(s, &error)
+        }
+    }
+}
+
+/// A code screen: the registration's, or the e-mail change's; the resend wait from the time
+/// of the last send kept in the session.
+async fn code_screen(app: &App, session: &Session, email_change: bool) -> Screen {
+    let config = app.portal.config();
+    let sent_at: u64 = get(session, if email_change { EMAIL_SENT_AT } else { SENT_AT })
+        .await
+        .unwrap_or(0);
+    let elapsed = now_s().saturating_sub(sent_at);
+    let title = if email_change {
+        "メールアドレス変更の認証番号入力"
+    } else {
+        "認証番号入力"
+    };
+    Screen {
+        email_change,
+        minutes: config.code_validity.as_secs() / 60,
+        wait: config
+            .code_resend_cooldown
+            .as_secs()
+            .saturating_sub(elapsed),
+        ..screen(session, title).await
+    }
+}
+
+pub async fn code_page(State(app): State<App>, session: Session) -> Response {
+    if get::<PendingRegistration>(&session, PENDING)
+        .await
+        .is_none()
+    {
+        return to("/first");
+    }
+    show::<Code>(code_screen(&app, &session, false).await)
+}
+
+pub async fn confirm(
+    State(app): State<App>,
+    Held(pending): Held<PendingRegistration>,
+    session: Session,
+    Form(f): Form<Input>,
+) -> Response {
+    match app.portal.confirm_registration(&pending, &f.code).await {
+        Ok(_) => {
+            forget(&session, &[SIGNUP, PENDING, SENT_AT]).await;
+            let done =
+                "ユーザーIDの作成が完了しました。ユーザーIDとパスワードでログインしてください。";
+            flash_to(&session, done, "/login").await
+        }
+        Err(error) => refuse::<Code>(code_screen(&app, &session, false).await, &error),
+    }
+}
+
+pub async fn resend(
+    State(app): State<App>,
+    Held(pending): Held<PendingRegistration>,
+    session: Session,
+) -> Response {
+    match app.portal.resend_code(&pending).await {
+        Ok(()) => {
+            put(&session, SENT_AT, now_s()).await;
+            flash_to(&session, "認証番号を再送信しました。", "/register/code").await
+        }
+        Err(error) => refuse::<Code>(code_screen(&app, &session, false).await, &error),
+    }
+}
+
+pub async fn cancel(session: Session) -> Response {
+    forget(&session, &[SIGNUP, PENDING, SENT_AT]).await;
+    flash_to(&session, "ユーザーIDの登録を中止しました。", "/first").await
+}
+
+// ── 利用規約 ─────────────────────────────────────────────────────────────────────────────
+
+async fn terms_screen(app: &App, session: &Session) -> Screen {
+    let version = app.portal.config().terms_version.get();
+    Screen {
+        version,
+        revised: version > 1,
+        ..screen(session, "利用規約").await
+    }
+}
+
+pub async fn terms_page(State(app): State<App>, session: Session) -> Response {
+    if get::<String>(&session, MEMBER).await.is_none() {
+        return to("/login");
+    }
+    show::<Terms>(terms_screen(&app, &session).await)
+}
+
+pub async fn terms(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
+    let member = get::<String>(&session, MEMBER).await;
+    let Some(user_id) = member.and_then(|u| UserId::parse(&u).ok()) else {
+        return to("/login");
+    };
+    if f.agree.is_none() {
+        // The one message the library has no part in: the box was not ticked.
+        let mut s = terms_screen(&app, &session).await;
+        let message = "ご利用には利用規約への同意が必要です。「利用規約に同意する」にチェックを入れてください。";
+        s.errors.0.insert("agree".into(), message.into());
+        return crate::views::page(StatusCode::UNPROCESSABLE_ENTITY, &Terms::from(s), None);
+    }
+    match app
+        .portal
+        .accept_terms(&user_id, app.portal.config().terms_version)
+        .await
+    {
+        Ok(()) => {
+            put(&session, TERMS_DUE, false).await;
+            to("/home")
+        }
+        Err(error) => refuse::<Terms>(terms_screen(&app, &session).await, &error),
+    }
+}
+
+// ── Home, settings ───────────────────────────────────────────────────────────────────────
+
+pub async fn home(_: Member, session: Session) -> Response {
+    show::<Home>(screen(&session, "トップページ").await)
+}
+
+pub async fn settings_page(_: Member, session: Session) -> Response {
+    show::<Settings>(screen(&session, SETTINGS).await)
+}
+
+pub async fn change_password(
+    State(app): State<App>,
+    Member(user_id): Member,
+    session: Session,
+    Form(f): Form<Input>,
+) -> Response {
+    match app
+        .portal
+        .change_password(&user_id, &f.current_password, &f.new_password)
+        .await
+    {
+        Ok(()) => flash_to(&session, "パスワードを変更しました。", "/settings").await,
+        Err(error) => refuse::<Settings>(screen(&session, SETTINGS).await, &error),
+    }
+}
+
+pub async fn change_email(
+    State(app): State<App>,
+    Member(user_id): Member,
+    session: Session,
+    Form(f): Form<Input>,
+) -> Response {
+    match app
+        .portal
+        .begin_email_change(&user_id, &f.current_password, &f.email)
+        .await
+    {
+        Ok(pending) => {
+            put(&session, EMAIL_PENDING, pending).await;
+            put(&session, EMAIL_SENT_AT, now_s()).await;
+            to("/settings/email/code")
+        }
+        Err(error) => {
+            let s = Screen {
+                input: f,
+                ..screen(&session, SETTINGS).await
+            };
+            refuse::<Settings>(s, &error)
+        }
+    }
+}
+
+/// The e-mail change's code screens: for the logged-in member with a pending change.
+type EmailPending = (Member, Held<PendingEmailChange>);
+
+pub async fn email_code_page(
+    State(app): State<App>,
+    _: EmailPending,
+    session: Session,
+) -> Response {
+    show::<Code>(code_screen(&app, &session, true).await)
+}
+
+pub async fn confirm_email(
+    State(app): State<App>,
+    (_, Held(pending)): EmailPending,
+    session: Session,
+    Form(f): Form<Input>,
+) -> Response {
+    match app.portal.confirm_email_change(&pending, &f.code).await {
+        Ok(_) => {
+            forget(&session, &[EMAIL_PENDING, EMAIL_SENT_AT]).await;
+            flash_to(&session, "メールアドレスを変更しました。", "/settings").await
+        }
+        Err(error) => refuse::<Code>(code_screen(&app, &session, true).await, &error),
+    }
+}
+
+pub async fn resend_email(
+    State(app): State<App>,
+    (_, Held(pending)): EmailPending,
+    session: Session,
+) -> Response {
+    match app.portal.resend_email_change_code(&pending).await {
+        Ok(()) => {
+            put(&session, EMAIL_SENT_AT, now_s()).await;
+            flash_to(
+                &session,
+                "認証番号を再送信しました。",
+                "/settings/email/code",
+            )
+            .await
+        }
+        Err(error) => refuse::<Code>(code_screen(&app, &session, true).await, &error),
+    }
+}
+
+// ── パスワードを忘れた方 ──────────────────────────────────────────────────────────────────
+
+pub async fn forgot_page(session: Session) -> Response {
+    show::<Forgot>(screen(&session, FORGOT).await)
+}
+
+pub async fn forgot(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
+    match app.portal.request_password_reset(&f.user_id).await {
+        Ok(ticket) => {
+            put(&session, RESET, ticket).await;
+            to("/password/reset")
+        }
+        Err(error) => {
+            let s = Screen {
+                input: f,
+                ..screen(&session, FORGOT).await
+            };
+            refuse::<Forgot>(s, &error)
+        }
+    }
+}
+
+async fn reset_screen(app: &App, session: &Session) -> Screen {
+    let minutes = app.portal.config().code_validity.as_secs() / 60;
+    Screen {
+        minutes,
+        ..screen(session, "パスワードの再設定").await
+    }
+}
+
+pub async fn reset_page(
+    State(app): State<App>,
+    _: Held<PasswordResetTicket>,
+    session: Session,
+) -> Response {
+    show::<Reset>(reset_screen(&app, &session).await)
+}
+
+pub async fn reset(
+    State(app): State<App>,
+    Held(ticket): Held<PasswordResetTicket>,
+    session: Session,
+    Form(f): Form<Input>,
+) -> Response {
+    match app
+        .portal
+        .reset_password(&ticket, &f.code, &f.new_password)
+        .await
+    {
+        Ok(()) => {
+            forget(&session, &[RESET]).await;
+            let done = "パスワードを再設定しました。新しいパスワードでログインしてください。";
+            flash_to(&session, done, "/login").await
+        }
+        Err(error) => refuse::<Reset>(reset_screen(&app, &session).await, &error),
+    }
+}
+
+// ── The rest ─────────────────────────────────────────────────────────────────────────────
+
+pub async fn css() -> Response {
+    let mut response = include_str!("static/portal.css").into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
+pub async fn not_found() -> Response {
+    crate::views::refusal(
+        StatusCode::NOT_FOUND,
+        "お探しのページは見つかりませんでした。",
+    )
+}
