@@ -127,7 +127,7 @@ impl Default for HeaderNames {
 ///
 /// let csv = RosterCsv::new("06139999").unwrap().encoding(CsvEncoding::ShiftJis);
 /// assert_eq!(csv.insurer_code(), "06139999");
-/// assert!(RosterCsv::new("0613").is_err());
+/// assert!(RosterCsv::new("ケンポ").is_err());
 /// ```
 #[derive(Clone, Debug)]
 pub struct RosterCsv {

@@ -270,7 +270,9 @@ pub fn registration_form() -> RegistrationForm {
     }
 }
 
-/// Runs a scenario on each store, as one test per store.
+/// Runs a scenario on each store, as one test per store. (Unused where `tests/postgres`
+/// includes this file.)
+#[allow(unused_macros)]
 macro_rules! on_both_stores {
     ($($scenario:ident: $memory_test:ident, $sqlite_test:ident;)*) => {$(
         #[test]
@@ -284,4 +286,5 @@ macro_rules! on_both_stores {
         }
     )*};
 }
+#[allow(unused_imports)]
 pub(crate) use on_both_stores;
