@@ -1,7 +1,7 @@
 #![no_main]
 //! Fuzz target: `EmailAddress::parse_with` never panics, whichever rules the input's first byte
 //! picks, and what it accepts is consistent with the strict parser and the relaxations.
-use kenpo_auth::{EmailAddress, EmailError, EmailRules};
+use kenpo_auth::{EmailAddress, EmailError, EmailRules, MessageJa};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

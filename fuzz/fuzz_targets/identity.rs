@@ -1,7 +1,7 @@
 #![no_main]
 //! Fuzz target for the identity parsers: `InsuredIdentity::parse` on a form built from the
 //! input, and the `BirthDate` parsers.
-use kenpo_auth::{BirthDate, IdentityForm, InsuredIdentity, InsuredKey};
+use kenpo_auth::{BirthDate, IdentityForm, InsuredIdentity, InsuredKey, MessageJa};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

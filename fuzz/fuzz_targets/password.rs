@@ -3,7 +3,7 @@
 //! with and without a user ID) and `normalize_for_login` never panic; what the manual's policy
 //! accepts obeys its rule; nothing accepted holds a context word or the user ID; input over
 //! `MAX_INPUT_BYTES` is refused by length alone.
-use kenpo_auth::{PasswordCharset, PasswordPolicy, PasswordViolation, UserId};
+use kenpo_auth::{MessageJa, PasswordCharset, PasswordPolicy, PasswordViolation, UserId};
 use libfuzzer_sys::fuzz_target;
 
 const SYMBOLS: &str = "?!@#%&()_+";

@@ -1,6 +1,6 @@
 #![no_main]
 //! Fuzz target: `UserId::parse` never panics, and what it accepts obeys the rule.
-use kenpo_auth::UserId;
+use kenpo_auth::{MessageJa, UserId};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
