@@ -297,9 +297,21 @@ fn a_server_restarted_mid_call_fails_that_call_cleanly_and_the_next_works() {
                 }
             }
         };
-        assert_eq!(count, 0);
-        assert_eq!(store.challenge_count().await.unwrap(), 1);
-        let user_id = portal.confirm_registration(&pending, &code).await.unwrap();
-        assert_eq!(user_id.as_str(), USER_ID);
+        // Nothing half made: the account exists exactly when its code is used up. A fast
+        // shutdown stops the backends one after another: when the lock holder's goes first,
+        // the blocked registration may finish and commit before its own backend is stopped,
+        // and only the answer is lost (a commit whose answer was lost may or may not have
+        // happened, as with any database). Either way the member is not stuck.
+        let challenges = store.challenge_count().await.unwrap();
+        if count == 0 {
+            assert_eq!(challenges, 1, "the code stays live");
+            let user_id = portal.confirm_registration(&pending, &code).await.unwrap();
+            assert_eq!(user_id.as_str(), USER_ID);
+        } else {
+            eprintln!("the registration committed before its backend was stopped");
+            assert_eq!((count, challenges), (1, 0), "one account, its code used up");
+            let login = portal.login(USER_ID, PASSWORD).await.unwrap();
+            assert_eq!(login.user_id.as_str(), USER_ID);
+        }
     });
 }
