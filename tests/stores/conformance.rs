@@ -18,49 +18,7 @@ use kenpo_auth::store::{
 use kenpo_auth::{CoverageEnd, EmailAddress, InsuredKey, InsuredRecord};
 use kenpo_auth::{MemoryStore, PasswordHash, SqliteStore, Store, TermsVersion, UserKey, testkit};
 
-use crate::support::TempDir;
-
-/// Every check of `testkit::run`, in the order it runs them (src/testkit.rs).
-const CHECKS: [&str; 33] = [
-    "roster",
-    "signups",
-    "challenges",
-    "owner_voids",
-    "code_attempts",
-    "update_code",
-    "registration",
-    "user_id_taken",
-    "insured_has_account",
-    "password_reset",
-    "password_hash_cas",
-    "terms",
-    "counters",
-    "counters_forget",
-    "purge",
-    "purge_keeps_budgets",
-    "roster_import",
-    "roster_refused",
-    "coverage",
-    "change_password",
-    "email_change",
-    "record_login",
-    "find_counter",
-    "delete_account",
-    "race_consume",
-    "race_attempts",
-    "race_user_ids",
-    "race_lock",
-    "race_ceiling",
-    "race_reset",
-    "race_owner",
-    "race_import",
-    "race_email_change",
-];
-
-fn assert_every_check_passed(report: &testkit::Report) {
-    assert_eq!(report.passed.len(), CHECKS.len());
-    assert_eq!(report.passed, CHECKS);
-}
+use crate::support::{CHECKS, TempDir, assert_every_check_passed};
 
 #[test]
 fn memory_store_passes_the_conformance_suite() {

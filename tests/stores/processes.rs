@@ -1,212 +1,55 @@
-//! Separate OS processes sharing one `SQLite` file: exactly one consumes a challenge, every
-//! attempt is counted exactly once, one user ID (case-insensitively) gets one account, a shared
-//! budget lets exactly its limit through, one reset code stays live per user ID, and processes
-//! creating one new file at once all succeed. The same harness catches a counter updated by a
-//! read and a separate write.
-//!
-//! The test binary re-executes itself: a parent test spawns `CHILDREN` copies running only
-//! `processes::process_child`, which does nothing unless `KENPO_SQLITE_CHILD` is set.
+//! Separate OS processes sharing one `SQLite` file: the races of `tests/shared/processes.rs`.
 
-use std::collections::HashMap;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+#[path = "../shared/processes.rs"]
+mod race;
 
-use kenpo_auth::store::TicketId;
-use kenpo_auth::store::{
-    AttemptCounter, AttemptGate, CounterKey, LimitPolicy, RegistrationOutcome,
-};
-use kenpo_auth::{SqliteStore, Store};
-use rusqlite::{Connection, OptionalExtension, params};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::support::{
-    TempDir, block_on, ceiling_policy, lock_policy, mac, registration, reset, t0, user_key,
-};
+use kenpo_auth::SqliteStore;
+use kenpo_auth::store::{AttemptCounter, CounterKey, TicketId};
+use rusqlite::{Connection, params};
 
-const CHILDREN: usize = 6;
-const ATTEMPTS_PER_CHILD: u32 = 40;
-const BUDGET_TRIES_PER_CHILD: u32 = 10;
-/// Both shared budgets let this many of the 60 tries through: one locks after it, the other
-/// has it as its ceiling.
-const BUDGET: u32 = 25;
-const ROLE: &str = "KENPO_SQLITE_CHILD";
-/// The test the children run, by its full name in this binary.
-const CHILD_TEST: &str = "processes::process_child";
+use self::race::RaceStore;
+use crate::support::TempDir;
 
-fn budgets() -> [(CounterKey, LimitPolicy); 2] {
-    [
-        (
-            CounterKey::Login(user_key("shared01")),
-            lock_policy(BUDGET, None),
-        ),
-        (
-            CounterKey::ResetCode(user_key("shared01")),
-            ceiling_policy(BUDGET),
-        ),
-    ]
-}
-
-/// Six spellings of one user ID, one for each child's own registration.
-const SPELLINGS: [&str; CHILDREN] = [
-    "racer01", "Racer01", "rAcer01", "RAcer01", "raCer01", "RaCer01",
-];
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} not set"))
-}
-
-/// The child's part; a no-op in an ordinary test run.
-#[test]
-fn process_child() {
-    match std::env::var(ROLE).as_deref() {
-        Ok("race") => race_child(Counting::Store),
-        Ok("naive") => race_child(Counting::ReadThenWrite),
-        Ok("create") => create_child(),
-        _ => {}
-    }
-}
-
-fn wait_for_start() {
-    let start_ms: u64 = env("KENPO_START_MS").parse().unwrap();
-    let start = UNIX_EPOCH + Duration::from_millis(start_ms);
-    if let Ok(wait) = start.duration_since(SystemTime::now()) {
-        std::thread::sleep(wait);
-    }
-}
-
-fn start_ms() -> String {
-    (SystemTime::now() + Duration::from_millis(1500))
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
-        .to_string()
-}
-
-/// Opens a database file that does not exist yet, at the same instant as the others, and
-/// registers its own account.
-fn create_child() {
-    wait_for_start();
-    let store = SqliteStore::open(env("KENPO_DB")).expect("concurrent creation of the file");
-    let index: usize = env("KENPO_INDEX").parse().unwrap();
-    let record = registration(
-        &format!("opener{index:02}"),
-        &format!("{}", 1000 + index),
-        7,
-    );
-    let id = record.code.id;
-    block_on(store.insert_challenge(record)).unwrap();
-    let outcome = block_on(store.complete_registration(id, &mac(7), t0())).unwrap();
-    println!("\nRESULT outcome={outcome:?}");
-}
-
-/// How a child counts attempts.
-#[derive(Clone, Copy)]
-enum Counting {
-    /// Through the store's atomic steps.
-    Store,
-    /// A planted bug: read the count, then write it back plus one in a separate statement.
-    /// Every child waits after its first read until all have read, so that the reads
-    /// deterministically overlap.
-    ReadThenWrite,
-}
-
-/// Waits until all `CHILDREN` children have reached barrier `name` (marker files in
-/// `KENPO_BARRIER`).
-fn barrier(name: &str) {
-    let dir = std::path::PathBuf::from(env("KENPO_BARRIER"));
-    let index = env("KENPO_INDEX");
-    std::fs::write(dir.join(format!("{name}-{index}")), b"").unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let arrived = std::fs::read_dir(&dir)
-            .unwrap()
-            .filter(|entry| {
-                entry.as_ref().is_ok_and(|e| {
-                    e.file_name()
-                        .to_string_lossy()
-                        .starts_with(&format!("{name}-"))
-                })
-            })
-            .count();
-        if arrived == CHILDREN {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "barrier {name}: {arrived} arrived"
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
+/// A raw connection to the file, for writes the store itself would never make.
+fn raw(path: &str) -> Connection {
+    let conn = Connection::open(path).unwrap();
+    conn.busy_timeout(Duration::from_secs(10)).unwrap();
+    conn
 }
 
 fn nanos(time: SystemTime) -> i64 {
     i64::try_from(time.duration_since(UNIX_EPOCH).unwrap().as_nanos()).unwrap()
 }
 
-fn time(nanos: Option<i64>) -> Option<SystemTime> {
-    nanos.map(|n| UNIX_EPOCH + Duration::from_nanos(u64::try_from(n).unwrap()))
-}
+impl RaceStore for SqliteStore {
+    type Place = TempDir;
+    const ROLE: &'static str = "KENPO_SQLITE_CHILD";
 
-/// The read-then-write counters of [`Counting::ReadThenWrite`], on a connection of their own.
-struct Naive {
-    conn: Connection,
-    first_attempt: bool,
-    first_acquire: HashMap<String, bool>,
-}
-
-impl Naive {
-    fn open(path: &str) -> Self {
-        let conn = Connection::open(path).unwrap();
-        conn.busy_timeout(Duration::from_secs(10)).unwrap();
-        Self {
-            conn,
-            first_attempt: true,
-            first_acquire: HashMap::new(),
-        }
+    fn new_place(tag: &str) -> (TempDir, String) {
+        let dir = TempDir::new(tag);
+        let path = dir.db("shared.db");
+        assert!(!path.exists());
+        let path = path.display().to_string();
+        (dir, path)
     }
 
-    fn count_code_attempt(&mut self, store: &SqliteStore, id: TicketId) -> u32 {
-        let seen = block_on(store.find_challenge(id))
-            .unwrap()
-            .expect("the attempts challenge exists")
-            .code
-            .attempts;
-        if std::mem::take(&mut self.first_attempt) {
-            barrier("attempts");
-        }
-        self.conn
+    fn open(place: &str) -> Result<Self, String> {
+        SqliteStore::open(place).map_err(|e| e.to_string())
+    }
+
+    fn write_attempts(place: &str, id: TicketId, attempts: u32) {
+        raw(place)
             .execute(
                 "UPDATE challenges SET attempts = ?2 WHERE id = ?1",
-                params![id.as_bytes(), seen + 1],
+                params![id.as_bytes(), attempts],
             )
             .unwrap();
-        seen + 1
     }
 
-    fn acquire_attempt(&mut self, key: &CounterKey, policy: LimitPolicy) -> AttemptGate {
-        let key = key.storage_key();
-        let mut counter = self
-            .conn
-            .query_row(
-                "SELECT attempts, locked_until, last_attempt, forget_at FROM counters
-                 WHERE key = ?1",
-                [&key],
-                |row| {
-                    Ok(AttemptCounter {
-                        attempts: row.get(0)?,
-                        locked_until: time(row.get(1)?),
-                        last_attempt: time(row.get(2)?),
-                        forget_at: time(row.get(3)?),
-                    })
-                },
-            )
-            .optional()
-            .unwrap()
-            .unwrap_or_default();
-        let gate = counter.acquire(t0(), &policy);
-        if self.first_acquire.insert(key.clone(), false).is_none() {
-            barrier(&key.replace(':', "_"));
-        }
-        self.conn
+    fn write_counter(place: &str, key: &CounterKey, counter: &AttemptCounter) {
+        raw(place)
             .execute(
                 "INSERT INTO counters (key, attempts, locked_until, last_attempt, forget_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)
@@ -214,7 +57,7 @@ impl Naive {
                      locked_until = excluded.locked_until, last_attempt = excluded.last_attempt,
                      forget_at = excluded.forget_at",
                 params![
-                    key,
+                    key.storage_key(),
                     counter.attempts,
                     counter.locked_until.map(nanos),
                     counter.last_attempt.map(nanos),
@@ -222,290 +65,26 @@ impl Naive {
                 ],
             )
             .unwrap();
-        gate
     }
 }
 
-fn race_child(counting: Counting) {
-    let path = env("KENPO_DB");
-    let store = SqliteStore::open(&path).expect("child opens the database");
-    let mut naive = Naive::open(&path);
-    let consume: TicketId = env("KENPO_CONSUME").parse().unwrap();
-    let attempts: TicketId = env("KENPO_ATTEMPTS").parse().unwrap();
-    let own: TicketId = env("KENPO_OWN").parse().unwrap();
-    wait_for_start();
-    let consumed = block_on(store.complete_registration(consume, &mac(7), t0())).unwrap();
-    let own_outcome = block_on(store.complete_registration(own, &mac(7), t0())).unwrap();
-    // Every process asks for a reset code for the same user ID.
-    let reset_record = reset("racer01", false, 7);
-    let reset_id = reset_record.code.id;
-    block_on(store.insert_challenge(reset_record)).unwrap();
-    let mut counts = Vec::new();
-    let mut allowed = [0_u32; 2];
-    for i in 0..ATTEMPTS_PER_CHILD {
-        counts.push(match counting {
-            Counting::Store => {
-                block_on(store.count_code_attempt(attempts))
-                    .unwrap()
-                    .expect("the attempts challenge exists")
-                    .code
-                    .attempts
-            }
-            Counting::ReadThenWrite => naive.count_code_attempt(&store, attempts),
-        });
-        if i < BUDGET_TRIES_PER_CHILD {
-            for ((key, policy), allowed) in budgets().iter().zip(&mut allowed) {
-                let gate = match counting {
-                    Counting::Store => block_on(store.acquire_attempt(key, t0(), *policy)).unwrap(),
-                    Counting::ReadThenWrite => naive.acquire_attempt(key, *policy),
-                };
-                if gate == AttemptGate::Allowed {
-                    *allowed += 1;
-                }
-            }
-        }
-    }
-    let counts: Vec<String> = counts.iter().map(u32::to_string).collect();
-    println!(
-        "\nRESULT consumed={consumed:?} own={own_outcome:?} reset={} locked={} ceiling={} counts={}",
-        reset_id.to_hex(),
-        allowed[0],
-        allowed[1],
-        counts.join(",")
-    );
-}
-
-fn field<'a>(line: &'a str, name: &str) -> &'a str {
-    line.split(' ')
-        .find_map(|part| part.strip_prefix(name)?.strip_prefix('='))
-        .unwrap_or_else(|| panic!("no {name} in {line:?}"))
-}
-
-/// Spawns one child per `envs` entry, all running [`process_child`] with these variables, and
-/// returns each child's `RESULT` line.
-fn run_children(envs: Vec<Vec<(&str, String)>>) -> Vec<String> {
-    let exe = std::env::current_exe().unwrap();
-    let children: Vec<_> = envs
-        .into_iter()
-        .map(|vars| {
-            Command::new(&exe)
-                .args(["--exact", CHILD_TEST, "--nocapture", "--test-threads=1"])
-                .envs(vars)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn a child test process")
-        })
-        .collect();
-    children
-        .into_iter()
-        .map(|child| {
-            let output = child.wait_with_output().unwrap();
-            let stdout = String::from_utf8_lossy(&output.stdout);
-            assert!(
-                output.status.success(),
-                "child failed: {}\n{stdout}\n{}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr)
-            );
-            stdout
-                .lines()
-                .find_map(|line| {
-                    line.split_once("RESULT ")
-                        .map(|(_, result)| result.to_owned())
-                })
-                .unwrap_or_else(|| panic!("child reported nothing:\n{stdout}"))
-        })
-        .collect()
-}
-
-/// What the parent prepared: the shared challenges, and each child's own registration.
-struct Race {
-    dir: TempDir,
-    store: SqliteStore,
-    consume: TicketId,
-    attempts: TicketId,
-    own: Vec<TicketId>,
-}
-
-fn prepare(tag: &str) -> Race {
-    let dir = TempDir::new(tag);
-    let store = SqliteStore::open(dir.db("shared.db")).unwrap();
-    let insert = |user_id: &str, number: usize| {
-        let record = registration(user_id, &number.to_string(), 7);
-        let id = record.code.id;
-        block_on(store.insert_challenge(record)).unwrap();
-        id
-    };
-    let consume = insert("winner01", 1);
-    let attempts = insert("counted01", 2);
-    let own = SPELLINGS
-        .iter()
-        .enumerate()
-        .map(|(i, spelling)| insert(spelling, 100 + i))
-        .collect();
-    Race {
-        dir,
-        store,
-        consume,
-        attempts,
-        own,
-    }
-}
-
-/// Releases `CHILDREN` processes in `role` against the prepared file at one instant.
-fn race(race: &Race, role: &str) -> Vec<String> {
-    let barrier = race.dir.db("barrier");
-    std::fs::create_dir(&barrier).unwrap();
-    let start = start_ms();
-    let envs = race
-        .own
-        .iter()
-        .enumerate()
-        .map(|(index, own)| {
-            vec![
-                (ROLE, role.to_owned()),
-                ("KENPO_DB", race.dir.db("shared.db").display().to_string()),
-                ("KENPO_BARRIER", barrier.display().to_string()),
-                ("KENPO_INDEX", index.to_string()),
-                ("KENPO_CONSUME", race.consume.to_hex()),
-                ("KENPO_ATTEMPTS", race.attempts.to_hex()),
-                ("KENPO_OWN", own.to_hex()),
-                ("KENPO_START_MS", start.clone()),
-            ]
-        })
-        .collect();
-    let results = run_children(envs);
-    assert_eq!(results.len(), CHILDREN);
-    results
-}
-
-/// The duties the children's reports and the file show broken, by name.
-fn broken_duties(race: &Race, results: &[String]) -> Vec<&'static str> {
-    let store = &race.store;
-    let mut broken = Vec::new();
-
-    // Exactly one process consumed the shared challenge.
-    let created = results
-        .iter()
-        .filter(|line| field(line, "consumed") == "Created")
-        .count();
-    let gone = results
-        .iter()
-        .filter(|line| field(line, "consumed") == "ChallengeGone")
-        .count();
-    if created != 1
-        || gone != CHILDREN - 1
-        || block_on(store.find_challenge(race.consume))
-            .unwrap()
-            .is_some()
-        || block_on(store.complete_registration(race.consume, &mac(7), t0())).unwrap()
-            != RegistrationOutcome::ChallengeGone
-    {
-        broken.push("consume");
-    }
-
-    // Six spellings of one user ID, one per process: one account.
-    let own_created = results
-        .iter()
-        .filter(|line| field(line, "own") == "Created")
-        .count();
-    if own_created != 1
-        || !results
-            .iter()
-            .all(|line| matches!(field(line, "own"), "Created" | "UserIdTaken"))
-        || store.account_count().unwrap() != 2
-        || block_on(store.find_account(&user_key("racer01")))
-            .unwrap()
-            .is_none()
-    {
-        broken.push("user_ids");
-    }
-
-    // One reset code live for the user ID.
-    let live_resets = results
-        .iter()
-        .filter(|line| {
-            let id: TicketId = field(line, "reset").parse().unwrap();
-            block_on(store.find_challenge(id)).unwrap().is_some()
-        })
-        .count();
-    if live_resets != 1 {
-        broken.push("owner");
-    }
-
-    // Every attempt counted once: the counts seen are exactly 1..=total.
-    let total = ATTEMPTS_PER_CHILD * u32::try_from(CHILDREN).unwrap();
-    let mut seen: Vec<u32> = results
-        .iter()
-        .flat_map(|line| field(line, "counts").split(',').map(|n| n.parse().unwrap()))
-        .collect();
-    seen.sort_unstable();
-    let after = block_on(store.find_challenge(race.attempts))
-        .unwrap()
-        .unwrap()
-        .code
-        .attempts;
-    if seen != (1..=total).collect::<Vec<_>>() || after != total {
-        broken.push("attempts");
-    }
-
-    // Each shared budget let exactly its limit through.
-    for (name, budget) in [("locked", "lock_budget"), ("ceiling", "ceiling_budget")] {
-        let allowed: u32 = results
-            .iter()
-            .map(|line| field(line, name).parse::<u32>().unwrap())
-            .sum();
-        if allowed != BUDGET {
-            broken.push(budget);
-        }
-    }
-    broken
-}
-
-/// Races `CHILDREN` processes in `role` on a file prepared in a directory tagged `tag`, and
-/// asserts that exactly the `expected` duties come out broken.
-fn assert_broken_duties(tag: &str, role: &str, expected: &[&str]) {
-    let prepared = prepare(tag);
-    let results = race(&prepared, role);
-    assert_eq!(broken_duties(&prepared, &results), expected, "{results:#?}");
+/// The child's part; a no-op in an ordinary test run.
+#[test]
+fn process_child() {
+    race::child::<SqliteStore>();
 }
 
 #[test]
 fn separate_processes_consume_once_count_every_attempt_and_keep_one_reset_code() {
-    assert_broken_duties("processes", "race", &[]);
+    race::races_keep_every_duty::<SqliteStore>();
 }
 
-/// The harness is not blind: children that count by reading and then writing (with their reads
-/// made to overlap) lose updates, and the same checks say so.
 #[test]
 fn separate_processes_catch_a_read_then_write_counter() {
-    assert_broken_duties(
-        "processes-naive",
-        "naive",
-        &["attempts", "lock_budget", "ceiling_budget"],
-    );
+    race::races_catch_a_read_then_write_counter::<SqliteStore>();
 }
 
 #[test]
 fn separate_processes_creating_one_new_file_at_once_all_succeed() {
-    let dir = TempDir::new("create");
-    let path = dir.db("fresh.db");
-    assert!(!path.exists());
-    let start = start_ms();
-    let envs = (0..CHILDREN)
-        .map(|index| {
-            vec![
-                (ROLE, "create".to_owned()),
-                ("KENPO_DB", path.display().to_string()),
-                ("KENPO_INDEX", index.to_string()),
-                ("KENPO_START_MS", start.clone()),
-            ]
-        })
-        .collect();
-    for result in run_children(envs) {
-        assert_eq!(result, "outcome=Created");
-    }
-    let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.account_count().unwrap(), CHILDREN);
+    race::processes_creating_one_new_store_at_once_all_succeed::<SqliteStore>();
 }

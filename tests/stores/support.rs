@@ -288,3 +288,45 @@ macro_rules! on_both_stores {
 }
 #[allow(unused_imports)]
 pub(crate) use on_both_stores;
+
+/// Every check of `testkit::run`, in the order it runs them (src/testkit.rs).
+pub const CHECKS: [&str; 33] = [
+    "roster",
+    "signups",
+    "challenges",
+    "owner_voids",
+    "code_attempts",
+    "update_code",
+    "registration",
+    "user_id_taken",
+    "insured_has_account",
+    "password_reset",
+    "password_hash_cas",
+    "terms",
+    "counters",
+    "counters_forget",
+    "purge",
+    "purge_keeps_budgets",
+    "roster_import",
+    "roster_refused",
+    "coverage",
+    "change_password",
+    "email_change",
+    "record_login",
+    "find_counter",
+    "delete_account",
+    "race_consume",
+    "race_attempts",
+    "race_user_ids",
+    "race_lock",
+    "race_ceiling",
+    "race_reset",
+    "race_owner",
+    "race_import",
+    "race_email_change",
+];
+
+pub fn assert_every_check_passed(report: &kenpo_auth::testkit::Report) {
+    assert_eq!(report.passed.len(), CHECKS.len());
+    assert_eq!(report.passed, CHECKS);
+}
