@@ -1031,7 +1031,7 @@ impl Store for PostgresStore {
             }
             .await
         )?;
-        replaced.map(|old| email_from_sql(&old)).transpose()
+        Ok(replaced.map(|old| email_from_sql(&old)).transpose()?)
     }
 
     async fn record_login(&self, user: &UserKey, at: SystemTime) -> Result<bool, PostgresError> {

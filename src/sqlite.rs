@@ -74,9 +74,10 @@ pub use error::SqliteError;
 pub use pool::{SqliteOptions, Synchronous};
 
 use self::codec::{
-    AccountRow, ChallengeRow, CodeRow, CounterRow, KIND_EMAIL_CHANGE, KIND_REGISTRATION,
-    KIND_RESET, RosterRow, SignupRow, email_from_sql, kind_to_sql, optional_time_to_sql,
-    owner_from_sql, purpose_to_sql, registration_columns, roster_columns, time_to_sql,
+    AccountRow, ChallengeRow, CodeRow, ColumnError, CounterRow, KIND_EMAIL_CHANGE,
+    KIND_REGISTRATION, KIND_RESET, RosterRow, SignupRow, email_from_sql, kind_to_sql,
+    optional_time_to_sql, owner_from_sql, payload_columns, purpose_to_sql, roster_columns,
+    time_to_sql,
 };
 use self::pool::Pool;
 use self::schema::{SCHEMA_VERSION, migrate};
@@ -244,11 +245,13 @@ impl SqliteStore {
                 AccountRow::COLUMNS
             ))?;
             let rows = statement
-                .query_map([], AccountRow::read)?
+                .query_map([], AccountRow::from_sqlite)?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })?;
-        rows.into_iter().map(AccountRow::into_account).collect()
+        rows.into_iter()
+            .map(|row| Ok(row.into_account()?))
+            .collect()
     }
 
     /// Runs `sql`, which yields at most one row, reads the row's columns with `read` and
@@ -258,17 +261,15 @@ impl SqliteStore {
         sql: &str,
         params: impl rusqlite::Params,
         read: fn(&rusqlite::Row<'_>) -> rusqlite::Result<Row>,
-        decode: fn(Row) -> Result<T, SqliteError>,
+        decode: fn(Row) -> Result<T, ColumnError>,
     ) -> Result<Option<T>, SqliteError> {
-        self.pool
-            .with(|conn| {
-                Ok(conn
-                    .prepare_cached(sql)?
-                    .query_row(params, read)
-                    .optional()?)
-            })?
-            .map(decode)
-            .transpose()
+        let found = self.pool.with(|conn| {
+            Ok(conn
+                .prepare_cached(sql)?
+                .query_row(params, read)
+                .optional()?)
+        })?;
+        Ok(found.map(decode).transpose()?)
     }
 }
 
@@ -300,7 +301,7 @@ impl Store for SqliteStore {
                 RosterRow::COLUMNS
             ),
             [key.insurer_code(), key.symbol(), key.number()],
-            RosterRow::read,
+            RosterRow::from_sqlite,
             RosterRow::into_record,
         )
     }
@@ -320,7 +321,7 @@ impl Store for SqliteStore {
                     "SELECT {} FROM counters WHERE key = ?1",
                     CounterRow::COLUMNS
                 ))?
-                .query_row([&key], CounterRow::read)
+                .query_row([&key], CounterRow::from_sqlite)
                 .optional()?
                 .map(CounterRow::into_counter)
                 .transpose()?
@@ -381,7 +382,7 @@ impl Store for SqliteStore {
         self.one(
             &format!("SELECT {} FROM signups WHERE id = ?1", SignupRow::COLUMNS),
             [id.as_bytes()],
-            SignupRow::read,
+            SignupRow::from_sqlite,
             SignupRow::into_record,
         )
     }
@@ -393,7 +394,7 @@ impl Store for SqliteStore {
         let owner = record.owner.storage_key();
         let purpose = purpose_to_sql(code.purpose);
         let [user_key, user_id, insurer_code, symbol, number, email, hash] =
-            registration_columns(&record.payload);
+            payload_columns(&record.payload);
         self.pool.with(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             // The owner's older challenge of this purpose dies in the same transaction.
@@ -435,7 +436,7 @@ impl Store for SqliteStore {
                 ChallengeRow::COLUMNS
             ),
             [id.as_bytes()],
-            ChallengeRow::read,
+            ChallengeRow::from_sqlite,
             ChallengeRow::into_record,
         )
     }
@@ -452,7 +453,7 @@ impl Store for SqliteStore {
                 ChallengeRow::COLUMNS
             ),
             [id.as_bytes()],
-            ChallengeRow::read,
+            ChallengeRow::from_sqlite,
             ChallengeRow::into_record,
         )
     }
@@ -470,7 +471,7 @@ impl Store for SqliteStore {
                     "SELECT {} FROM challenges WHERE id = ?1",
                     CodeRow::COLUMNS
                 ))?
-                .query_row([id.as_bytes()], CodeRow::read)
+                .query_row([id.as_bytes()], CodeRow::from_sqlite)
                 .optional()?
             else {
                 return Ok(None);
@@ -607,7 +608,7 @@ impl Store for SqliteStore {
                 AccountRow::COLUMNS
             ),
             [user.as_str()],
-            AccountRow::read,
+            AccountRow::from_sqlite,
             AccountRow::into_account,
         )
     }
@@ -622,7 +623,7 @@ impl Store for SqliteStore {
                 AccountRow::COLUMNS
             ),
             [key.insurer_code(), key.symbol(), key.number()],
-            AccountRow::read,
+            AccountRow::from_sqlite,
             AccountRow::into_account,
         )
     }
@@ -780,7 +781,7 @@ impl Store for SqliteStore {
             tx.commit()?;
             Ok(Some(old_email))
         })?;
-        found.map(|old| email_from_sql(&old)).transpose()
+        Ok(found.map(|old| email_from_sql(&old)).transpose()?)
     }
 
     async fn record_login(&self, user: &UserKey, at: SystemTime) -> Result<bool, SqliteError> {
@@ -800,7 +801,7 @@ impl Store for SqliteStore {
                 CounterRow::COLUMNS
             ),
             [key.storage_key()],
-            CounterRow::read,
+            CounterRow::from_sqlite,
             CounterRow::into_counter,
         )
     }

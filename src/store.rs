@@ -30,6 +30,9 @@
 //! Every method returns `impl Future + Send`, so the trait needs no runtime and no
 //! `async-trait`; an implementation may simply write `async fn`.
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) mod columns;
+
 use std::fmt;
 use std::future::Future;
 use std::time::{Duration, SystemTime};

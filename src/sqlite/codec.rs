@@ -1,167 +1,34 @@
-//! Converting the store's records to and from SQLite columns.
+//! Reading SQLite rows into the shared column structs of [`crate::store::columns`], whose
+//! conversions validate them; a value that no longer validates becomes
+//! [`SqliteError::Corrupt`].
 //!
-//! Rows are first read into plain column structs (inside rusqlite's row closures, which can
-//! only fail with rusqlite errors), then rebuilt into validated types, where a value that no
-//! longer validates becomes [`SqliteError::Corrupt`].
+//! The readers run inside rusqlite's row closures, which can only fail with rusqlite errors;
+//! the conversions come after.
 
-#![allow(clippy::doc_markdown)] // SQLite and PostgreSQL are names, not code.
-
-use std::time::{Duration, SystemTime};
+#![allow(clippy::doc_markdown)] // SQLite is a name, not code.
 
 use rusqlite::Row;
 
 use super::error::SqliteError;
-use crate::config::TermsVersion;
-use crate::email::{EmailAddress, EmailRules};
-use crate::hashing::PasswordHash;
-use crate::identity::{InsuredKey, InsuredRecord};
-use crate::store::{
-    Account, AttemptCounter, ChallengeOwner, ChallengePayload, ChallengeRecord, CodeChallenge,
-    CodeMac, NewAccount, Purpose, SignupRecord,
+pub(crate) use crate::store::columns::{
+    AccountRow, ChallengeRow, CodeRow, ColumnError, CounterRow, KIND_EMAIL_CHANGE,
+    KIND_REGISTRATION, KIND_RESET, RosterRow, SignupRow, email_from_sql, kind_to_sql,
+    optional_time_to_sql, owner_from_sql, payload_columns, purpose_to_sql, roster_columns,
+    time_to_sql,
 };
-use crate::ticket::TicketId;
-use crate::user_id::UserId;
 
-const fn corrupt(what: &'static str) -> SqliteError {
-    SqliteError::Corrupt { what }
-}
-
-/// Signed nanoseconds since the Unix epoch: exact for every `SystemTime` from 1678 to 2262.
-pub(crate) fn time_to_sql(time: SystemTime) -> Result<i64, SqliteError> {
-    match time.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(after) => i64::try_from(after.as_nanos()).map_err(|_| SqliteError::TimeOutOfRange),
-        Err(before) => i64::try_from(before.duration().as_nanos())
-            .map(i64::wrapping_neg)
-            .map_err(|_| SqliteError::TimeOutOfRange),
-    }
-}
-
-/// The inverse of [`time_to_sql`].
-pub(crate) fn time_from_sql(nanos: i64) -> Result<SystemTime, SqliteError> {
-    let magnitude = Duration::from_nanos(nanos.unsigned_abs());
-    if nanos >= 0 {
-        SystemTime::UNIX_EPOCH.checked_add(magnitude)
-    } else {
-        SystemTime::UNIX_EPOCH.checked_sub(magnitude)
-    }
-    .ok_or(corrupt("time"))
-}
-
-pub(crate) fn optional_time_to_sql(time: Option<SystemTime>) -> Result<Option<i64>, SqliteError> {
-    time.map(time_to_sql).transpose()
-}
-
-fn optional_time_from_sql(nanos: Option<i64>) -> Result<Option<SystemTime>, SqliteError> {
-    nanos.map(time_from_sql).transpose()
-}
-
-fn u32_from_sql(value: i64, what: &'static str) -> Result<u32, SqliteError> {
-    u32::try_from(value).map_err(|_| corrupt(what))
-}
-
-fn ticket_from_sql(bytes: &[u8]) -> Result<TicketId, SqliteError> {
-    <[u8; TicketId::BYTES]>::try_from(bytes)
-        .map(TicketId::from_bytes)
-        .map_err(|_| corrupt("ticket id"))
-}
-
-fn mac_from_sql(bytes: &[u8]) -> Result<CodeMac, SqliteError> {
-    <[u8; 32]>::try_from(bytes)
-        .map(CodeMac::from_bytes)
-        .map_err(|_| corrupt("code MAC"))
-}
-
-pub(crate) const fn purpose_to_sql(purpose: Purpose) -> i64 {
-    match purpose {
-        Purpose::Registration => 1,
-        Purpose::PasswordReset => 2,
-        Purpose::EmailChange => 3,
-    }
-}
-
-fn purpose_from_sql(value: i64) -> Result<Purpose, SqliteError> {
-    match value {
-        1 => Ok(Purpose::Registration),
-        2 => Ok(Purpose::PasswordReset),
-        3 => Ok(Purpose::EmailChange),
-        _ => Err(corrupt("challenge purpose")),
-    }
-}
-
-/// `kind` column: a registration, which creates its account.
-pub(crate) const KIND_REGISTRATION: i64 = 1;
-/// `kind` column: a password reset.
-pub(crate) const KIND_RESET: i64 = 2;
-/// `kind` column: a decoy password reset, which can never succeed.
-pub(crate) const KIND_DECOY: i64 = 3;
-/// `kind` column: an e-mail change, whose new address is in the `email` column.
-pub(crate) const KIND_EMAIL_CHANGE: i64 = 4;
-
-/// The `kind` column of a payload.
-pub(crate) const fn kind_to_sql(payload: &ChallengePayload) -> i64 {
-    match payload {
-        ChallengePayload::Registration(_) => KIND_REGISTRATION,
-        ChallengePayload::PasswordReset => KIND_RESET,
-        ChallengePayload::DecoyReset => KIND_DECOY,
-        ChallengePayload::EmailChange(_) => KIND_EMAIL_CHANGE,
-    }
-}
-
-/// The payload columns of a challenge (`user_key` … `password_hash`): all of them for a
-/// registration, the new address in `email` for an e-mail change, none for a reset.
-pub(crate) fn registration_columns(payload: &ChallengePayload) -> [Option<&str>; 7] {
-    match payload {
-        ChallengePayload::Registration(account) => [
-            Some(account.user_id.unique_key()),
-            Some(account.user_id.as_str()),
-            Some(account.insured_key.insurer_code()),
-            Some(account.insured_key.symbol()),
-            Some(account.insured_key.number()),
-            Some(account.email.as_str()),
-            Some(account.password_hash.as_str()),
-        ],
-        ChallengePayload::PasswordReset | ChallengePayload::DecoyReset => [None; 7],
-        ChallengePayload::EmailChange(email) => {
-            [None, None, None, None, None, Some(email.as_str()), None]
+impl From<ColumnError> for SqliteError {
+    fn from(error: ColumnError) -> Self {
+        match error {
+            ColumnError::Corrupt(what) => SqliteError::Corrupt { what },
+            ColumnError::TimeOutOfRange => SqliteError::TimeOutOfRange,
         }
     }
 }
 
-/// The owner column read back.
-pub(crate) fn owner_from_sql(value: &str) -> Result<ChallengeOwner, SqliteError> {
-    ChallengeOwner::from_storage_key(value).ok_or(corrupt("challenge owner"))
-}
-
-fn user_id_from_sql(value: &str) -> Result<UserId, SqliteError> {
-    UserId::parse(value).map_err(|_| corrupt("user ID"))
-}
-
-/// An address as validated at registration, read with every relaxation a host may have
-/// chosen then (legacy carrier dots, quoted local parts), as serde reads it.
-pub(crate) fn email_from_sql(value: &str) -> Result<EmailAddress, SqliteError> {
-    EmailAddress::parse_with(value, EmailRules::STORED).map_err(|_| corrupt("e-mail address"))
-}
-
-fn key_from_sql(insurer_code: &str, symbol: &str, number: &str) -> Result<InsuredKey, SqliteError> {
-    InsuredKey::new(insurer_code, symbol, number).map_err(|_| corrupt("insured key"))
-}
-
-/// A roster row.
-pub(crate) struct RosterRow {
-    insurer_code: String,
-    symbol: String,
-    number: String,
-    birth_date: String,
-    name_kana: String,
-    coverage_end: Option<String>,
-}
-
 impl RosterRow {
-    pub(crate) const COLUMNS: &'static str =
-        "insurer_code, symbol, number, birth_date, name_kana, coverage_end";
-
-    /// The row's columns from `row`, starting at column `first` (a join reads two rows).
-    pub(crate) fn read_at(row: &Row<'_>, first: usize) -> rusqlite::Result<Self> {
+    /// Reads the row's [`RosterRow::COLUMNS`] starting at column `first` (a join reads two).
+    pub(crate) fn from_sqlite_at(row: &Row<'_>, first: usize) -> rusqlite::Result<Self> {
         Ok(Self {
             insurer_code: row.get(first)?,
             symbol: row.get(first + 1)?,
@@ -172,59 +39,15 @@ impl RosterRow {
         })
     }
 
-    pub(crate) fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Self::read_at(row, 0)
+    /// Reads the row's [`RosterRow::COLUMNS`].
+    pub(crate) fn from_sqlite(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Self::from_sqlite_at(row, 0)
     }
-
-    pub(crate) fn into_record(self) -> Result<InsuredRecord, SqliteError> {
-        let birth_date = self.birth_date.parse().map_err(|_| corrupt("birth date"))?;
-        let coverage_end = self
-            .coverage_end
-            .map(|end| end.parse().map_err(|_| corrupt("coverage end")))
-            .transpose()?;
-        Ok(InsuredRecord::new(
-            &self.insurer_code,
-            &self.symbol,
-            &self.number,
-            birth_date,
-            &self.name_kana,
-        )
-        .map_err(|_| corrupt("roster entry"))?
-        .with_coverage_end(coverage_end))
-    }
-}
-
-/// The roster columns of `record`, in [`RosterRow::COLUMNS`] order.
-pub(crate) fn roster_columns(record: &InsuredRecord) -> [Option<String>; 6] {
-    let key = record.key();
-    [
-        Some(key.insurer_code().to_owned()),
-        Some(key.symbol().to_owned()),
-        Some(key.number().to_owned()),
-        Some(record.birth_date().to_string()),
-        Some(record.name().as_str().to_owned()),
-        record.coverage_end().map(|end| end.to_string()),
-    ]
-}
-
-/// An `accounts` row.
-pub(crate) struct AccountRow {
-    user_id: String,
-    insurer_code: String,
-    symbol: String,
-    number: String,
-    email: String,
-    password_hash: String,
-    terms_accepted: Option<i64>,
-    created_at: i64,
-    last_login_at: Option<i64>,
 }
 
 impl AccountRow {
-    pub(crate) const COLUMNS: &'static str = "user_id, insurer_code, symbol, number, email, \
-         password_hash, terms_accepted, created_at, last_login_at";
-
-    pub(crate) fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
+    /// Reads the row's [`AccountRow::COLUMNS`].
+    pub(crate) fn from_sqlite(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
             user_id: row.get(0)?,
             insurer_code: row.get(1)?,
@@ -237,36 +60,11 @@ impl AccountRow {
             last_login_at: row.get(8)?,
         })
     }
-
-    pub(crate) fn into_account(self) -> Result<Account, SqliteError> {
-        Ok(Account {
-            user_id: user_id_from_sql(&self.user_id)?,
-            insured_key: key_from_sql(&self.insurer_code, &self.symbol, &self.number)?,
-            email: email_from_sql(&self.email)?,
-            password_hash: PasswordHash::from_phc(self.password_hash),
-            terms_accepted: self
-                .terms_accepted
-                .map(|version| u32_from_sql(version, "terms version").map(TermsVersion::new))
-                .transpose()?,
-            created_at: time_from_sql(self.created_at)?,
-            last_login_at: optional_time_from_sql(self.last_login_at)?,
-        })
-    }
-}
-
-/// A `signups` row.
-pub(crate) struct SignupRow {
-    id: Vec<u8>,
-    insurer_code: String,
-    symbol: String,
-    number: String,
-    expires_at: i64,
 }
 
 impl SignupRow {
-    pub(crate) const COLUMNS: &'static str = "id, insurer_code, symbol, number, expires_at";
-
-    pub(crate) fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
+    /// Reads the row's [`SignupRow::COLUMNS`].
+    pub(crate) fn from_sqlite(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
             id: row.get(0)?,
             insurer_code: row.get(1)?,
@@ -275,28 +73,11 @@ impl SignupRow {
             expires_at: row.get(4)?,
         })
     }
-
-    pub(crate) fn into_record(self) -> Result<SignupRecord, SqliteError> {
-        Ok(SignupRecord {
-            id: ticket_from_sql(&self.id)?,
-            insured_key: key_from_sql(&self.insurer_code, &self.symbol, &self.number)?,
-            expires_at: time_from_sql(self.expires_at)?,
-        })
-    }
-}
-
-/// A `counters` row.
-pub(crate) struct CounterRow {
-    attempts: i64,
-    locked_until: Option<i64>,
-    last_attempt: Option<i64>,
-    forget_at: Option<i64>,
 }
 
 impl CounterRow {
-    pub(crate) const COLUMNS: &'static str = "attempts, locked_until, last_attempt, forget_at";
-
-    pub(crate) fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
+    /// Reads the row's [`CounterRow::COLUMNS`].
+    pub(crate) fn from_sqlite(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
             attempts: row.get(0)?,
             locked_until: row.get(1)?,
@@ -304,34 +85,11 @@ impl CounterRow {
             forget_at: row.get(3)?,
         })
     }
-
-    pub(crate) fn into_counter(self) -> Result<AttemptCounter, SqliteError> {
-        Ok(AttemptCounter {
-            attempts: u32_from_sql(self.attempts, "attempt count")?,
-            locked_until: optional_time_from_sql(self.locked_until)?,
-            last_attempt: optional_time_from_sql(self.last_attempt)?,
-            forget_at: optional_time_from_sql(self.forget_at)?,
-        })
-    }
-}
-
-/// The code columns of a challenge (`CodeChallenge` without id and purpose), for
-/// `Store::update_code`.
-pub(crate) struct CodeRow {
-    id: Vec<u8>,
-    purpose: i64,
-    code_mac: Vec<u8>,
-    issued_at: i64,
-    expires_at: i64,
-    attempts: i64,
-    sends: i64,
 }
 
 impl CodeRow {
-    pub(crate) const COLUMNS: &'static str =
-        "id, purpose, code_mac, issued_at, expires_at, attempts, sends";
-
-    pub(crate) fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
+    /// Reads the row's [`CodeRow::COLUMNS`].
+    pub(crate) fn from_sqlite(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
             id: row.get(0)?,
             purpose: row.get(1)?,
@@ -342,41 +100,13 @@ impl CodeRow {
             sends: row.get(6)?,
         })
     }
-
-    pub(crate) fn into_code(self) -> Result<CodeChallenge, SqliteError> {
-        Ok(CodeChallenge {
-            id: ticket_from_sql(&self.id)?,
-            purpose: purpose_from_sql(self.purpose)?,
-            code_mac: mac_from_sql(&self.code_mac)?,
-            issued_at: time_from_sql(self.issued_at)?,
-            expires_at: time_from_sql(self.expires_at)?,
-            attempts: u32_from_sql(self.attempts, "attempt count")?,
-            sends: u32_from_sql(self.sends, "send count")?,
-        })
-    }
-}
-
-/// A `challenges` row.
-pub(crate) struct ChallengeRow {
-    code: CodeRow,
-    owner: String,
-    kind: i64,
-    user_id: Option<String>,
-    insurer_code: Option<String>,
-    symbol: Option<String>,
-    number: Option<String>,
-    email: Option<String>,
-    password_hash: Option<String>,
 }
 
 impl ChallengeRow {
-    pub(crate) const COLUMNS: &'static str = "id, purpose, code_mac, issued_at, expires_at, \
-         attempts, sends, owner, kind, user_id, insurer_code, symbol, number, email, \
-         password_hash";
-
-    pub(crate) fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
+    /// Reads the row's [`ChallengeRow::COLUMNS`].
+    pub(crate) fn from_sqlite(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
-            code: CodeRow::read(row)?,
+            code: CodeRow::from_sqlite(row)?,
             owner: row.get(7)?,
             kind: row.get(8)?,
             user_id: row.get(9)?,
@@ -386,97 +116,5 @@ impl ChallengeRow {
             email: row.get(13)?,
             password_hash: row.get(14)?,
         })
-    }
-
-    pub(crate) fn into_record(self) -> Result<ChallengeRecord, SqliteError> {
-        let code = self.code.into_code()?;
-        let owner = owner_from_sql(&self.owner)?;
-        let payload = match self.kind {
-            KIND_REGISTRATION => {
-                let (
-                    Some(user_id),
-                    Some(insurer_code),
-                    Some(symbol),
-                    Some(number),
-                    Some(email),
-                    Some(password_hash),
-                ) = (
-                    self.user_id,
-                    self.insurer_code,
-                    self.symbol,
-                    self.number,
-                    self.email,
-                    self.password_hash,
-                )
-                else {
-                    return Err(corrupt("registration challenge"));
-                };
-                ChallengePayload::Registration(NewAccount {
-                    user_id: user_id_from_sql(&user_id)?,
-                    insured_key: key_from_sql(&insurer_code, &symbol, &number)?,
-                    email: email_from_sql(&email)?,
-                    password_hash: PasswordHash::from_phc(password_hash),
-                })
-            }
-            KIND_RESET => ChallengePayload::PasswordReset,
-            KIND_DECOY => ChallengePayload::DecoyReset,
-            KIND_EMAIL_CHANGE => {
-                let email = self.email.ok_or(corrupt("e-mail change challenge"))?;
-                ChallengePayload::EmailChange(email_from_sql(&email)?)
-            }
-            _ => return Err(corrupt("challenge kind")),
-        };
-        Ok(ChallengeRecord {
-            code,
-            owner,
-            payload,
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_round_trip_to_the_nanosecond() {
-        let cases = [
-            SystemTime::UNIX_EPOCH,
-            SystemTime::UNIX_EPOCH + Duration::new(1_800_000_000, 123_456_789),
-            SystemTime::UNIX_EPOCH - Duration::new(86_400 * 365, 1),
-            SystemTime::UNIX_EPOCH + Duration::from_nanos(i64::MAX.unsigned_abs()),
-        ];
-        for time in cases {
-            assert_eq!(time_from_sql(time_to_sql(time).unwrap()).unwrap(), time);
-        }
-        let ordered: Vec<i64> = [cases[2], cases[0], cases[1]]
-            .into_iter()
-            .map(|t| time_to_sql(t).unwrap())
-            .collect();
-        assert!(
-            ordered.is_sorted(),
-            "SQL comparisons must follow time order"
-        );
-    }
-
-    #[test]
-    fn times_beyond_the_range_are_refused_not_wrapped() {
-        let far = SystemTime::UNIX_EPOCH + Duration::from_nanos(i64::MAX.unsigned_abs() + 1);
-        assert!(matches!(time_to_sql(far), Err(SqliteError::TimeOutOfRange)));
-    }
-
-    #[test]
-    fn malformed_blobs_are_corrupt() {
-        assert!(matches!(
-            ticket_from_sql(&[0; 15]),
-            Err(SqliteError::Corrupt { what: "ticket id" })
-        ));
-        assert!(matches!(
-            mac_from_sql(&[0; 33]),
-            Err(SqliteError::Corrupt { what: "code MAC" })
-        ));
-        assert!(purpose_from_sql(4).is_err());
-        assert!(u32_from_sql(-1, "x").is_err());
-        assert!(u32_from_sql(i64::from(u32::MAX) + 1, "x").is_err());
     }
 }
