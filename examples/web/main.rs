@@ -30,6 +30,7 @@
 mod guard;
 mod mailer;
 mod pages;
+mod sessions;
 mod views;
 
 use std::net::SocketAddr;
@@ -45,15 +46,19 @@ use kenpo_auth::{
 };
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration as CookieDuration;
-use tower_sessions::{Expiry, MemoryStore, SessionManagerLayer};
+use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::guard::Limiter;
 use crate::mailer::DevMailer;
+use crate::sessions::BoundedSessions;
 
 pub type WebPortal = Portal<SqliteStore, DevMailer>;
+
+/// Sessions kept in memory at most (each a few hundred bytes).
+const MAX_SESSIONS: usize = 100_000;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -141,7 +146,7 @@ fn seed_demo(store: &SqliteStore) {
 }
 
 fn router(app: App, limiter: Arc<Limiter>, secure_cookies: bool) -> Router {
-    let sessions = SessionManagerLayer::new(MemoryStore::default())
+    let sessions = SessionManagerLayer::new(BoundedSessions::new(MAX_SESSIONS))
         .with_name(if secure_cookies {
             "__Host-kenpo"
         } else {
