@@ -328,8 +328,10 @@ pub trait Store: Send + Sync {
     /// otherwise nothing changes. Another insurer's people are never touched. Accounts stay
     /// whatever happens to their person. Returns [`RosterTally::finish`].
     ///
-    /// `entries` is walked once, inside the transaction, and may be read from a file as it
-    /// goes, so a store should not collect it.
+    /// `entries` is walked once, and may be read from a file as it goes, so a store should not
+    /// collect it in memory: it may stage the entries in the database first (`SqliteStore`
+    /// copies them into a temporary table before it takes the write lock; `PostgresStore`
+    /// streams them into one inside its transaction) and decide from there.
     fn import_roster<I>(
         &self,
         insurer_code: &str,
