@@ -8,15 +8,11 @@ use std::time::{Duration, SystemTime};
 
 use kenpo_auth::postgres::{PostgresOptions, StatementMode};
 use kenpo_auth::store::TicketId;
-use kenpo_auth::store::{
-    Account, AttemptCounter, AttemptGate, ChallengeRecord, CodeChallenge, CodeMac, CounterKey,
-    ImportMode, LimitPolicy, RegistrationOutcome, RosterChanges, RosterEntry, SignupRecord,
-};
-use kenpo_auth::{CoverageEnd, EmailAddress, InsuredKey, InsuredRecord};
-use kenpo_auth::{PasswordHash, PostgresStore, Store, TermsVersion, UserKey, testkit};
+use kenpo_auth::store::{CodeMac, RegistrationOutcome};
+use kenpo_auth::{PostgresStore, Store, testkit};
 
 use crate::require_server;
-use crate::support::{CHECKS, TestSchema, assert_every_check_passed, block_on};
+use crate::support::{CHECKS, TestSchema, assert_every_check_passed, block_on, pass_on};
 
 fn run_suite(tag: &str, options: impl Fn(&TestSchema) -> PostgresOptions) {
     let schemas = Mutex::new(Vec::new());
@@ -77,64 +73,24 @@ impl Pools {
     }
 }
 
+/// A store method dealt to the next pool.
 macro_rules! dealt {
-    ($($method:ident($($arg:ident: $type:ty),*) -> $output:ty;)*) => {
-        $(async fn $method(&self, $($arg: $type),*) -> Result<$output, Self::Error> {
-            self.pick().$method($($arg),*).await
-        })*
+    ($s:tt, $method:ident, $($arg:ident),*) => {
+        $s.pick().$method($($arg),*).await
     };
 }
 
 impl Store for Pools {
     type Error = kenpo_auth::PostgresError;
 
-    dealt! {
-        find_insured(key: &InsuredKey) -> Option<InsuredRecord>;
-        acquire_attempt(key: &CounterKey, now: SystemTime, policy: LimitPolicy) -> AttemptGate;
-        clear_attempts(key: &CounterKey) -> ();
-        insert_signup(record: SignupRecord) -> ();
-        find_signup(id: TicketId) -> Option<SignupRecord>;
-        insert_challenge(record: ChallengeRecord) -> ();
-        find_challenge(id: TicketId) -> Option<ChallengeRecord>;
-        count_code_attempt(id: TicketId) -> Option<ChallengeRecord>;
-        delete_challenge(id: TicketId) -> ();
-        complete_registration(id: TicketId, code_mac: &CodeMac, now: SystemTime)
-            -> RegistrationOutcome;
-        complete_password_reset(id: TicketId, code_mac: &CodeMac, new_hash: PasswordHash) -> bool;
-        find_account(user: &UserKey) -> Option<Account>;
-        find_account_by_insured(key: &InsuredKey) -> Option<Account>;
-        update_password_hash(user: &UserKey, expected: &PasswordHash, new_hash: PasswordHash)
-            -> bool;
-        record_terms_acceptance(user: &UserKey, version: TermsVersion) -> bool;
-        purge_expired(now: SystemTime, grace: Duration) -> u64;
-        set_coverage_end(key: &InsuredKey, end: Option<CoverageEnd>) -> bool;
-        count_roster(insurer_code: &str) -> u64;
-        change_password(user: &UserKey, expected: &PasswordHash, new_hash: PasswordHash) -> bool;
-        complete_email_change(id: TicketId, code_mac: &CodeMac) -> Option<EmailAddress>;
-        record_login(user: &UserKey, at: SystemTime) -> bool;
-        find_counter(key: &CounterKey) -> Option<AttemptCounter>;
-        delete_account(user: &UserKey) -> bool;
-    }
-
-    async fn import_roster<I>(
-        &self,
-        insurer_code: &str,
-        entries: I,
-        mode: ImportMode,
-    ) -> Result<RosterChanges, Self::Error>
-    where
-        I: Iterator<Item = RosterEntry> + Send,
-    {
-        self.pick().import_roster(insurer_code, entries, mode).await
-    }
-
-    async fn update_code<F, R>(&self, id: TicketId, change: F) -> Result<Option<R>, Self::Error>
-    where
-        F: FnOnce(&mut CodeChallenge) -> R + Send,
-        R: Send,
-    {
-        self.pick().update_code(id, change).await
-    }
+    pass_on!(dealt:
+        find_insured, acquire_attempt, clear_attempts, insert_signup, find_signup,
+        insert_challenge, find_challenge, count_code_attempt, delete_challenge,
+        complete_registration, complete_password_reset, find_account, find_account_by_insured,
+        update_password_hash, record_terms_acceptance, purge_expired, set_coverage_end,
+        count_roster, change_password, complete_email_change, record_login, find_counter,
+        delete_account, import_roster, update_code,
+    );
 }
 
 #[test]
@@ -210,42 +166,24 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
+/// A store method the planted bug leaves to the real store.
 macro_rules! inner {
-    ($($method:ident($($arg:ident: $type:ty),*) -> $output:ty;)*) => {
-        $(async fn $method(&self, $($arg: $type),*) -> Result<$output, Self::Error> {
-            self.inner.$method($($arg),*).await
-        })*
+    ($s:tt, $method:ident, $($arg:ident),*) => {
+        $s.inner.$method($($arg),*).await
     };
 }
 
 impl Store for RacyConsume {
     type Error = kenpo_auth::PostgresError;
 
-    inner! {
-        find_insured(key: &InsuredKey) -> Option<InsuredRecord>;
-        acquire_attempt(key: &CounterKey, now: SystemTime, policy: LimitPolicy) -> AttemptGate;
-        clear_attempts(key: &CounterKey) -> ();
-        insert_signup(record: SignupRecord) -> ();
-        find_signup(id: TicketId) -> Option<SignupRecord>;
-        insert_challenge(record: ChallengeRecord) -> ();
-        find_challenge(id: TicketId) -> Option<ChallengeRecord>;
-        count_code_attempt(id: TicketId) -> Option<ChallengeRecord>;
-        delete_challenge(id: TicketId) -> ();
-        complete_password_reset(id: TicketId, code_mac: &CodeMac, new_hash: PasswordHash) -> bool;
-        find_account(user: &UserKey) -> Option<Account>;
-        find_account_by_insured(key: &InsuredKey) -> Option<Account>;
-        update_password_hash(user: &UserKey, expected: &PasswordHash, new_hash: PasswordHash)
-            -> bool;
-        record_terms_acceptance(user: &UserKey, version: TermsVersion) -> bool;
-        purge_expired(now: SystemTime, grace: Duration) -> u64;
-        set_coverage_end(key: &InsuredKey, end: Option<CoverageEnd>) -> bool;
-        count_roster(insurer_code: &str) -> u64;
-        change_password(user: &UserKey, expected: &PasswordHash, new_hash: PasswordHash) -> bool;
-        complete_email_change(id: TicketId, code_mac: &CodeMac) -> Option<EmailAddress>;
-        record_login(user: &UserKey, at: SystemTime) -> bool;
-        find_counter(key: &CounterKey) -> Option<AttemptCounter>;
-        delete_account(user: &UserKey) -> bool;
-    }
+    pass_on!(inner:
+        find_insured, acquire_attempt, clear_attempts, insert_signup, find_signup,
+        insert_challenge, find_challenge, count_code_attempt, delete_challenge,
+        complete_password_reset, find_account, find_account_by_insured, update_password_hash,
+        record_terms_acceptance, purge_expired, set_coverage_end, count_roster, change_password,
+        complete_email_change, record_login, find_counter, delete_account, import_roster,
+        update_code,
+    );
 
     async fn complete_registration(
         &self,
@@ -297,26 +235,6 @@ impl Store for RacyConsume {
         ))
         .unwrap();
         Ok(RegistrationOutcome::Created)
-    }
-
-    async fn import_roster<I>(
-        &self,
-        insurer_code: &str,
-        entries: I,
-        mode: ImportMode,
-    ) -> Result<RosterChanges, Self::Error>
-    where
-        I: Iterator<Item = RosterEntry> + Send,
-    {
-        self.inner.import_roster(insurer_code, entries, mode).await
-    }
-
-    async fn update_code<F, R>(&self, id: TicketId, change: F) -> Result<Option<R>, Self::Error>
-    where
-        F: FnOnce(&mut CodeChallenge) -> R + Send,
-        R: Send,
-    {
-        self.inner.update_code(id, change).await
     }
 }
 

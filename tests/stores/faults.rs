@@ -10,26 +10,24 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
+use kenpo_auth::EmailAddress;
 use kenpo_auth::store::TicketId;
 use kenpo_auth::store::{
-    Account, AttemptCounter, AttemptGate, ChallengeOwner, ChallengeRecord, CodeChallenge, CodeMac,
-    CounterKey, ImportMode, LimitPolicy, RegistrationOutcome, ResendOutcome, ResendRules,
-    RosterChanges, RosterEntry, SignupRecord,
+    AttemptGate, ChallengeOwner, ChallengeRecord, CodeChallenge, CounterKey, ImportMode,
+    RegistrationOutcome, ResendOutcome, ResendRules, RosterEntry, SignupRecord,
 };
-use kenpo_auth::{CoverageEnd, EmailAddress};
 use kenpo_auth::{
-    Error, InsuredKey, InsuredRecord, MailKind, ManualClock, MemoryStore, PasswordHash,
-    PasswordResetTicket, PendingRegistration, Portal, RecordingMailer, SignupTicket, SqliteError,
-    SqliteStore, Store, TermsVersion, UserKey,
+    Error, InsuredRecord, MailKind, ManualClock, MemoryStore, PasswordResetTicket,
+    PendingRegistration, Portal, RecordingMailer, SignupTicket, SqliteError, SqliteStore, Store,
 };
 use rusqlite::Connection;
 
 use crate::support::{
     EMAIL, Inspect, NEW_PASSWORD, PASSWORD, USER_ID, at, block_on, hash, insured, insured_key,
-    lock_policy, mac, on_both_stores, portal_config, registration, registration_form, reset, shoko,
-    shoko_record, sqlite_file, t0, ticket, user_key,
+    lock_policy, mac, on_both_stores, pass_on, portal_config, registration, registration_form,
+    reset, shoko, shoko_record, sqlite_file, t0, ticket, user_key,
 };
 
 // ---------------------------------------------------------------- the failing store
@@ -111,72 +109,25 @@ impl<S> FailingStore<S> {
     }
 }
 
-/// Store methods that go to `inner` through `call`, which may fail them; the fault names the
+/// A store method passed to `inner` through `call`, which may fail it; the fault names the
 /// method.
 macro_rules! through_call {
-    ($($method:ident($($arg:ident: $type:ty),*) -> $output:ty;)*) => {
-        $(async fn $method(&self, $($arg: $type),*) -> Result<$output, Self::Error> {
-            self.call(stringify!($method), self.inner.$method($($arg),*)).await
-        })*
+    ($s:tt, $method:ident, $($arg:ident),*) => {
+        $s.call(stringify!($method), $s.inner.$method($($arg),*)).await
     };
 }
 
 impl<S: Store> Store for FailingStore<S> {
     type Error = FaultError<S::Error>;
 
-    through_call! {
-        find_insured(key: &InsuredKey) -> Option<InsuredRecord>;
-        acquire_attempt(key: &CounterKey, now: SystemTime, policy: LimitPolicy) -> AttemptGate;
-        clear_attempts(key: &CounterKey) -> ();
-        insert_signup(record: SignupRecord) -> ();
-        find_signup(id: TicketId) -> Option<SignupRecord>;
-        insert_challenge(record: ChallengeRecord) -> ();
-        find_challenge(id: TicketId) -> Option<ChallengeRecord>;
-        count_code_attempt(id: TicketId) -> Option<ChallengeRecord>;
-        delete_challenge(id: TicketId) -> ();
-        complete_registration(id: TicketId, code_mac: &CodeMac, now: SystemTime)
-            -> RegistrationOutcome;
-        complete_password_reset(id: TicketId, code_mac: &CodeMac, new_hash: PasswordHash) -> bool;
-        find_account(user: &UserKey) -> Option<Account>;
-        find_account_by_insured(key: &InsuredKey) -> Option<Account>;
-        update_password_hash(user: &UserKey, expected: &PasswordHash, new_hash: PasswordHash)
-            -> bool;
-        record_terms_acceptance(user: &UserKey, version: TermsVersion) -> bool;
-        purge_expired(now: SystemTime, grace: Duration) -> u64;
-        set_coverage_end(key: &InsuredKey, end: Option<CoverageEnd>) -> bool;
-        count_roster(insurer_code: &str) -> u64;
-        change_password(user: &UserKey, expected: &PasswordHash, new_hash: PasswordHash) -> bool;
-        complete_email_change(id: TicketId, code_mac: &CodeMac) -> Option<EmailAddress>;
-        record_login(user: &UserKey, at: SystemTime) -> bool;
-        find_counter(key: &CounterKey) -> Option<AttemptCounter>;
-        delete_account(user: &UserKey) -> bool;
-    }
-
-    async fn import_roster<I>(
-        &self,
-        insurer_code: &str,
-        entries: I,
-        mode: ImportMode,
-    ) -> Result<RosterChanges, Self::Error>
-    where
-        I: Iterator<Item = RosterEntry> + Send,
-    {
-        self.call(
-            "import_roster",
-            self.inner.import_roster(insurer_code, entries, mode),
-        )
-        .await
-    }
-
-    // Generic, so not among the others.
-    async fn update_code<F, R>(&self, id: TicketId, change: F) -> Result<Option<R>, Self::Error>
-    where
-        F: FnOnce(&mut CodeChallenge) -> R + Send,
-        R: Send,
-    {
-        self.call("update_code", self.inner.update_code(id, change))
-            .await
-    }
+    pass_on!(through_call:
+        find_insured, acquire_attempt, clear_attempts, insert_signup, find_signup,
+        insert_challenge, find_challenge, count_code_attempt, delete_challenge,
+        complete_registration, complete_password_reset, find_account, find_account_by_insured,
+        update_password_hash, record_terms_acceptance, purge_expired, set_coverage_end,
+        count_roster, change_password, complete_email_change, record_login, find_counter,
+        delete_account, import_roster, update_code,
+    );
 }
 
 // ---------------------------------------------------------------- flows under faults

@@ -330,3 +330,71 @@ pub fn assert_every_check_passed(report: &kenpo_auth::testkit::Report) {
     assert_eq!(report.passed.len(), CHECKS.len());
     assert_eq!(report.passed, CHECKS);
 }
+
+/// `Store` methods that a wrapper passes on, each through `$via!(self, method, args…)`: the
+/// signature of every method written once for the test wrappers (planted bugs, injected
+/// faults, several pools). A wrapper lists the methods it passes on and writes the others.
+///
+/// ```text
+/// macro_rules! to_inner { ($s:tt, $m:ident, $($a:ident),*) => { $s.inner.$m($($a),*).await } }
+/// impl Store for Wrapper { type Error = …; pass_on!(to_inner: find_insured, find_account); … }
+/// ```
+macro_rules! pass_on {
+    ($via:ident: $($method:ident),* $(,)?) => { $( pass_on!(@one $via $method); )* };
+    (@one $via:ident find_insured) => { pass_on!(@fn $via find_insured(key: &kenpo_auth::InsuredKey) -> Option<kenpo_auth::InsuredRecord>); };
+    (@one $via:ident acquire_attempt) => { pass_on!(@fn $via acquire_attempt(key: &kenpo_auth::store::CounterKey, now: std::time::SystemTime, policy: kenpo_auth::store::LimitPolicy) -> kenpo_auth::store::AttemptGate); };
+    (@one $via:ident clear_attempts) => { pass_on!(@fn $via clear_attempts(key: &kenpo_auth::store::CounterKey) -> ()); };
+    (@one $via:ident insert_signup) => { pass_on!(@fn $via insert_signup(record: kenpo_auth::store::SignupRecord) -> ()); };
+    (@one $via:ident find_signup) => { pass_on!(@fn $via find_signup(id: kenpo_auth::store::TicketId) -> Option<kenpo_auth::store::SignupRecord>); };
+    (@one $via:ident insert_challenge) => { pass_on!(@fn $via insert_challenge(record: kenpo_auth::store::ChallengeRecord) -> ()); };
+    (@one $via:ident find_challenge) => { pass_on!(@fn $via find_challenge(id: kenpo_auth::store::TicketId) -> Option<kenpo_auth::store::ChallengeRecord>); };
+    (@one $via:ident count_code_attempt) => { pass_on!(@fn $via count_code_attempt(id: kenpo_auth::store::TicketId) -> Option<kenpo_auth::store::ChallengeRecord>); };
+    (@one $via:ident delete_challenge) => { pass_on!(@fn $via delete_challenge(id: kenpo_auth::store::TicketId) -> ()); };
+    (@one $via:ident complete_registration) => { pass_on!(@fn $via complete_registration(id: kenpo_auth::store::TicketId, code_mac: &kenpo_auth::store::CodeMac, now: std::time::SystemTime) -> kenpo_auth::store::RegistrationOutcome); };
+    (@one $via:ident complete_password_reset) => { pass_on!(@fn $via complete_password_reset(id: kenpo_auth::store::TicketId, code_mac: &kenpo_auth::store::CodeMac, new_hash: kenpo_auth::PasswordHash) -> bool); };
+    (@one $via:ident find_account) => { pass_on!(@fn $via find_account(user: &kenpo_auth::UserKey) -> Option<kenpo_auth::store::Account>); };
+    (@one $via:ident find_account_by_insured) => { pass_on!(@fn $via find_account_by_insured(key: &kenpo_auth::InsuredKey) -> Option<kenpo_auth::store::Account>); };
+    (@one $via:ident update_password_hash) => { pass_on!(@fn $via update_password_hash(user: &kenpo_auth::UserKey, expected: &kenpo_auth::PasswordHash, new_hash: kenpo_auth::PasswordHash) -> bool); };
+    (@one $via:ident record_terms_acceptance) => { pass_on!(@fn $via record_terms_acceptance(user: &kenpo_auth::UserKey, version: kenpo_auth::TermsVersion) -> bool); };
+    (@one $via:ident purge_expired) => { pass_on!(@fn $via purge_expired(now: std::time::SystemTime, grace: std::time::Duration) -> u64); };
+    (@one $via:ident set_coverage_end) => { pass_on!(@fn $via set_coverage_end(key: &kenpo_auth::InsuredKey, end: Option<kenpo_auth::CoverageEnd>) -> bool); };
+    (@one $via:ident count_roster) => { pass_on!(@fn $via count_roster(insurer_code: &str) -> u64); };
+    (@one $via:ident change_password) => { pass_on!(@fn $via change_password(user: &kenpo_auth::UserKey, expected: &kenpo_auth::PasswordHash, new_hash: kenpo_auth::PasswordHash) -> bool); };
+    (@one $via:ident complete_email_change) => { pass_on!(@fn $via complete_email_change(id: kenpo_auth::store::TicketId, code_mac: &kenpo_auth::store::CodeMac) -> Option<kenpo_auth::EmailAddress>); };
+    (@one $via:ident record_login) => { pass_on!(@fn $via record_login(user: &kenpo_auth::UserKey, at: std::time::SystemTime) -> bool); };
+    (@one $via:ident find_counter) => { pass_on!(@fn $via find_counter(key: &kenpo_auth::store::CounterKey) -> Option<kenpo_auth::store::AttemptCounter>); };
+    (@one $via:ident delete_account) => { pass_on!(@fn $via delete_account(user: &kenpo_auth::UserKey) -> bool); };
+    (@one $via:ident import_roster) => {
+        async fn import_roster<I>(
+            &self,
+            insurer_code: &str,
+            entries: I,
+            mode: kenpo_auth::store::ImportMode,
+        ) -> Result<kenpo_auth::store::RosterChanges, Self::Error>
+        where
+            I: Iterator<Item = kenpo_auth::store::RosterEntry> + Send,
+        {
+            $via!(self, import_roster, insurer_code, entries, mode)
+        }
+    };
+    (@one $via:ident update_code) => {
+        async fn update_code<F, R>(
+            &self,
+            id: kenpo_auth::store::TicketId,
+            change: F,
+        ) -> Result<Option<R>, Self::Error>
+        where
+            F: FnOnce(&mut kenpo_auth::store::CodeChallenge) -> R + Send,
+            R: Send,
+        {
+            $via!(self, update_code, id, change)
+        }
+    };
+    (@fn $via:ident $method:ident($($arg:ident: $type:ty),*) -> $output:ty) => {
+        async fn $method(&self, $($arg: $type),*) -> Result<$output, Self::Error> {
+            $via!(self, $method, $($arg),*)
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use pass_on;
