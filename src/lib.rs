@@ -177,19 +177,22 @@
 //!
 //! ```text
 //! parsers      kana.rs + kana/table.rs          folding: the one grammar of kana names
-//!              identity.rs + identity/          BirthDate (+ era), InsuredKey, the forms' errors
-//!              user_id.rs  password.rs + password/common.rs  email.rs
+//!              identity.rs + identity/          BirthDate (+ era), InsuredKey, coverage, the forms' errors
+//!              user_id.rs  password.rs + password/common.rs  email.rs  text.rs
 //! rules        otp.rs        codes: issue, check, resend, void; the MAC and its SecretKey
 //!              throttle.rs   budgets: locks that lengthen, ceilings, forgetting
-//!              hashing.rs    argon2id with validated parameters
-//!              ticket.rs  random.rs  clock.rs  ja.rs (the member's language)
-//! portal       config.rs  error.rs  mail.rs  audit.rs  portal.rs   the manual's flows
-//! storage      store.rs      the trait, its records, and the rules a store applies
+//!              roster.rs     the tally of a roster import (+ roster/csv.rs, feature `roster-csv`)
+//!              hashing.rs + hashing/{permits, pool}.rs   argon2id, bounded in runs and memory
+//!              ticket.rs  random.rs  clock.rs  runner.rs  ja.rs (the member's language)
+//! portal       config.rs  branding.rs  error.rs  mail.rs  audit.rs
+//!              portal.rs + portal/{settings, roster, help_desk}.rs   the manual's flows, the union's side
+//! storage      store.rs + store/columns.rs   the trait, its records, the rules a store applies,
+//!                            and the column layout both SQL stores share
 //!              memory.rs     MemoryStore, RecordingMailer
-//!              sqlite.rs + sqlite/{pool, codec, schema, error}.rs   (feature `sqlite`)
+//!              sqlite.rs + sqlite/{pool, codec, schema, import, error}.rs   (feature `sqlite`)
 //!              postgres.rs + postgres/{pool, options, codec, schema, import, error}.rs
 //!                            (feature `postgres`)
-//! checking     testkit.rs + testkit/{fixtures, checks, races}.rs   (feature `testkit`)
+//! checking     testkit.rs + testkit/{fixtures, checks, union_side, races}.rs   (feature `testkit`)
 //! manuals      security.rs  scaling.rs   documentation only
 //! ```
 //!
