@@ -32,16 +32,17 @@
 //! |---|---|
 //! | one account per user ID, case-insensitively | primary key on `accounts.user_key` ([`UserKey`](crate::UserKey)) |
 //! | one account per insured person | unique constraint on `accounts (insurer_code, symbol, number)` |
-//! | a code is accepted once; two parallel right answers: one wins | the consuming `DELETE … WHERE id = $1 AND code_mac = $2` (row lock; the loser finds no row) in the transaction that creates the account |
+//! | a code is accepted once; two parallel right answers: one wins | the completing transaction locks the challenge row while its MAC matches (`SELECT … FOR UPDATE`) and deletes it with the account's insert; a parallel caller waits on the lock, then finds no row |
 //! | at most five entries per code, each parallel guess counted | `UPDATE challenges SET attempts = attempts + 1 … RETURNING`, before the comparison |
-//! | a resend voids the old code | the consuming statements compare the *live* `code_mac` |
+//! | a resend voids the old code | the completing statements match the *live* `code_mac` |
 //! | budgets: locks, ceilings, throttles | the counter row is locked (`SELECT … FOR UPDATE`) while [`AttemptCounter::acquire`](crate::store::AttemptCounter::acquire) runs |
-//! | at most one live reset code per user ID | the new challenge's insert deletes the owner's older one in the same transaction |
+//! | at most one live code per owner and purpose | unique constraint on `challenges (owner, purpose)`: a new challenge replaces the older one (`INSERT … ON CONFLICT … DO UPDATE`) |
 //! | a rehash at login never undoes a reset | compare-and-set `UPDATE … WHERE password_hash = $expected` |
 //!
 //! `PostgresStore` makes each of these decisions with the statement or transaction that its
-//! module documentation (`kenpo_auth::postgres`, "Atomicity and isolation") lists method by method, all at
-//! `READ COMMITTED`, retrying serialization failures and deadlocks a bounded number of times.
+//! module documentation (`kenpo_auth::postgres`, "Atomicity and isolation") lists method by
+//! method, all at `READ COMMITTED`, retrying serialization failures and deadlocks a bounded
+//! number of times.
 //!
 //! What the processes must share besides the database:
 //!
