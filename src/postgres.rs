@@ -88,7 +88,8 @@
 //!   break behind an older PgBouncer in transaction mode (the next transaction may land on a
 //!   server connection that never saw them); unnamed ones do not. Choose it there, together
 //!   with `statement_timeout(None)` (PgBouncer refuses startup options; set the timeout on the
-//!   role).
+//!   role). `tests/postgres/pgbouncer.rs` runs the conformance suite through PgBouncer 1.18 in
+//!   transaction mode this way.
 //!
 //! Inside a transaction (the roster import's streaming queries) a statement may be prepared
 //! and closed within that transaction, which every pooling mode allows.

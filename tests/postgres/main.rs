@@ -1,7 +1,7 @@
 //! `PostgresStore` against a real PostgreSQL server: the conformance suite (one pool, several
 //! pools on one schema), races from separate OS processes, the differential property test
-//! against `MemoryStore`, the 8 × 10,000-operation stress test, and faults (backends
-//! terminated, the server restarted).
+//! against `MemoryStore`, the 8 × 10,000-operation stress test, faults (backends terminated,
+//! the server restarted), and the conformance suite through `PgBouncer` in transaction mode.
 //!
 //! The server: `KENPO_PG_URL`, else `postgres://postgres@127.0.0.1:5432/test`. With no server
 //! answering, every test prints `PostgreSQL suite skipped: <reason>` and passes, unless
@@ -20,5 +20,6 @@ mod support;
 mod conformance;
 mod differential;
 mod faults;
+mod pgbouncer;
 mod processes;
 mod stress;
