@@ -15,10 +15,15 @@ use crate::require_server;
 use crate::support::{CHECKS, TestSchema, assert_every_check_passed, block_on, pass_on};
 
 fn run_suite(tag: &str, options: impl Fn(&TestSchema) -> PostgresOptions) {
+    run_suite_at(&crate::support::url(), tag, options);
+}
+
+/// The conformance suite on stores connected through `url`, a fresh schema per check.
+pub fn run_suite_at(url: &str, tag: &str, options: impl Fn(&TestSchema) -> PostgresOptions) {
     let schemas = Mutex::new(Vec::new());
     let make_store = || {
         let schema = TestSchema::new(tag);
-        let store = schema.store_with(options(&schema));
+        let store = schema.store_at(url, options(&schema));
         schemas.lock().unwrap().push(schema);
         store
     };
@@ -83,14 +88,7 @@ macro_rules! dealt {
 impl Store for Pools {
     type Error = kenpo_auth::PostgresError;
 
-    pass_on!(dealt:
-        find_insured, acquire_attempt, clear_attempts, insert_signup, find_signup,
-        insert_challenge, find_challenge, count_code_attempt, delete_challenge,
-        complete_registration, complete_password_reset, find_account, find_account_by_insured,
-        update_password_hash, record_terms_acceptance, purge_expired, set_coverage_end,
-        count_roster, change_password, complete_email_change, record_login, find_counter,
-        delete_account, import_roster, update_code,
-    );
+    pass_on!(dealt: all);
 }
 
 #[test]

@@ -14,14 +14,13 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use kenpo_auth::postgres::{PostgresOptions, StatementMode};
-use kenpo_auth::{PostgresStore, testkit};
+use kenpo_auth::postgres::StatementMode;
 
+use crate::conformance::run_suite_at;
 use crate::require_server;
-use crate::support::{CHECKS, TempDir, TestSchema, assert_every_check_passed, block_on, url};
+use crate::support::{TempDir, url};
 
 /// A PgBouncer of the test's own, stopped on drop.
 struct Bouncer {
@@ -133,23 +132,12 @@ fn postgres_store_passes_the_conformance_suite_through_pgbouncer_in_transaction_
         }
     };
     let bouncer = start(&executable);
-    let schemas = Mutex::new(Vec::new());
-    let make_store = || {
-        let schema = TestSchema::new("bouncer");
-        // What the store's documentation says to choose behind PgBouncer in transaction mode.
-        let options = PostgresOptions::default()
-            .schema(schema.name())
+    // What the store's documentation says to choose behind PgBouncer in transaction mode.
+    run_suite_at(&bouncer.url, "bouncer", |schema| {
+        schema
+            .options()
             .pool_size(16)
             .statements(StatementMode::Unnamed)
-            .statement_timeout(None);
-        let store = block_on(PostgresStore::connect_with(&bouncer.url, options)).unwrap();
-        schemas.lock().unwrap().push(schema);
-        store
-    };
-    let report = testkit::run(make_store, |store, record| {
-        block_on(store.add_insured(record)).expect("add_insured");
-    })
-    .unwrap_or_else(|failure| panic!("{failure}"));
-    assert_every_check_passed(&report);
-    assert_eq!(schemas.lock().unwrap().len(), CHECKS.len());
+            .statement_timeout(None)
+    });
 }

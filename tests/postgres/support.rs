@@ -186,12 +186,12 @@ impl TestSchema {
     /// A store on this schema with `options` (whose schema this sets), connected from a plain
     /// thread.
     pub fn store_with(&self, options: PostgresOptions) -> PostgresStore {
-        let url = url();
-        block_on(PostgresStore::connect_with(
-            &url,
-            options.schema(&self.name),
-        ))
-        .unwrap()
+        self.store_at(&url(), options)
+    }
+
+    /// A store on this schema through the server at `url` (a proxy in front of it, say).
+    pub fn store_at(&self, url: &str, options: PostgresOptions) -> PostgresStore {
+        block_on(PostgresStore::connect_with(url, options.schema(&self.name))).unwrap()
     }
 
     pub fn store(&self) -> PostgresStore {

@@ -120,14 +120,7 @@ macro_rules! through_call {
 impl<S: Store> Store for FailingStore<S> {
     type Error = FaultError<S::Error>;
 
-    pass_on!(through_call:
-        find_insured, acquire_attempt, clear_attempts, insert_signup, find_signup,
-        insert_challenge, find_challenge, count_code_attempt, delete_challenge,
-        complete_registration, complete_password_reset, find_account, find_account_by_insured,
-        update_password_hash, record_terms_acceptance, purge_expired, set_coverage_end,
-        count_roster, change_password, complete_email_change, record_login, find_counter,
-        delete_account, import_roster, update_code,
-    );
+    pass_on!(through_call: all);
 }
 
 // ---------------------------------------------------------------- flows under faults

@@ -338,8 +338,19 @@ pub fn assert_every_check_passed(report: &kenpo_auth::testkit::Report) {
 /// ```text
 /// macro_rules! to_inner { ($s:tt, $m:ident, $($a:ident),*) => { $s.inner.$m($($a),*).await } }
 /// impl Store for Wrapper { type Error = …; pass_on!(to_inner: find_insured, find_account); … }
+/// impl Store for Whole { type Error = …; pass_on!(to_inner: all); }
 /// ```
 macro_rules! pass_on {
+    ($via:ident: all) => {
+        pass_on!($via:
+            find_insured, acquire_attempt, clear_attempts, insert_signup, find_signup,
+            insert_challenge, find_challenge, count_code_attempt, delete_challenge,
+            complete_registration, complete_password_reset, find_account, find_account_by_insured,
+            update_password_hash, record_terms_acceptance, purge_expired, set_coverage_end,
+            count_roster, change_password, complete_email_change, record_login, find_counter,
+            delete_account, import_roster, update_code
+        );
+    };
     ($via:ident: $($method:ident),* $(,)?) => { $( pass_on!(@one $via $method); )* };
     (@one $via:ident find_insured) => { pass_on!(@fn $via find_insured(key: &kenpo_auth::InsuredKey) -> Option<kenpo_auth::InsuredRecord>); };
     (@one $via:ident acquire_attempt) => { pass_on!(@fn $via acquire_attempt(key: &kenpo_auth::store::CounterKey, now: std::time::SystemTime, policy: kenpo_auth::store::LimitPolicy) -> kenpo_auth::store::AttemptGate); };
