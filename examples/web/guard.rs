@@ -18,7 +18,7 @@ use tower_sessions::Session;
 
 use crate::views;
 
-const CSRF: &str = "csrf";
+pub const CSRF: &str = "csrf";
 /// Forms are small; anything larger is refused before it is read further.
 const MAX_FORM_BYTES: usize = 16 * 1024;
 

@@ -1,10 +1,14 @@
 //! Server-side sessions in memory, bounded. tower-sessions' own `MemoryStore` never forgets a
 //! session that nobody loads again, and every visitor without a cookie gets one (the CSRF
 //! token of the login form), so a client fetching pages without cookies would grow it without
-//! limit. This store forgets expired sessions, and when it is full it drops the least recently
-//! active tenth: memory stays bounded, and under such a flood the members who are active now
-//! keep their sessions longest. Several host processes need a shared store instead (Redis,
-//! the database): the portal's state is in the `Store`, only these sessions are per process.
+//! limit. This store holds at most `capacity` sessions. When it is full it forgets the expired
+//! ones, then the oldest sessions that hold nothing but a CSRF token — what a flood of
+//! cookie-less requests makes — and only then, if every session carries a member or a flow,
+//! the least recently active; each time down to nine tenths, so that a flood pays for one
+//! sweep in ten thousand requests. Sessions that carry state are made only by form posts,
+//! which the per-client rate limit holds back. Several host processes need a shared store
+//! instead (Redis, the database): the portal's state is in the `Store`, only these sessions
+//! are per process.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -12,6 +16,8 @@ use std::sync::{Arc, Mutex};
 use tower_sessions::cookie::time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::{SessionStore, session_store};
+
+use crate::guard::CSRF;
 
 /// Clones share the sessions.
 #[derive(Clone, Debug)]
@@ -34,23 +40,38 @@ impl BoundedSessions {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Stores `record`, making room first if it is new and the store is full.
-    fn put(&self, record: &Record) {
+    /// Inserts a new `record`, making room first if the store is full.
+    fn insert(&self, record: &Record) {
         let mut records = self.records();
-        if records.len() >= self.capacity && !records.contains_key(&record.id) {
-            let now = OffsetDateTime::now_utc();
-            records.retain(|_, r| r.expiry_date > now);
-            if records.len() >= self.capacity {
-                // Expiry is last activity plus the idle timeout: the earliest are the idlest.
-                let mut expiries: Vec<_> = records.values().map(|r| r.expiry_date).collect();
-                expiries.sort_unstable();
-                if let Some(&cut) = expiries.get(expiries.len() / 10) {
-                    records.retain(|_, r| r.expiry_date > cut);
-                }
-                tracing::warn!(target: "web", event = "sessions_evicted", kept = records.len());
-            }
+        if records.len() >= self.capacity {
+            make_room(&mut records, self.capacity - self.capacity / 10);
+            tracing::warn!(target: "web", event = "sessions_swept", kept = records.len());
         }
         records.insert(record.id, record.clone());
+    }
+}
+
+/// Whether a session holds nothing but its CSRF token: an anonymous visit, nothing lost.
+fn is_bare(record: &Record) -> bool {
+    record.data.keys().all(|key| key == CSRF)
+}
+
+/// Forgets sessions until at most `keep` are left: the expired, then bare sessions, then
+/// the rest, each group least recently active (earliest expiry) first.
+fn make_room(records: &mut HashMap<Id, Record>, keep: usize) {
+    let now = OffsetDateTime::now_utc();
+    records.retain(|_, r| r.expiry_date > now);
+    let excess = records.len().saturating_sub(keep);
+    if excess == 0 {
+        return;
+    }
+    let mut order: Vec<(bool, OffsetDateTime, Id)> = records
+        .values()
+        .map(|r| (!is_bare(r), r.expiry_date, r.id))
+        .collect();
+    order.sort_unstable_by_key(|&(keeps_state, expiry, _)| (keeps_state, expiry));
+    for (_, _, id) in order.into_iter().take(excess) {
+        records.remove(&id);
     }
 }
 
@@ -60,12 +81,16 @@ impl SessionStore for BoundedSessions {
         while self.records().contains_key(&record.id) {
             record.id = Id::default();
         }
-        self.put(record);
+        self.insert(record);
         Ok(())
     }
 
+    /// Updates a session that is still here; never brings back one that logout deleted (a
+    /// request still in flight saves the session it loaded) or that was swept away.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.put(record);
+        if let Some(stored) = self.records().get_mut(&record.id) {
+            stored.clone_from(record);
+        }
         Ok(())
     }
 
@@ -89,36 +114,54 @@ mod tests {
     use super::*;
     use tower_sessions::cookie::time::Duration;
 
-    fn record(minutes_left: i64) -> Record {
+    fn record(minutes_left: i64, keys: &[&str]) -> Record {
         Record {
             id: Id::default(),
-            data: HashMap::default(),
+            data: keys
+                .iter()
+                .map(|key| ((*key).to_owned(), serde_json::Value::Bool(true)))
+                .collect(),
             expiry_date: OffsetDateTime::now_utc() + Duration::minutes(minutes_left),
         }
     }
 
+    /// A flood of cookie-less visits, each newer than the member's last request: memory stays
+    /// bounded and the member, idle the longest, keeps the session.
     #[tokio::test]
-    async fn a_flood_of_new_sessions_stays_within_the_capacity_and_the_active_stay() {
+    async fn a_flood_of_bare_sessions_stays_bounded_and_does_not_log_members_out() {
         let store = BoundedSessions::new(1_000);
-        let mut active = record(30);
-        store.create(&mut active).await.unwrap();
+        let mut member = record(1, &[CSRF, "member"]);
+        store.create(&mut member).await.unwrap();
         for _ in 0..100_000 {
-            store.create(&mut record(29)).await.unwrap();
+            store.create(&mut record(30, &[CSRF])).await.unwrap();
             assert!(store.records().len() <= 1_000);
         }
-        assert!(store.load(&active.id).await.unwrap().is_some());
+        assert!(store.load(&member.id).await.unwrap().is_some());
     }
 
     #[tokio::test]
-    async fn expired_sessions_are_not_loaded_and_go_first() {
+    async fn expired_sessions_go_first_and_are_never_loaded() {
         let store = BoundedSessions::new(10);
-        let mut old = record(-1);
+        let mut old = record(-1, &[CSRF, "member"]);
         store.create(&mut old).await.unwrap();
         assert!(store.load(&old.id).await.unwrap().is_none());
         for _ in 0..10 {
-            store.create(&mut record(30)).await.unwrap();
+            store
+                .create(&mut record(30, &[CSRF, "member"]))
+                .await
+                .unwrap();
         }
         assert!(!store.records().contains_key(&old.id));
         assert_eq!(store.records().len(), 10);
+    }
+
+    #[tokio::test]
+    async fn a_deleted_session_is_not_brought_back_by_a_late_save() {
+        let store = BoundedSessions::new(10);
+        let mut member = record(30, &[CSRF, "member"]);
+        store.create(&mut member).await.unwrap();
+        store.delete(&member.id).await.unwrap();
+        store.save(&member).await.unwrap();
+        assert!(store.load(&member.id).await.unwrap().is_none());
     }
 }
