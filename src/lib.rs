@@ -173,7 +173,10 @@
 //! One crate, whose folders show the architecture. Data flows one way: raw form strings are
 //! parsed into validated types, pure rules decide, and the portal persists the outcome through
 //! the host's [`Store`] and sends mail through its [`Mailer`]. Modules point down only: the
-//! core never imports the portal, the store or the mailer, and no child imports its parent.
+//! core never imports the portal, the store or the mailer. A child folder either holds its
+//! parent's private helpers or extends it (`portal/settings.rs` adds the portal's settings
+//! flows, `store/columns.rs` lays the store's records out in columns), and only the latter
+//! uses its parent's types.
 //!
 //! ```text
 //! parsers      kana.rs + kana/table.rs          folding: the one grammar of kana names
