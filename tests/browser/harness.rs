@@ -320,9 +320,13 @@ impl Browser {
         field.send_keys(text).await.unwrap();
     }
 
+    /// Presses Enter in field `css`, submitting its form, and waits until the page is left.
     pub async fn press_enter(&self, css: &str) {
-        let field = self.client.find(Locator::Css(css)).await.unwrap();
-        field.send_keys("\u{E007}").await.unwrap();
+        self.leaving(|| async {
+            let field = self.client.find(Locator::Css(css)).await.unwrap();
+            field.send_keys("\u{E007}").await.unwrap();
+        })
+        .await;
     }
 
     pub async fn select(&self, css: &str, value: &str) {
@@ -339,20 +343,36 @@ impl Browser {
         element.click().await.unwrap();
     }
 
+    /// Clicks the button `css` of a form and waits until the browser has left the page, so
+    /// that the next step never reads or fills the page the form was posted from.
+    pub async fn submit(&self, css: &str) {
+        self.leaving(|| self.click(css)).await;
+    }
+
+    /// Follows the link showing `text`, and waits until the browser has left the page.
     pub async fn click_link(&self, text: &str) {
-        self.client
-            .find(Locator::LinkText(text))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        self.leaving(|| async {
+            let link = self.client.find(Locator::LinkText(text)).await.unwrap();
+            link.click().await.unwrap();
+        })
+        .await;
+    }
+
+    /// Runs `step`, then waits until the page it started on is gone (its root element stale).
+    async fn leaving<F: Future<Output = ()>>(&self, step: impl FnOnce() -> F) {
+        let old_page = self.client.find(Locator::Css("html")).await.unwrap();
+        step().await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while old_page.tag_name().await.is_ok() {
+            assert!(Instant::now() < deadline, "the page did not change");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub async fn login(&self, user_id: &str, password: &str) {
         self.fill("#user_id", user_id).await;
         self.fill("#password", password).await;
-        self.click("form[action='/login'] button").await;
+        self.submit("form[action='/login'] button").await;
     }
 
     /// Waits until the page shows `text`.

@@ -70,7 +70,7 @@ async fn journey(chromium: &std::path::Path, chromedriver: &std::path::Path) {
     b.expect_text("利用規約を改定しました").await;
     b.shot("18-terms-revised").await;
     b.click("#agree").await;
-    b.click("form[action='/terms'] button").await;
+    b.submit("form[action='/terms'] button").await;
     b.expect_text("ようこそ").await;
 
     b.finish().await;
@@ -118,7 +118,7 @@ async fn sign_up(b: &Browser, server: &Server) {
     b.click_link("ユーザーIDの作成がまだの方はこちら").await;
     b.expect_heading("初回ログイン").await;
     b.shot("02-first-login").await;
-    b.click("form[action='/first'] button[type=submit]").await;
+    b.submit("form[action='/first'] button[type=submit]").await;
     b.expect_text("記号を入力してください").await;
     b.shot("03-first-login-errors").await;
     b.fill("#insurer_code", "06139999").await;
@@ -137,7 +137,7 @@ async fn sign_up(b: &Browser, server: &Server) {
     b.fill("#user_id", USER).await;
     b.fill("#password", "password").await;
     b.fill("#email", "_ab..cd---@docomo.ne.jp").await;
-    b.click("form[action='/register'] button[type=submit]")
+    b.submit("form[action='/register'] button[type=submit]")
         .await;
     b.expect_heading("ユーザーID登録").await;
     b.expect_field_error("password").await;
@@ -146,7 +146,7 @@ async fn sign_up(b: &Browser, server: &Server) {
     b.fill("#password", PASSWORD).await;
     b.fill("#email", EMAIL).await;
     let mails = server.mail_count();
-    b.click("form[action='/register'] button[type=submit]")
+    b.submit("form[action='/register'] button[type=submit]")
         .await;
     b.expect_heading("認証番号入力").await;
     b.expect_text("10分間").await;
@@ -155,16 +155,16 @@ async fn sign_up(b: &Browser, server: &Server) {
     b.shot("06-code").await;
 
     // A resend too soon, then a wrong code, then the right one.
-    b.click("form[action='/register/resend'] button").await;
+    b.submit("form[action='/register/resend'] button").await;
     b.expect_text("秒ほどお待ちください").await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     b.fill("#code", wrong).await;
-    b.click("form[action='/register/code'] button").await;
+    b.submit("form[action='/register/code'] button").await;
     b.expect_field_error("code").await;
     b.expect_text("あと4回入力できます").await;
     b.shot("07-code-wrong").await;
     b.fill("#code", &code).await;
-    b.click("form[action='/register/code'] button").await;
+    b.submit("form[action='/register/code'] button").await;
     b.expect_text("ユーザーIDの作成が完了しました").await;
 }
 
@@ -173,10 +173,10 @@ async fn member_pages(b: &Browser, server: &Server) {
     b.login(USER, PASSWORD).await;
     b.expect_heading("利用規約").await;
     b.shot("08-terms").await;
-    b.click("form[action='/terms'] button").await;
+    b.submit("form[action='/terms'] button").await;
     b.expect_field_error("agree").await;
     b.click("#agree").await;
-    b.click("form[action='/terms'] button").await;
+    b.submit("form[action='/terms'] button").await;
     b.expect_text("ようこそ").await;
     b.shot("09-home").await;
     b.click_link("登録情報の変更").await;
@@ -185,14 +185,14 @@ async fn member_pages(b: &Browser, server: &Server) {
     b.fill("#em-current", PASSWORD).await;
     b.fill("#email", NEW_EMAIL).await;
     let mails = server.mail_count();
-    b.click("form[action='/settings/email'] button").await;
+    b.submit("form[action='/settings/email'] button").await;
     b.expect_heading("メールアドレス変更の認証番号入力").await;
     let code = server.code_after(mails, NEW_EMAIL, false).await;
     b.shot("11-email-code").await;
     b.fill("#code", &code).await;
-    b.click("form[action='/settings/email/code'] button").await;
+    b.submit("form[action='/settings/email/code'] button").await;
     b.expect_text("メールアドレスを変更しました").await;
-    b.click("form[action='/logout'] button").await;
+    b.submit("form[action='/logout'] button").await;
     b.expect_text("ログアウトしました").await;
 }
 
@@ -202,7 +202,7 @@ async fn refusals(b: &Browser) {
     b.forge_csrf().await;
     b.fill("#user_id", USER).await;
     b.fill("#password", PASSWORD).await;
-    b.click("form[action='/login'] button").await;
+    b.submit("form[action='/login'] button").await;
     b.expect_text("不正な操作を検出したため").await;
     b.shot("12-csrf-refused").await;
 
@@ -227,21 +227,21 @@ async fn recovery(b: &Browser, server: &Server) {
     b.shot("14-password-forgot").await;
     b.fill("#user_id", USER).await;
     let mails = server.mail_count();
-    b.click("form[action='/password/forgot'] button").await;
+    b.submit("form[action='/password/forgot'] button").await;
     b.expect_heading("パスワードの再設定").await;
     let code = server.code_after(mails, NEW_EMAIL, true).await;
     b.fill("#code", &code.to_lowercase().replace('-', "")).await;
     b.fill("#new_password", "short").await;
-    b.click("form[action='/password/reset'] button").await;
+    b.submit("form[action='/password/reset'] button").await;
     b.expect_field_error("new_password").await;
     b.shot("15-password-reset").await;
     b.fill("#code", &code).await;
     b.fill("#new_password", NEW_PASSWORD).await;
-    b.click("form[action='/password/reset'] button").await;
+    b.submit("form[action='/password/reset'] button").await;
     b.expect_text("パスワードを再設定しました").await;
     b.login(USER, NEW_PASSWORD).await;
     b.expect_text("ようこそ").await;
-    b.click("form[action='/logout'] button").await;
+    b.submit("form[action='/logout'] button").await;
     b.expect_text("ログアウトしました").await;
 
     // User-ID reminder: the identity (name in hiragana this time) and the address.
@@ -257,7 +257,7 @@ async fn recovery(b: &Browser, server: &Server) {
     b.fill("#name_kana", "けんぽ しょうこ").await;
     b.fill("#email", NEW_EMAIL).await;
     let mails = server.mail_count();
-    b.click("form[action='/user-id/forgot'] button").await;
+    b.submit("form[action='/user-id/forgot'] button").await;
     b.expect_heading("ユーザーIDをお送りしました").await;
     b.shot("17-user-id-sent").await;
     let mail = server.mail_after(mails, NEW_EMAIL).await;
