@@ -31,6 +31,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod support;
+
 use kenpo_auth::postgres::PostgresOptions;
 use kenpo_auth::sqlite::SqliteOptions;
 use kenpo_auth::store::{ImportMode, RosterEntry};
@@ -237,8 +239,7 @@ async fn median<Fut: Future>(rounds: usize, calls: u32, mut op: impl FnMut() -> 
     for _ in 0..rounds {
         times.push(per_call(calls, &mut op).await);
     }
-    times.sort_by(f64::total_cmp);
-    times[rounds / 2]
+    support::median(&mut times)
 }
 
 /// The store's (and portal's) share of a login at the default argon2id parameters.

@@ -32,6 +32,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+mod support;
+use support::PASSWORD;
+
 use kenpo_auth::postgres::PostgresOptions;
 use kenpo_auth::{
     Config, HashParams, IdentityForm, Mail, Mailer, NewPassword, PasswordHasher, Portal,
@@ -39,7 +42,6 @@ use kenpo_auth::{
 };
 
 const INSURERS: u64 = 500;
-const PASSWORD: &str = "Sakura#2024x";
 const TASKS: usize = 8;
 /// How long each measurement runs.
 const CELL: Duration = Duration::from_secs(5);
