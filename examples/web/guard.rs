@@ -1,19 +1,16 @@
-//! What stands in front of the portal: security headers, the per-client rate limit and the
-//! CSRF check, as axum middleware, plus the session's CSRF token.
+//! What stands in front of the portal: security headers and the CSRF check, as axum
+//! middleware, the session's CSRF token, and the per-client rate limit's refusal page.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::TryRng as _;
 use subtle::ConstantTimeEq as _;
+use tower_governor::GovernorError;
 use tower_sessions::Session;
 
 use crate::views;
@@ -108,71 +105,19 @@ pub async fn csrf(request: Request, next: Next) -> Response {
         .await
 }
 
-/// A token bucket per client address for form posts: `per_minute` posts in a burst, refilled
-/// at `per_minute` a minute. The library limits per account and per insured person; this
-/// limits one client spraying many of them. Behind a proxy, key on the address it forwards.
-pub struct Limiter {
-    per_minute: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
-}
-
-/// At most this many clients are remembered; past it, full buckets are forgotten first.
-const MAX_CLIENTS: usize = 10_000;
-
-impl Limiter {
-    pub fn new(per_minute: u32) -> Self {
-        Self {
-            per_minute: f64::from(per_minute.max(1)),
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Takes one token for `ip`, or says how many seconds until one is back.
-    fn take(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
-        let mut buckets = self.buckets.lock().unwrap();
-        let rate = self.per_minute / 60.0;
-        let refill = |(tokens, at): (f64, Instant)| {
-            (self.per_minute).min(tokens + now.duration_since(at).as_secs_f64() * rate)
-        };
-        if buckets.len() >= MAX_CLIENTS && !buckets.contains_key(&ip) {
-            buckets.retain(|_, bucket| refill(*bucket) < self.per_minute);
-            if buckets.len() >= MAX_CLIENTS {
-                tracing::warn!(target: "web", event = "rate_limiter_reset");
-                buckets.clear();
-            }
-        }
-        let bucket = buckets.entry(ip).or_insert((self.per_minute, now));
-        let tokens = refill(*bucket);
-        if tokens >= 1.0 {
-            *bucket = (tokens - 1.0, now);
-            Ok(())
-        } else {
-            *bucket = (tokens, now);
-            Err(Duration::from_secs_f64((1.0 - tokens) / rate).as_secs() + 1)
-        }
-    }
-}
-
-pub async fn rate_limit(
-    State(limiter): State<Arc<Limiter>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if request.method() == Method::POST {
-        if let Err(wait) = limiter.take(peer.ip(), Instant::now()) {
-            tracing::warn!(target: "web", event = "rate_limited", client = %peer.ip(), wait_s = wait);
-            let mut response = views::refusal(
-                StatusCode::TOO_MANY_REQUESTS,
-                &format!(
-                    "アクセスが集中しています。{wait}秒ほどおいてから、もう一度お試しください。"
-                ),
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-            return response;
-        }
-    }
-    next.run(request).await
+/// The per-client rate limit's refusal (`tower_governor` in front of the portal, see `router`).
+pub fn too_many(error: &GovernorError) -> Response {
+    let &GovernorError::TooManyRequests {
+        wait_time: wait, ..
+    } = error
+    else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    tracing::warn!(target: "web", event = "rate_limited", wait_s = wait);
+    let message =
+        format!("アクセスが集中しています。{wait}秒ほどおいてから、もう一度お試しください。");
+    let mut response = views::refusal(StatusCode::TOO_MANY_REQUESTS, &message);
+    let h = response.headers_mut();
+    h.insert(header::RETRY_AFTER, HeaderValue::from(wait));
+    response
 }

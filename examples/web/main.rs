@@ -7,11 +7,9 @@
 //! cargo run --example web -- --db portal.db --addr 127.0.0.1:8080 --terms-version 2
 //! ```
 //!
-//! Flags: `--db PATH` (default `kenpo-web.db`; the code key is kept beside it in `PATH.key`),
-//! `--addr HOST:PORT` (default `127.0.0.1:3000`; port 0 picks one), `--seed-demo` (adds the
-//! demo members to the roster), `--terms-version N`, `--notice TEXT` (repeatable: the login
-//! page's サイトからのお知らせ), `--secure-cookies` (when served over TLS, e.g. behind a
-//! proxy), `--rate-limit N` (form posts per minute per client address, default 60).
+//! Flags: `cargo run --example web -- --help`. The database is SQLite (`--db PATH`, default
+//! `kenpo-web.db`) or PostgreSQL (`--postgres URL`); the code key is kept in a file beside it
+//! (`--key PATH`, default the database path with `.key`).
 //!
 //! The library carries the rules; this host owns HTTP, sessions, CSRF, headers, per-client
 //! rate limiting and the mail transport (here a development mailer: replace `DevMailer` with
@@ -34,16 +32,23 @@ mod sessions;
 mod views;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::http::Method;
+use axum::middleware::from_fn;
 use axum::routing::{get, post};
+use clap::Parser;
+use kenpo_auth::store::{ImportMode, RosterEntry};
 use kenpo_auth::{
-    BirthDate, Config, InsuredRecord, Portal, SecretKey, SqliteStore, TermsVersion, TokioRunner,
+    BirthDate, Config, InsuredRecord, Portal, PostgresStore, SecretKey, SqliteStore, TermsVersion,
+    TokioRunner,
 };
+use kenpo_auth::{PendingEmailChange as Email, PendingRegistration as Signup};
+use tower_governor::GovernorLayer;
+use tower_governor::governor::GovernorConfigBuilder;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -51,11 +56,31 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
-use crate::guard::Limiter;
 use crate::mailer::DevMailer;
+use crate::pages::{
+    cancel, change_email, change_password, code_page, confirm, css, first, first_page, forgot,
+    forgot_page, home, login, login_page, logout, not_found, register, register_page, remind,
+    remind_page, resend, reset, reset_page, root, settings_page, terms, terms_page,
+};
 use crate::sessions::BoundedSessions;
 
-pub type WebPortal = Portal<SqliteStore, DevMailer>;
+/// The portal on the database chosen at start. `Store` is not object-safe (its methods are
+/// `async`), so the two are an enum, and `portal!` runs one expression on whichever it is.
+pub enum WebPortal {
+    Sqlite(Portal<SqliteStore, DevMailer>),
+    Postgres(Portal<PostgresStore, DevMailer>),
+}
+
+/// `portal!(app, p => p.login(…).await)`: the expression on the running portal.
+#[macro_export]
+macro_rules! portal {
+    ($portal:expr, $p:ident => $body:expr) => {
+        match &*$portal {
+            $crate::WebPortal::Sqlite($p) => $body,
+            $crate::WebPortal::Postgres($p) => $body,
+        }
+    };
+}
 
 /// Sessions kept in memory at most (each a few hundred bytes).
 const MAX_SESSIONS: usize = 100_000;
@@ -68,54 +93,45 @@ pub struct App {
     pub notices: Arc<Vec<String>>,
 }
 
+/// The reference portal: the manual's screens over kenpo-auth.
+#[derive(Parser)]
 struct Args {
+    /// The SQLite database file.
+    #[arg(long, default_value = "kenpo-web.db")]
     db: PathBuf,
+    /// A PostgreSQL database instead of SQLite (schema `kenpo_auth`).
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
+    /// The code key's file (made on first start, owner-only) [default: the database path + .key].
+    #[arg(long)]
+    key: Option<PathBuf>,
+    /// Where to listen; port 0 picks one.
+    #[arg(long, default_value = "127.0.0.1:3000")]
     addr: String,
+    /// Adds the demo members to the roster.
+    #[arg(long)]
     seed_demo: bool,
+    /// The version of the terms of use in force.
+    #[arg(long, default_value_t = 1)]
     terms_version: u32,
+    /// A line of the login page's サイトからのお知らせ (repeatable).
+    #[arg(long = "notice", default_values = [
+        "2026年4月1日　被扶養者資格調査の受付を開始しました。",
+        "2026年3月20日　システムメンテナンスのため、3月28日 1:00〜5:00 はご利用いただけません。",
+    ])]
     notices: Vec<String>,
+    /// Cookies marked Secure, for a portal served over TLS (e.g. behind a proxy).
+    #[arg(long)]
     secure_cookies: bool,
+    /// Form posts per minute per client address.
+    #[arg(long, default_value_t = 60)]
     rate_limit: u32,
 }
 
-fn args() -> Args {
-    let mut args = Args {
-        db: PathBuf::from("kenpo-web.db"),
-        addr: "127.0.0.1:3000".into(),
-        seed_demo: false,
-        terms_version: 1,
-        notices: Vec::new(),
-        secure_cookies: false,
-        rate_limit: 60,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
-        match flag.as_str() {
-            "--db" => args.db = value().into(),
-            "--addr" => args.addr = value(),
-            "--seed-demo" => args.seed_demo = true,
-            "--terms-version" => args.terms_version = value().parse().expect("--terms-version N"),
-            "--notice" => args.notices.push(value()),
-            "--secure-cookies" => args.secure_cookies = true,
-            "--rate-limit" => args.rate_limit = value().parse().expect("--rate-limit N"),
-            other => panic!("unknown flag {other}; see the top of examples/web/main.rs"),
-        }
-    }
-    if args.notices.is_empty() {
-        args.notices = vec![
-            "2026年4月1日　被扶養者資格調査の受付を開始しました。".into(),
-            "2026年3月20日　システムメンテナンスのため、3月28日 1:00〜5:00 はご利用いただけません。".into(),
-        ];
-    }
-    args
-}
-
 /// The code key must outlive a restart (pending codes stay valid) and never be printed: it is
-/// kept beside the database, readable by the owner only.
-fn secret_key(db: &std::path::Path) -> SecretKey {
-    let path = PathBuf::from(format!("{}.key", db.display()));
-    if let Ok(text) = std::fs::read_to_string(&path) {
+/// kept in a file readable by the owner only.
+fn secret_key(path: &Path) -> SecretKey {
+    if let Ok(text) = std::fs::read_to_string(path) {
         return text
             .trim()
             .parse()
@@ -123,129 +139,156 @@ fn secret_key(db: &std::path::Path) -> SecretKey {
     }
     let mut bytes = [0_u8; 32];
     rand::TryRng::try_fill_bytes(&mut rand::rngs::SysRng, &mut bytes).expect("the OS generator");
-    let hex = guard::hex(&bytes);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    std::io::Write::write_all(&mut options.open(&path).unwrap(), hex.as_bytes()).unwrap();
+    let hex = guard::hex(&bytes);
+    std::io::Write::write_all(&mut options.open(path).unwrap(), hex.as_bytes()).unwrap();
     SecretKey::from_bytes(bytes)
 }
 
-/// The demo roster: the manual's example member and a second one.
-fn seed_demo(store: &SqliteStore) {
-    for (number, (y, m, d), name) in [
-        ("567", (1975, 3, 2), "ケンポ ショウコ"),
-        ("568", (1980, 12, 31), "サトウ タロウ"),
-    ] {
+/// The demo roster of insurer 06139999: the manual's example member and a second one.
+fn demo_roster() -> Vec<RosterEntry> {
+    let person = |number, (y, m, d), name| {
         let birth = BirthDate::new(y, m, d).unwrap();
-        store
-            .add_insured(InsuredRecord::new("06139999", "1234", number, birth, name).unwrap())
-            .unwrap();
-    }
+        let record = InsuredRecord::new("06139999", "1234", number, birth, name).unwrap();
+        RosterEntry {
+            line: 0,
+            record: Some(record),
+        }
+    };
+    vec![
+        person("567", (1975, 3, 2), "ケンポ ショウコ"),
+        person("568", (1980, 12, 31), "サトウ タロウ"),
+    ]
 }
 
-fn router(app: App, limiter: Arc<Limiter>, secure_cookies: bool) -> Router {
+fn router(app: App, args: &Args) -> Router {
+    let cookie = if args.secure_cookies {
+        "__Host-kenpo"
+    } else {
+        "kenpo"
+    };
     let sessions = SessionManagerLayer::new(BoundedSessions::new(MAX_SESSIONS))
-        .with_name(if secure_cookies {
-            "__Host-kenpo"
-        } else {
-            "kenpo"
-        })
+        .with_name(cookie)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(secure_cookies)
+        .with_secure(args.secure_cookies)
         .with_expiry(Expiry::OnInactivity(CookieDuration::minutes(30)));
+    // A token bucket per client address for form posts: `rate_limit` in a burst, refilled at
+    // `rate_limit` a minute. The library limits per account and per insured person; this
+    // limits one client spraying many of them. Behind a proxy, key on the forwarded address
+    // (`SmartIpKeyExtractor`).
+    let per_client = GovernorConfigBuilder::default()
+        .period(Duration::from_secs(60) / args.rate_limit.max(1))
+        .burst_size(args.rate_limit.max(1))
+        .methods(vec![Method::POST])
+        .finish()
+        .expect("a rate limit above zero");
+    let limiter = Arc::clone(per_client.limiter());
+    tokio::spawn(async move {
+        // Forget the clients whose buckets are full again, so that memory follows the clients
+        // of the last minute.
+        let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every_minute.tick().await;
+            limiter.retain_recent();
+        }
+    });
     Router::new()
-        .route("/", get(pages::root))
-        .route("/login", get(pages::login_page).post(pages::login))
-        .route("/first", get(pages::first_page).post(pages::first))
-        .route("/register", get(pages::register_page).post(pages::register))
-        .route("/register/code", get(pages::code_page).post(pages::confirm))
-        .route("/register/resend", post(pages::resend))
-        .route("/register/cancel", post(pages::cancel))
-        .route("/terms", get(pages::terms_page).post(pages::terms))
-        .route("/home", get(pages::home))
-        .route("/logout", post(pages::logout))
+        .route("/", get(root))
+        .route("/login", get(login_page).post(login))
+        .route("/first", get(first_page).post(first))
+        .route("/register", get(register_page).post(register))
         .route(
-            "/password/forgot",
-            get(pages::forgot_page).post(pages::forgot),
+            "/register/code",
+            get(code_page::<Signup>).post(confirm::<Signup>),
         )
-        .route("/password/reset", get(pages::reset_page).post(pages::reset))
-        .route(
-            "/user-id/forgot",
-            get(pages::remind_page).post(pages::remind),
-        )
-        .route("/settings", get(pages::settings_page))
-        .route("/settings/password", post(pages::change_password))
-        .route("/settings/email", post(pages::change_email))
+        .route("/register/resend", post(resend::<Signup>))
+        .route("/register/cancel", post(cancel))
+        .route("/terms", get(terms_page).post(terms))
+        .route("/home", get(home))
+        .route("/logout", post(logout))
+        .route("/password/forgot", get(forgot_page).post(forgot))
+        .route("/password/reset", get(reset_page).post(reset))
+        .route("/user-id/forgot", get(remind_page).post(remind))
+        .route("/settings", get(settings_page))
+        .route("/settings/password", post(change_password))
+        .route("/settings/email", post(change_email))
         .route(
             "/settings/email/code",
-            get(pages::email_code_page).post(pages::confirm_email),
+            get(code_page::<Email>).post(confirm::<Email>),
         )
-        .route("/settings/email/resend", post(pages::resend_email))
-        .route("/static/portal.css", get(pages::css))
-        .fallback(pages::not_found)
+        .route("/settings/email/resend", post(resend::<Email>))
+        .route("/static/portal.css", get(css))
+        .fallback(not_found)
         .with_state(app)
         // Outermost last: headers on every answer, then the rate limit, then the session,
         // then the CSRF check (which reads the session).
         .layer(from_fn(guard::csrf))
         .layer(sessions)
-        .layer(from_fn_with_state(limiter, guard::rate_limit))
+        .layer(GovernorLayer::new(per_client).error_handler(|e| guard::too_many(&e)))
         .layer(from_fn(guard::headers))
 }
 
 #[tokio::main]
 async fn main() {
+    let to_stderr = tracing_subscriber::fmt::layer()
+        .compact()
+        .with_writer(std::io::stderr);
+    let targets = Targets::new()
+        .with_target("kenpo_auth::audit", tracing::Level::INFO)
+        .with_target("web", tracing::Level::INFO);
     tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .compact()
-                .with_writer(std::io::stderr),
-        )
-        .with(
-            Targets::new()
-                .with_target("kenpo_auth::audit", tracing::Level::INFO)
-                .with_target("web", tracing::Level::INFO),
-        )
+        .with(to_stderr)
+        .with(targets)
         .init();
-    let args = args();
-    let store = SqliteStore::open(&args.db).expect("open the database");
-    if args.seed_demo {
-        seed_demo(&store);
-    }
+    let args = Args::parse();
+    let key = args
+        .key
+        .clone()
+        .unwrap_or_else(|| format!("{}.key", args.db.display()).into());
     let config = Config {
-        secret_key: secret_key(&args.db),
+        secret_key: secret_key(&key),
         terms_version: TermsVersion::new(args.terms_version),
         ..Config::default()
     };
-    let portal = Portal::new(store, DevMailer, config).with_runner(TokioRunner);
-    portal.check_config().expect("a valid configuration");
+    let (portal, database) = if let Some(url) = &args.postgres {
+        let store = PostgresStore::connect(url)
+            .await
+            .expect("connect to --postgres");
+        let portal = Portal::new(store, DevMailer, config).with_runner(TokioRunner);
+        (WebPortal::Postgres(portal), "PostgreSQL".to_owned())
+    } else {
+        let store = SqliteStore::open(&args.db).expect("open the database");
+        let portal = Portal::new(store, DevMailer, config).with_runner(TokioRunner);
+        (WebPortal::Sqlite(portal), args.db.display().to_string())
+    };
+    portal!(&portal, p => p.check_config()).expect("a valid configuration");
+    if args.seed_demo {
+        let rows = demo_roster();
+        portal!(&portal, p => p.import_roster("06139999", rows, ImportMode::Apply).await)
+            .expect("the demo roster");
+    }
     let app = App {
         portal: Arc::new(portal),
-        notices: Arc::new(args.notices),
+        notices: Arc::new(args.notices.clone()),
     };
-    tokio::spawn({
-        let portal = Arc::clone(&app.portal);
-        async move {
-            let mut hourly = tokio::time::interval(Duration::from_secs(60 * 60));
-            loop {
-                hourly.tick().await;
-                let _ = portal.purge_expired().await;
-            }
+    let portal = Arc::clone(&app.portal);
+    tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(Duration::from_secs(60 * 60));
+        loop {
+            hourly.tick().await;
+            let _ = portal!(portal, p => p.purge_expired().await);
         }
     });
-    let limiter = Arc::new(Limiter::new(args.rate_limit));
     let listener = tokio::net::TcpListener::bind(&args.addr)
         .await
         .expect("bind --addr");
     let local = listener.local_addr().unwrap();
-    println!(
-        "kenpo web portal listening on http://{local}/ (database {})",
-        args.db.display()
-    );
-    let service = router(app, limiter, args.secure_cookies)
-        .into_make_service_with_connect_info::<SocketAddr>();
+    println!("kenpo web portal listening on http://{local}/ (database {database})");
+    let service = router(app, &args).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

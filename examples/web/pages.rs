@@ -8,18 +8,18 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kenpo_auth::{
-    BirthDate, PasswordResetTicket, PendingEmailChange, PendingRegistration, RegistrationForm,
-    SignupTicket, UserId,
+    BirthDate, Error, PasswordResetTicket, PendingEmailChange, PendingRegistration,
+    RegistrationForm, SignupTicket, UserId,
 };
 use serde::de::DeserializeOwned;
 use tower_sessions::Session;
 
-use crate::App;
 use crate::guard::{csrf_token, new_csrf_token};
 use crate::views::{
     Chrome, Code, Forgot, Home, Identity, Input, Login, Message, Register, Reset, Screen, Settings,
     Terms, refuse, show,
 };
+use crate::{App, portal};
 
 // What the session holds: the member, one-time notices, and the flows' tickets.
 const MEMBER: &str = "member";
@@ -106,9 +106,11 @@ impl FromRequestParts<App> for Member {
 }
 
 /// A flow's ticket, kept in the session under `KEY`; without it, back to the flow's `START`.
+/// A members-only flow's ticket is not held by anyone else.
 pub trait Ticket: DeserializeOwned {
     const KEY: &'static str;
     const START: &'static str;
+    const MEMBERS_ONLY: bool = false;
 }
 
 macro_rules! tickets {
@@ -124,7 +126,12 @@ tickets! {
     SignupTicket => SIGNUP, "/first";
     PendingRegistration => PENDING, "/first";
     PasswordResetTicket => RESET, "/password/forgot";
-    PendingEmailChange => EMAIL_PENDING, "/settings";
+}
+
+impl Ticket for PendingEmailChange {
+    const KEY: &'static str = EMAIL_PENDING;
+    const START: &'static str = "/settings";
+    const MEMBERS_ONLY: bool = true;
 }
 
 pub struct Held<T>(T);
@@ -136,6 +143,9 @@ impl<T: Ticket> FromRequestParts<App> for Held<T> {
         let session = Session::from_request_parts(parts, app)
             .await
             .map_err(IntoResponse::into_response)?;
+        if T::MEMBERS_ONLY {
+            member(&session).await?;
+        }
         get(&session, T::KEY)
             .await
             .map(Held)
@@ -164,7 +174,7 @@ pub async fn login_page(State(app): State<App>, session: Session) -> Response {
 }
 
 pub async fn login(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
-    match app.portal.login(&f.user_id, &f.password).await {
+    match portal!(app.portal, p => p.login(&f.user_id, &f.password).await) {
         Ok(success) => {
             // A new session id for the logged-in member (no fixation), and a new CSRF token.
             let _ = session.cycle_id().await;
@@ -223,7 +233,7 @@ pub async fn first_page(session: Session) -> Response {
 }
 
 pub async fn first(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
-    match app.portal.authenticate_insured(&f.identity()).await {
+    match portal!(app.portal, p => p.authenticate_insured(&f.identity()).await) {
         Ok(ticket) => {
             put(&session, SIGNUP, ticket).await;
             to("/register")
@@ -237,7 +247,7 @@ pub async fn remind_page(session: Session) -> Response {
 }
 
 pub async fn remind(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
-    match app.portal.remind_user_id(&f.identity(), &f.email).await {
+    match portal!(app.portal, p => p.remind_user_id(&f.identity(), &f.email).await) {
         Ok(()) => show::<Message>(Screen {
             heading: "ユーザーIDをお送りしました",
             message: "ご入力の内容が登録内容と一致した場合は、登録されているメールアドレスに\
@@ -265,7 +275,7 @@ pub async fn register(
         password: f.password.clone(),
         email: f.email.clone(),
     };
-    match app.portal.begin_registration(&ticket, &form).await {
+    match portal!(app.portal, p => p.begin_registration(&ticket, &form).await) {
         Ok(pending) => {
             put(&session, PENDING, pending).await;
             put(&session, SENT_AT, now_s()).await;
@@ -281,68 +291,106 @@ pub async fn register(
     }
 }
 
-/// A code screen: the registration's, or the e-mail change's; the resend wait from the time
-/// of the last send kept in the session.
-async fn code_screen(app: &App, session: &Session, email_change: bool) -> Screen {
-    let config = app.portal.config();
-    let sent_at: u64 = get(session, if email_change { EMAIL_SENT_AT } else { SENT_AT })
-        .await
-        .unwrap_or(0);
+/// The two flows that prove an e-mail address with a code: registration and the e-mail
+/// change. One code screen, confirm and resend serve both.
+pub trait CodeFlow: Ticket + Send + Sync + 'static {
+    /// Where the flow's code screen and its forms are.
+    const PATH: &'static str;
+    const TITLE: &'static str;
+    /// The session's record of the last send (for the resend wait).
+    const SENT_AT: &'static str;
+    /// Where a confirmed flow goes, with which notice, and what the session forgets.
+    const DONE: (&'static str, &'static str);
+    const FORGET: &'static [&'static str];
+    fn confirm(&self, app: &App, code: &str) -> impl Future<Output = Result<(), Error>> + Send;
+    fn resend(&self, app: &App) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+impl CodeFlow for PendingRegistration {
+    const PATH: &'static str = "/register";
+    const TITLE: &'static str = "認証番号入力";
+    const SENT_AT: &'static str = SENT_AT;
+    const DONE: (&'static str, &'static str) = (
+        "/login",
+        "ユーザーIDの作成が完了しました。ユーザーIDとパスワードでログインしてください。",
+    );
+    const FORGET: &'static [&'static str] = &[SIGNUP, PENDING, SENT_AT];
+
+    async fn confirm(&self, app: &App, code: &str) -> Result<(), Error> {
+        portal!(app.portal, p => p.confirm_registration(self, code).await.map(drop))
+    }
+
+    async fn resend(&self, app: &App) -> Result<(), Error> {
+        portal!(app.portal, p => p.resend_code(self).await)
+    }
+}
+
+impl CodeFlow for PendingEmailChange {
+    const PATH: &'static str = "/settings/email";
+    const TITLE: &'static str = "メールアドレス変更の認証番号入力";
+    const SENT_AT: &'static str = EMAIL_SENT_AT;
+    const DONE: (&'static str, &'static str) = ("/settings", "メールアドレスを変更しました。");
+    const FORGET: &'static [&'static str] = &[EMAIL_PENDING, EMAIL_SENT_AT];
+
+    async fn confirm(&self, app: &App, code: &str) -> Result<(), Error> {
+        portal!(app.portal, p => p.confirm_email_change(self, code).await.map(drop))
+    }
+
+    async fn resend(&self, app: &App) -> Result<(), Error> {
+        portal!(app.portal, p => p.resend_email_change_code(self).await)
+    }
+}
+
+/// A flow's code screen, with the resend wait from the time of the last send.
+async fn code_screen<F: CodeFlow>(app: &App, session: &Session) -> Screen {
+    let (validity, cooldown) =
+        portal!(app.portal, p => (p.config().code_validity, p.config().code_resend_cooldown));
+    let sent_at: u64 = get(session, F::SENT_AT).await.unwrap_or(0);
     let elapsed = now_s().saturating_sub(sent_at);
-    let title = if email_change {
-        "メールアドレス変更の認証番号入力"
-    } else {
-        "認証番号入力"
-    };
     Screen {
-        email_change,
-        minutes: config.code_validity.as_secs() / 60,
-        wait: config
-            .code_resend_cooldown
-            .as_secs()
-            .saturating_sub(elapsed),
-        ..screen(session, title).await
+        flow: F::PATH,
+        minutes: validity.as_secs() / 60,
+        wait: cooldown.as_secs().saturating_sub(elapsed),
+        ..screen(session, F::TITLE).await
     }
 }
 
-pub async fn code_page(State(app): State<App>, session: Session) -> Response {
-    if get::<PendingRegistration>(&session, PENDING)
-        .await
-        .is_none()
-    {
-        return to("/first");
-    }
-    show::<Code>(code_screen(&app, &session, false).await)
-}
-
-pub async fn confirm(
+pub async fn code_page<F: CodeFlow>(
     State(app): State<App>,
-    Held(pending): Held<PendingRegistration>,
+    _: Held<F>,
+    session: Session,
+) -> Response {
+    show::<Code>(code_screen::<F>(&app, &session).await)
+}
+
+pub async fn confirm<F: CodeFlow>(
+    State(app): State<App>,
+    Held(pending): Held<F>,
     session: Session,
     Form(f): Form<Input>,
 ) -> Response {
-    match app.portal.confirm_registration(&pending, &f.code).await {
-        Ok(_) => {
-            forget(&session, &[SIGNUP, PENDING, SENT_AT]).await;
-            let done =
-                "ユーザーIDの作成が完了しました。ユーザーIDとパスワードでログインしてください。";
-            flash_to(&session, done, "/login").await
+    match pending.confirm(&app, &f.code).await {
+        Ok(()) => {
+            forget(&session, F::FORGET).await;
+            let (path, done) = F::DONE;
+            flash_to(&session, done, path).await
         }
-        Err(error) => refuse::<Code>(code_screen(&app, &session, false).await, &error),
+        Err(error) => refuse::<Code>(code_screen::<F>(&app, &session).await, &error),
     }
 }
 
-pub async fn resend(
+pub async fn resend<F: CodeFlow>(
     State(app): State<App>,
-    Held(pending): Held<PendingRegistration>,
+    Held(pending): Held<F>,
     session: Session,
 ) -> Response {
-    match app.portal.resend_code(&pending).await {
+    match pending.resend(&app).await {
         Ok(()) => {
-            put(&session, SENT_AT, now_s()).await;
-            flash_to(&session, "認証番号を再送信しました。", "/register/code").await
+            put(&session, F::SENT_AT, now_s()).await;
+            let code_screen = format!("{}/code", F::PATH);
+            flash_to(&session, "認証番号を再送信しました。", &code_screen).await
         }
-        Err(error) => refuse::<Code>(code_screen(&app, &session, false).await, &error),
+        Err(error) => refuse::<Code>(code_screen::<F>(&app, &session).await, &error),
     }
 }
 
@@ -354,7 +402,7 @@ pub async fn cancel(session: Session) -> Response {
 // ── 利用規約 ─────────────────────────────────────────────────────────────────────────────
 
 async fn terms_screen(app: &App, session: &Session) -> Screen {
-    let version = app.portal.config().terms_version.get();
+    let version = portal!(app.portal, p => p.config().terms_version.get());
     Screen {
         version,
         revised: version > 1,
@@ -381,11 +429,8 @@ pub async fn terms(State(app): State<App>, session: Session, Form(f): Form<Input
         s.errors.0.insert("agree".into(), message.into());
         return crate::views::page(StatusCode::UNPROCESSABLE_ENTITY, &Terms::from(s), None);
     }
-    match app
-        .portal
-        .accept_terms(&user_id, app.portal.config().terms_version)
-        .await
-    {
+    let version = portal!(app.portal, p => p.config().terms_version);
+    match portal!(app.portal, p => p.accept_terms(&user_id, version).await) {
         Ok(()) => {
             put(&session, TERMS_DUE, false).await;
             to("/home")
@@ -410,11 +455,8 @@ pub async fn change_password(
     session: Session,
     Form(f): Form<Input>,
 ) -> Response {
-    match app
-        .portal
-        .change_password(&user_id, &f.current_password, &f.new_password)
-        .await
-    {
+    let (current, new) = (&f.current_password, &f.new_password);
+    match portal!(app.portal, p => p.change_password(&user_id, current, new).await) {
         Ok(()) => flash_to(&session, "パスワードを変更しました。", "/settings").await,
         Err(error) => refuse::<Settings>(screen(&session, SETTINGS).await, &error),
     }
@@ -426,11 +468,8 @@ pub async fn change_email(
     session: Session,
     Form(f): Form<Input>,
 ) -> Response {
-    match app
-        .portal
-        .begin_email_change(&user_id, &f.current_password, &f.email)
-        .await
-    {
+    let (current, email) = (&f.current_password, &f.email);
+    match portal!(app.portal, p => p.begin_email_change(&user_id, current, email).await) {
         Ok(pending) => {
             put(&session, EMAIL_PENDING, pending).await;
             put(&session, EMAIL_SENT_AT, now_s()).await;
@@ -446,51 +485,6 @@ pub async fn change_email(
     }
 }
 
-/// The e-mail change's code screens: for the logged-in member with a pending change.
-type EmailPending = (Member, Held<PendingEmailChange>);
-
-pub async fn email_code_page(
-    State(app): State<App>,
-    _: EmailPending,
-    session: Session,
-) -> Response {
-    show::<Code>(code_screen(&app, &session, true).await)
-}
-
-pub async fn confirm_email(
-    State(app): State<App>,
-    (_, Held(pending)): EmailPending,
-    session: Session,
-    Form(f): Form<Input>,
-) -> Response {
-    match app.portal.confirm_email_change(&pending, &f.code).await {
-        Ok(_) => {
-            forget(&session, &[EMAIL_PENDING, EMAIL_SENT_AT]).await;
-            flash_to(&session, "メールアドレスを変更しました。", "/settings").await
-        }
-        Err(error) => refuse::<Code>(code_screen(&app, &session, true).await, &error),
-    }
-}
-
-pub async fn resend_email(
-    State(app): State<App>,
-    (_, Held(pending)): EmailPending,
-    session: Session,
-) -> Response {
-    match app.portal.resend_email_change_code(&pending).await {
-        Ok(()) => {
-            put(&session, EMAIL_SENT_AT, now_s()).await;
-            flash_to(
-                &session,
-                "認証番号を再送信しました。",
-                "/settings/email/code",
-            )
-            .await
-        }
-        Err(error) => refuse::<Code>(code_screen(&app, &session, true).await, &error),
-    }
-}
-
 // ── パスワードを忘れた方 ──────────────────────────────────────────────────────────────────
 
 pub async fn forgot_page(session: Session) -> Response {
@@ -498,7 +492,7 @@ pub async fn forgot_page(session: Session) -> Response {
 }
 
 pub async fn forgot(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
-    match app.portal.request_password_reset(&f.user_id).await {
+    match portal!(app.portal, p => p.request_password_reset(&f.user_id).await) {
         Ok(ticket) => {
             put(&session, RESET, ticket).await;
             to("/password/reset")
@@ -514,7 +508,7 @@ pub async fn forgot(State(app): State<App>, session: Session, Form(f): Form<Inpu
 }
 
 async fn reset_screen(app: &App, session: &Session) -> Screen {
-    let minutes = app.portal.config().code_validity.as_secs() / 60;
+    let minutes = portal!(app.portal, p => p.config().code_validity.as_secs() / 60);
     Screen {
         minutes,
         ..screen(session, "パスワードの再設定").await
@@ -535,11 +529,8 @@ pub async fn reset(
     session: Session,
     Form(f): Form<Input>,
 ) -> Response {
-    match app
-        .portal
-        .reset_password(&ticket, &f.code, &f.new_password)
-        .await
-    {
+    let (code, new) = (&f.code, &f.new_password);
+    match portal!(app.portal, p => p.reset_password(&ticket, code, new).await) {
         Ok(()) => {
             forget(&session, &[RESET]).await;
             let done = "パスワードを再設定しました。新しいパスワードでログインしてください。";

@@ -95,8 +95,8 @@ pub struct Screen {
     pub years: Vec<(String, String)>,
     /// The identity form is the user-ID reminder (with the e-mail field).
     pub reminder: bool,
-    /// The code screen is the e-mail change's (no cancel).
-    pub email_change: bool,
+    /// The code screen's flow: where its forms post (`/register` has a cancel).
+    pub flow: &'static str,
     /// A code's validity, and the seconds until a resend is allowed.
     pub minutes: u64,
     pub wait: u64,
@@ -106,18 +106,6 @@ pub struct Screen {
     /// A message screen's heading and text.
     pub heading: &'static str,
     pub message: &'static str,
-}
-
-impl Screen {
-    /// Where a code screen posts its `step` (`code`, `resend`).
-    pub fn code_path(&self, step: &str) -> String {
-        let flow = if self.email_change {
-            "/settings/email"
-        } else {
-            "/register"
-        };
-        format!("{flow}/{step}")
-    }
 }
 
 macro_rules! screens {

@@ -90,6 +90,8 @@ pub struct Mail {
 pub struct Server {
     child: Child,
     pub base: String,
+    /// What the server printed first (where it listens, on which database).
+    pub first_line: String,
     mails: Arc<Mutex<Vec<Mail>>>,
     log: PathBuf,
 }
@@ -141,6 +143,7 @@ impl Server {
         Server {
             child,
             base,
+            first_line: first,
             mails,
             log,
         }

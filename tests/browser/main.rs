@@ -19,6 +19,7 @@
 )]
 
 mod harness;
+mod host;
 
 use std::time::Duration;
 
@@ -50,7 +51,7 @@ async fn the_manual_in_chromium() {
 }
 
 async fn journey(chromium: &std::path::Path, chromedriver: &std::path::Path) {
-    let dir = tempdir();
+    let dir = tempdir("journey");
     let db = dir.join("portal.db");
     let mut server = Server::start(&db, &["--seed-demo"]);
     let b = Browser::start(chromium, chromedriver, &server.base).await;
@@ -267,8 +268,9 @@ async fn recovery(b: &Browser, server: &Server) {
     );
 }
 
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("kenpo-browser-{}", std::process::id()));
+/// A new directory for one test's database.
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kenpo-browser-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

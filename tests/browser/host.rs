@@ -1,0 +1,95 @@
+//! What the web example does without a browser: its per-client rate limit, and the portal on
+//! PostgreSQL (`--postgres URL`). These run the example's binary and speak plain HTTP.
+
+use crate::harness::{self, Server};
+use crate::tempdir;
+
+/// A client's form posts past `--rate-limit` are refused with a wait (429, `Retry-After`, the
+/// Japanese message) before they reach the portal; pages stay readable.
+#[test]
+fn a_client_posting_past_the_rate_limit_is_told_to_wait() {
+    let dir = tempdir("rate-limit");
+    let server = Server::start(&dir.join("portal.db"), &["--rate-limit", "3"]);
+    for _ in 0..3 {
+        let (head, _) = harness::http(&server.base, "POST /login HTTP/1.1", "csrf=x&user_id=a");
+        assert!(head.starts_with("HTTP/1.1 403"), "within the limit: {head}");
+    }
+    let (head, body) = harness::http(&server.base, "POST /login HTTP/1.1", "csrf=x&user_id=a");
+    assert!(head.starts_with("HTTP/1.1 429"), "past the limit: {head}");
+    assert!(
+        head.to_ascii_lowercase().contains("retry-after: "),
+        "{head}"
+    );
+    assert!(body.contains("アクセスが集中しています"), "{body}");
+    let (head, _) = harness::http(&server.base, "GET /login HTTP/1.1", "");
+    assert!(
+        head.starts_with("HTTP/1.1 200"),
+        "pages are not limited: {head}"
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--postgres URL`: the demo roster imported into PostgreSQL, and a demo member's first
+/// authentication matched there (the session gets the sign-up ticket: on to ユーザーID登録).
+/// Skipped, saying so, without a server at `KENPO_PG_URL` (default
+/// `postgres://postgres@127.0.0.1:5432/test`), unless `KENPO_REQUIRE_PG=1`.
+#[test]
+fn the_portal_runs_on_postgresql() {
+    let url = std::env::var("KENPO_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let host = url.rsplit_once('@').map_or(url.as_str(), |(_, rest)| rest);
+    let host = host.split('/').next().unwrap_or(host);
+    let address = if host.contains(':') {
+        host.to_owned()
+    } else {
+        format!("{host}:5432")
+    };
+    if std::net::TcpStream::connect(&address).is_err() {
+        let required = std::env::var("KENPO_REQUIRE_PG").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "KENPO_REQUIRE_PG=1 but no PostgreSQL server answers at {address}"
+        );
+        harness::say(&format!(
+            "web example on PostgreSQL skipped: nothing answers at {address}"
+        ));
+        return;
+    }
+    let dir = tempdir("postgres");
+    let server = Server::start(&dir.join("unused.db"), &["--postgres", &url, "--seed-demo"]);
+    assert!(
+        server.first_line.contains("database PostgreSQL"),
+        "{}",
+        server.first_line
+    );
+    let (head, body) = harness::http(&server.base, "GET /first HTTP/1.1", "");
+    let cookie = head
+        .lines()
+        .find(|line| line.to_ascii_lowercase().starts_with("set-cookie: "))
+        .and_then(|line| line.get("set-cookie: ".len()..)?.split(';').next())
+        .expect("a session cookie");
+    let csrf = body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form's token");
+    let form = format!(
+        "csrf={csrf}&insurer_code=06139999&symbol=1234&number=568&birth_year=1980\
+         &birth_month=12&birth_day=31&name_kana={}",
+        percent_encode("サトウ タロウ")
+    );
+    let request = format!("POST /first HTTP/1.1\r\nCookie: {cookie}");
+    let (head, body) = harness::http(&server.base, &request, &form);
+    assert!(head.starts_with("HTTP/1.1 303"), "{head}\n{body}");
+    assert!(
+        head.to_ascii_lowercase().contains("location: /register"),
+        "{head}"
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
