@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::{Form, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kenpo_auth::{
     BirthDate, Error, PasswordResetTicket, PendingEmailChange, PendingRegistration,
@@ -77,6 +77,14 @@ async fn screen(session: &Session, title: &'static str) -> Screen {
     Screen {
         c,
         ..Screen::default()
+    }
+}
+
+/// A screen showing again what the member typed (a refused form).
+async fn typed(session: &Session, title: &'static str, input: Input) -> Screen {
+    Screen {
+        input,
+        ..screen(session, title).await
     }
 }
 
@@ -163,9 +171,8 @@ pub async fn root(session: Session) -> Response {
 async fn login_screen(app: &App, session: &Session, input: Input) -> Screen {
     let notices = app.notices.to_vec();
     Screen {
-        input,
         notices,
-        ..screen(session, "ログイン").await
+        ..typed(session, "ログイン", input).await
     }
 }
 
@@ -221,10 +228,9 @@ async fn identity_screen(session: &Session, reminder: bool, input: Input) -> Scr
         "初回ログイン"
     };
     Screen {
-        input,
         reminder,
         years: years(),
-        ..screen(session, title).await
+        ..typed(session, title, input).await
     }
 }
 
@@ -281,13 +287,7 @@ pub async fn register(
             put(&session, SENT_AT, now_s()).await;
             to("/register/code")
         }
-        Err(error) => {
-            let s = Screen {
-                input: f,
-                ..screen(&session, "ユーザーID登録").await
-            };
-            refuse::<Register>(s, &error)
-        }
+        Err(error) => refuse::<Register>(typed(&session, "ユーザーID登録", f).await, &error),
     }
 }
 
@@ -475,13 +475,7 @@ pub async fn change_email(
             put(&session, EMAIL_SENT_AT, now_s()).await;
             to("/settings/email/code")
         }
-        Err(error) => {
-            let s = Screen {
-                input: f,
-                ..screen(&session, SETTINGS).await
-            };
-            refuse::<Settings>(s, &error)
-        }
+        Err(error) => refuse::<Settings>(typed(&session, SETTINGS, f).await, &error),
     }
 }
 
@@ -497,13 +491,7 @@ pub async fn forgot(State(app): State<App>, session: Session, Form(f): Form<Inpu
             put(&session, RESET, ticket).await;
             to("/password/reset")
         }
-        Err(error) => {
-            let s = Screen {
-                input: f,
-                ..screen(&session, FORGOT).await
-            };
-            refuse::<Forgot>(s, &error)
-        }
+        Err(error) => refuse::<Forgot>(typed(&session, FORGOT, f).await, &error),
     }
 }
 
@@ -542,18 +530,12 @@ pub async fn reset(
 
 // ── The rest ─────────────────────────────────────────────────────────────────────────────
 
-pub async fn css() -> Response {
-    let mut response = include_str!("static/portal.css").into_response();
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    response
+pub async fn css() -> impl IntoResponse {
+    let headers = [
+        (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+        (header::CACHE_CONTROL, "public, max-age=3600"),
+    ];
+    (headers, include_str!("static/portal.css"))
 }
 
 pub async fn not_found() -> Response {

@@ -1,6 +1,8 @@
 //! What the web example does without a browser: its per-client rate limit, and the portal on
 //! PostgreSQL (`--postgres URL`). These run the example's binary and speak plain HTTP.
 
+use std::fmt::Write as _;
+
 use crate::harness::{self, Server};
 use crate::tempdir;
 
@@ -91,5 +93,8 @@ fn the_portal_runs_on_postgresql() {
 }
 
 fn percent_encode(text: &str) -> String {
-    text.bytes().map(|b| format!("%{b:02X}")).collect()
+    text.bytes().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "%{b:02X}");
+        out
+    })
 }

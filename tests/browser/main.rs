@@ -122,12 +122,7 @@ async fn sign_up(b: &Browser, server: &Server) {
     b.submit("form[action='/first'] button[type=submit]").await;
     b.expect_text("記号を入力してください").await;
     b.shot("03-first-login-errors").await;
-    b.fill("#insurer_code", "06139999").await;
-    b.fill("#symbol", "1234").await;
-    b.fill("#number", "567").await;
-    b.select("#birth_year", "1975").await;
-    b.select("#birth_month", "3").await;
-    b.select("#birth_day", "2").await;
+    b.fill_shokos_card().await;
     // Half-width kana, with a separate voicing mark; submitted from the keyboard (Enter).
     b.fill("#name_kana", "ｹﾝﾎﾟ ｼｮｳｺ").await;
     b.press_enter("#name_kana").await;
@@ -249,12 +244,7 @@ async fn recovery(b: &Browser, server: &Server) {
     b.click_link("ユーザーIDを忘れた方はこちら").await;
     b.expect_heading("ユーザーIDをお忘れの方").await;
     b.shot("16-user-id-reminder").await;
-    b.fill("#insurer_code", "06139999").await;
-    b.fill("#symbol", "1234").await;
-    b.fill("#number", "567").await;
-    b.select("#birth_year", "1975").await;
-    b.select("#birth_month", "3").await;
-    b.select("#birth_day", "2").await;
+    b.fill_shokos_card().await;
     b.fill("#name_kana", "けんぽ しょうこ").await;
     b.fill("#email", NEW_EMAIL).await;
     let mails = server.mail_count();
