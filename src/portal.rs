@@ -97,6 +97,13 @@ impl VerifyTarget {
     }
 }
 
+/// The entered `code`, if it has the shape of `purpose`'s codes; a malformed entry is refused
+/// with [`Error::CodeFormat`] before anything is looked up or counted.
+fn parse_code(code: &str, purpose: Purpose) -> Result<TypedCode, Error> {
+    let shape = purpose.shape();
+    TypedCode::parse(code, shape).map_err(|_| Error::CodeFormat { shape })
+}
+
 /// A refused resend as the member's error.
 fn resend_outcome(outcome: ResendOutcome) -> Result<(), Error> {
     match outcome {
@@ -619,6 +626,17 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         })
     }
 
+    /// Mails the code of the challenge `id` just opened. No code that never arrived stays live:
+    /// if the mail fails, the challenge is withdrawn. If that fails too, the code expires
+    /// anyway; the mail error is the one to report.
+    async fn send_new_code(&self, id: TicketId, mail: Mail) -> Result<(), Error> {
+        if let Err(error) = self.send(mail).await {
+            let _ = self.store.delete_challenge(id).await;
+            return Err(error);
+        }
+        Ok(())
+    }
+
     /// The unconsumed challenge `id`, if it is one of `purpose`: a ticket of another flow is
     /// as gone as a consumed one.
     async fn challenge_for(
@@ -632,6 +650,18 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .map_err(store_error)?
             .filter(|record| record.code.purpose == purpose)
             .ok_or(Error::ChallengeGone)
+    }
+
+    /// [`check_code`](Self::check_code) for an entry as typed: one not of the shape of
+    /// `purpose`'s codes is refused with [`Error::CodeFormat`] before anything is counted.
+    async fn check_entered_code(
+        &self,
+        id: TicketId,
+        code: &str,
+        purpose: Purpose,
+    ) -> Result<ChallengeRecord, Error> {
+        let typed = parse_code(code, purpose)?;
+        self.check_code(id, &typed, purpose).await
     }
 
     /// Counts an entry of `typed` against challenge `id` (before comparing it) and judges it;
@@ -796,12 +826,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .await?;
         let mail = Mail::registration_code(email, &code, self.config.code_validity, branding);
         drop(code);
-        if let Err(error) = self.send(mail).await {
-            // No code that never arrived stays live. If this fails too, the code expires anyway;
-            // the mail error is the one to report.
-            let _ = self.store.delete_challenge(id).await;
-            return Err(error);
-        }
+        self.send_new_code(id, mail).await?;
         audit!(INFO, "code_issued", purpose = "registration", subject);
         Ok(PendingRegistration::new(id))
     }
@@ -898,10 +923,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         pending: &PendingRegistration,
         code: &str,
     ) -> Result<UserId, Error> {
-        let shape = Purpose::Registration.shape();
-        let typed = TypedCode::parse(code, shape).map_err(|_| Error::CodeFormat { shape })?;
         let record = self
-            .check_code(pending.id(), &typed, Purpose::Registration)
+            .check_entered_code(pending.id(), code, Purpose::Registration)
             .await?;
         let ChallengePayload::Registration(new_account) = record.payload else {
             return Err(Error::ChallengeGone);
@@ -1139,8 +1162,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     ) -> Result<(), Error> {
         let policy = &self.config.password_policy;
         policy.check(new_password, None)?;
-        let shape = Purpose::PasswordReset.shape();
-        let typed = TypedCode::parse(code, shape).map_err(|_| Error::CodeFormat { shape })?;
+        let typed = parse_code(code, Purpose::PasswordReset)?;
         let owner = self
             .challenge_for(ticket.id(), Purpose::PasswordReset)
             .await?

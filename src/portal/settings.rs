@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::email::EmailAddress;
 use crate::error::{Error, store_error};
 use crate::mail::{Mail, Mailer};
-use crate::otp::{OtpCode, Purpose, TypedCode};
+use crate::otp::{OtpCode, Purpose};
 use crate::store::{ChallengeOwner, ChallengePayload, CounterKey, Store};
 use crate::ticket::PendingEmailChange;
 use crate::user_id::UserId;
@@ -132,10 +132,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         let branding = self.branding_of(&account.insured_key);
         let mail = Mail::email_change_code(new_email, &code, self.config.code_validity, branding);
         drop(code);
-        if let Err(error) = self.send(mail).await {
-            let _ = self.store.delete_challenge(id).await;
-            return Err(error);
-        }
+        self.send_new_code(id, mail).await?;
         audit!(INFO, "code_issued", purpose = "email_change", subject);
         Ok(PendingEmailChange::new(id))
     }
@@ -185,10 +182,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         pending: &PendingEmailChange,
         code: &str,
     ) -> Result<EmailAddress, Error> {
-        let shape = Purpose::EmailChange.shape();
-        let typed = TypedCode::parse(code, shape).map_err(|_| Error::CodeFormat { shape })?;
         let record = self
-            .check_code(pending.id(), &typed, Purpose::EmailChange)
+            .check_entered_code(pending.id(), code, Purpose::EmailChange)
             .await?;
         let (ChallengePayload::EmailChange(new_email), ChallengeOwner::Account(user_key)) =
             (record.payload, record.owner)
