@@ -1,8 +1,7 @@
 //! Finding the server, schemas of one's own, and the records the tests store.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 pub use crate::records::*;
 
@@ -149,10 +148,6 @@ pub struct TestSchema {
 
 impl TestSchema {
     pub fn new(tag: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
         let tag: String = tag
             .chars()
             .map(|c| {
@@ -164,11 +159,7 @@ impl TestSchema {
             })
             .take(16)
             .collect();
-        let name = format!(
-            "kt_{tag}_{}_{}_{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
+        let name = format!("kt_{tag}_{}", unique_suffix());
         Self { name }
     }
 
