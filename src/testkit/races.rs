@@ -236,8 +236,7 @@ pub(super) fn import<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "race_import";
     const IMPORTS: usize = 8;
     block_on(union_side::import_generation(CHECK, store, 0))?;
-    block_on(create_account(store, "member01", 60))?;
-    let member = user_key("member01");
+    let member = block_on(create_account(store, "member01", 60))?;
     let done = AtomicBool::new(false);
     let results = race(store, |store, i| -> Outcome {
         if i == 0 {
