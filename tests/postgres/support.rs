@@ -1,6 +1,6 @@
 //! Finding the server, schemas of one's own, and the records the tests store.
 
-use std::sync::{OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 pub use crate::records::*;
@@ -209,6 +209,26 @@ impl TestSchema {
 impl Drop for TestSchema {
     fn drop(&mut self) {
         let _ = admin(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name));
+    }
+}
+
+/// A fresh schema for each store the conformance suite makes, every one kept (so not dropped)
+/// until this is.
+#[derive(Default)]
+pub struct FreshSchemas(Mutex<Vec<TestSchema>>);
+
+impl FreshSchemas {
+    /// What `make` makes on a new schema tagged `tag`, the schema kept.
+    pub fn with_new<T>(&self, tag: &str, make: impl FnOnce(&TestSchema) -> T) -> T {
+        let schema = TestSchema::new(tag);
+        let store = make(&schema);
+        self.0.lock().unwrap().push(schema);
+        store
+    }
+
+    /// How many schemas were made.
+    pub fn count(&self) -> usize {
+        self.0.lock().unwrap().len()
     }
 }
 
