@@ -824,7 +824,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
                 now,
             )
             .await?;
-        let mail = Mail::registration_code(email, &code, self.config.code_validity, branding);
+        let validity = self.config.code_validity;
+        let mail = Mail::code_mail(Purpose::Registration, email, &code, validity, branding);
         drop(code);
         self.send_new_code(id, mail).await?;
         audit!(INFO, "code_issued", purpose = "registration", subject);
@@ -859,7 +860,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .into(),
             subject: self.audit_subject_of_insured(insured),
             mail: &|code: &OtpCode, validity| {
-                Mail::registration_code(new_account.email.clone(), code, validity, branding)
+                let to = new_account.email.clone();
+                Mail::code_mail(Purpose::Registration, to, code, validity, branding)
             },
         };
         self.resend_challenge(pending.id(), &record, resend).await
@@ -1124,7 +1126,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .await?;
         if let Some(account) = account {
             let branding = self.branding_of(&account.insured_key);
-            let mail = Mail::password_reset_code(
+            let mail = Mail::code_mail(
+                Purpose::PasswordReset,
                 account.email,
                 &code,
                 self.config.code_validity,

@@ -130,7 +130,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             )
             .await?;
         let branding = self.branding_of(&account.insured_key);
-        let mail = Mail::email_change_code(new_email, &code, self.config.code_validity, branding);
+        let validity = self.config.code_validity;
+        let mail = Mail::code_mail(Purpose::EmailChange, new_email, &code, validity, branding);
         drop(code);
         self.send_new_code(id, mail).await?;
         audit!(INFO, "code_issued", purpose = "email_change", subject);
@@ -165,7 +166,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             budgets: vec![CounterKey::EmailChange(user_key.clone())],
             subject: user_subject(&self.config.secret_key, user_key),
             mail: &|code: &OtpCode, validity| {
-                Mail::email_change_code(new_email.clone(), code, validity, branding)
+                let to = new_email.clone();
+                Mail::code_mail(Purpose::EmailChange, to, code, validity, branding)
             },
         };
         self.resend_challenge(pending.id(), &record, resend).await
