@@ -626,15 +626,28 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         })
     }
 
-    /// Mails the code of the challenge `id` just opened. No code that never arrived stays live:
-    /// if the mail fails, the challenge is withdrawn. If that fails too, the code expires
-    /// anyway; the mail error is the one to report.
-    async fn send_new_code(&self, id: TicketId, mail: Mail) -> Result<(), Error> {
+    /// Mails to `to` the code of the challenge just opened for `purpose` (as
+    /// [`open_challenge`](Self::open_challenge) answered), audited for `subject`; the
+    /// challenge's id. No code that never arrived stays live: if the mail fails, the challenge
+    /// is withdrawn. If that fails too, the code expires anyway; the mail error is the one to
+    /// report.
+    async fn mail_new_code(
+        &self,
+        purpose: Purpose,
+        (id, code): (TicketId, OtpCode),
+        to: EmailAddress,
+        branding: &Branding,
+        subject: String,
+    ) -> Result<TicketId, Error> {
+        let mail = Mail::code_mail(purpose, to, &code, self.config.code_validity, branding);
+        drop(code);
         if let Err(error) = self.send(mail).await {
             let _ = self.store.delete_challenge(id).await;
             return Err(error);
         }
-        Ok(())
+        let purpose = purpose_name(purpose);
+        audit!(INFO, "code_issued", purpose, subject);
+        Ok(id)
     }
 
     /// The unconsumed challenge `id`, if it is one of `purpose`: a ticket of another flow is
@@ -816,19 +829,13 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             email: email.clone(),
             password_hash,
         });
-        let (id, code) = self
-            .open_challenge(
-                Purpose::Registration,
-                ChallengeOwner::Signup(signup.id),
-                payload,
-                now,
-            )
+        let purpose = Purpose::Registration;
+        let opened = self
+            .open_challenge(purpose, ChallengeOwner::Signup(signup.id), payload, now)
             .await?;
-        let validity = self.config.code_validity;
-        let mail = Mail::code_mail(Purpose::Registration, email, &code, validity, branding);
-        drop(code);
-        self.send_new_code(id, mail).await?;
-        audit!(INFO, "code_issued", purpose = "registration", subject);
+        let id = self
+            .mail_new_code(purpose, opened, email, branding, subject)
+            .await?;
         Ok(PendingRegistration::new(id))
     }
 

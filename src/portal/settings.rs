@@ -121,20 +121,19 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         let subject = user_subject(&self.config.secret_key, &user_key);
         self.spend(CounterKey::EmailChange(user_key.clone()), &subject)
             .await?;
-        let (id, code) = self
+        let purpose = Purpose::EmailChange;
+        let opened = self
             .open_challenge(
-                Purpose::EmailChange,
+                purpose,
                 ChallengeOwner::Account(user_key),
                 ChallengePayload::EmailChange(new_email.clone()),
                 self.clock.now(),
             )
             .await?;
         let branding = self.branding_of(&account.insured_key);
-        let validity = self.config.code_validity;
-        let mail = Mail::code_mail(Purpose::EmailChange, new_email, &code, validity, branding);
-        drop(code);
-        self.send_new_code(id, mail).await?;
-        audit!(INFO, "code_issued", purpose = "email_change", subject);
+        let id = self
+            .mail_new_code(purpose, opened, new_email, branding, subject)
+            .await?;
         Ok(PendingEmailChange::new(id))
     }
 
