@@ -349,6 +349,20 @@ impl PostgresStore {
         ))
     }
 
+    /// Runs one statement and decodes its first row, if it returned one.
+    async fn first_row<T>(
+        &self,
+        template: &str,
+        params: &[Param<'_>],
+        decode: impl FnOnce(&Row) -> Result<T, PostgresError>,
+    ) -> Result<Option<T>, PostgresError> {
+        self.statement(template, params)
+            .await?
+            .first()
+            .map(decode)
+            .transpose()
+    }
+
     /// Runs one statement and says whether it returned a row.
     async fn changed(&self, template: &str, params: &[Param<'_>]) -> Result<bool, PostgresError> {
         Ok(!self.statement(template, params).await?.is_empty())
@@ -459,17 +473,16 @@ impl Store for PostgresStore {
 
     async fn find_insured(&self, key: &InsuredKey) -> Result<Option<InsuredRecord>, PostgresError> {
         let (insurer_code, symbol, number) = (key.insurer_code(), key.symbol(), key.number());
-        self.statement(
-            &format!(
-                "SELECT {ROSTER_COLUMNS} FROM @.roster
-                 WHERE insurer_code = $1 AND symbol = $2 AND number = $3"
-            ),
+        let sql = format!(
+            "SELECT {ROSTER_COLUMNS} FROM @.roster
+             WHERE insurer_code = $1 AND symbol = $2 AND number = $3"
+        );
+        self.first_row(
+            &sql,
             &[text(&insurer_code), text(&symbol), text(&number)],
+            |row| roster_from_row(row, 0),
         )
-        .await?
-        .first()
-        .map(|row| roster_from_row(row, 0))
-        .transpose()
+        .await
     }
 
     async fn acquire_attempt(
@@ -560,14 +573,8 @@ impl Store for PostgresStore {
 
     async fn find_signup(&self, id: TicketId) -> Result<Option<SignupRecord>, PostgresError> {
         let id = id.as_bytes().as_slice();
-        self.statement(
-            &format!("SELECT {SIGNUP_COLUMNS} FROM @.signups WHERE id = $1"),
-            &[bytea(&id)],
-        )
-        .await?
-        .first()
-        .map(signup_from_row)
-        .transpose()
+        let sql = format!("SELECT {SIGNUP_COLUMNS} FROM @.signups WHERE id = $1");
+        self.first_row(&sql, &[bytea(&id)], signup_from_row).await
     }
 
     async fn insert_challenge(&self, record: ChallengeRecord) -> Result<(), PostgresError> {
@@ -626,14 +633,9 @@ impl Store for PostgresStore {
 
     async fn find_challenge(&self, id: TicketId) -> Result<Option<ChallengeRecord>, PostgresError> {
         let id = id.as_bytes().as_slice();
-        self.statement(
-            &format!("SELECT {CHALLENGE_COLUMNS} FROM @.challenges WHERE id = $1"),
-            &[bytea(&id)],
-        )
-        .await?
-        .first()
-        .map(challenge_from_row)
-        .transpose()
+        let sql = format!("SELECT {CHALLENGE_COLUMNS} FROM @.challenges WHERE id = $1");
+        self.first_row(&sql, &[bytea(&id)], challenge_from_row)
+            .await
     }
 
     async fn count_code_attempt(
@@ -642,17 +644,12 @@ impl Store for PostgresStore {
     ) -> Result<Option<ChallengeRecord>, PostgresError> {
         let id = id.as_bytes().as_slice();
         // One statement: the increment and the read of its result are atomic.
-        self.statement(
-            &format!(
-                "UPDATE @.challenges SET attempts = LEAST(attempts + 1, 4294967295)
-                 WHERE id = $1 RETURNING {CHALLENGE_COLUMNS}"
-            ),
-            &[bytea(&id)],
-        )
-        .await?
-        .first()
-        .map(challenge_from_row)
-        .transpose()
+        let sql = format!(
+            "UPDATE @.challenges SET attempts = LEAST(attempts + 1, 4294967295)
+             WHERE id = $1 RETURNING {CHALLENGE_COLUMNS}"
+        );
+        self.first_row(&sql, &[bytea(&id)], challenge_from_row)
+            .await
     }
 
     async fn update_code<F, R>(&self, id: TicketId, change: F) -> Result<Option<R>, PostgresError>
@@ -819,14 +816,8 @@ impl Store for PostgresStore {
 
     async fn find_account(&self, user: &UserKey) -> Result<Option<Account>, PostgresError> {
         let user = user.as_str();
-        self.statement(
-            &format!("SELECT {ACCOUNT_COLUMNS} FROM @.accounts WHERE user_key = $1"),
-            &[text(&user)],
-        )
-        .await?
-        .first()
-        .map(account_from_row)
-        .transpose()
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM @.accounts WHERE user_key = $1");
+        self.first_row(&sql, &[text(&user)], account_from_row).await
     }
 
     async fn find_account_by_insured(
@@ -834,17 +825,16 @@ impl Store for PostgresStore {
         key: &InsuredKey,
     ) -> Result<Option<Account>, PostgresError> {
         let (insurer_code, symbol, number) = (key.insurer_code(), key.symbol(), key.number());
-        self.statement(
-            &format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM @.accounts
-                 WHERE insurer_code = $1 AND symbol = $2 AND number = $3"
-            ),
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM @.accounts
+             WHERE insurer_code = $1 AND symbol = $2 AND number = $3"
+        );
+        self.first_row(
+            &sql,
             &[text(&insurer_code), text(&symbol), text(&number)],
+            account_from_row,
         )
-        .await?
-        .first()
-        .map(account_from_row)
-        .transpose()
+        .await
     }
 
     async fn update_password_hash(
@@ -1006,14 +996,8 @@ impl Store for PostgresStore {
         key: &CounterKey,
     ) -> Result<Option<AttemptCounter>, PostgresError> {
         let key = key.storage_key();
-        self.statement(
-            &format!("SELECT {COUNTER_COLUMNS} FROM @.counters WHERE key = $1"),
-            &[text(&key)],
-        )
-        .await?
-        .first()
-        .map(counter_from_row)
-        .transpose()
+        let sql = format!("SELECT {COUNTER_COLUMNS} FROM @.counters WHERE key = $1");
+        self.first_row(&sql, &[text(&key)], counter_from_row).await
     }
 
     async fn delete_account(&self, user: &UserKey) -> Result<bool, PostgresError> {
