@@ -24,21 +24,20 @@
     missing_docs
 )]
 
-use std::collections::HashMap;
-use std::convert::Infallible;
 use std::hint::black_box;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 mod support;
+use support::{CodeMailer, PASSWORD};
 
 use kenpo_auth::postgres::PostgresOptions;
 use kenpo_auth::sqlite::SqliteOptions;
 use kenpo_auth::store::{ImportMode, RosterEntry};
 use kenpo_auth::{
-    BirthDate, Config, HashParams, IdentityForm, InsuredRecord, Mail, Mailer, NewPassword,
-    PasswordHasher, Portal, PostgresStore, RegistrationForm, SqliteStore, Store,
+    BirthDate, Config, HashParams, IdentityForm, InsuredRecord, NewPassword, PasswordHasher,
+    Portal, PostgresStore, RegistrationForm, SqliteStore, Store,
 };
 
 const TASKS: [usize; 4] = [1, 2, 8, 32];
@@ -46,27 +45,6 @@ const POOLS: [usize; 3] = [1, 2, 4];
 const LOGIN_ACCOUNTS: u64 = 64;
 /// How long each cell of the table runs.
 const CELL: Duration = Duration::from_millis(1500);
-const PASSWORD: &str = "Sakura#2024x";
-
-/// Remembers the last code mailed to each address.
-#[derive(Clone, Default)]
-struct CodeMailer {
-    codes: Arc<Mutex<HashMap<String, String>>>,
-}
-
-impl Mailer for CodeMailer {
-    type Error = Infallible;
-
-    async fn send(&self, mail: Mail) -> Result<(), Infallible> {
-        if let Some(code) = mail.code() {
-            self.codes
-                .lock()
-                .unwrap()
-                .insert(mail.to.as_str().to_owned(), code);
-        }
-        Ok(())
-    }
-}
 
 fn config(params: HashParams) -> Config {
     Config {
@@ -103,14 +81,7 @@ async fn register<S: Store>(portal: &Portal<S, CodeMailer>, insurer: &str, n: u6
     let (identity, form) = forms(insurer, n);
     let ticket = portal.authenticate_insured(&identity).await.unwrap();
     let pending = portal.begin_registration(&ticket, &form).await.unwrap();
-    let code = portal
-        .mailer()
-        .codes
-        .lock()
-        .unwrap()
-        .get(&form.email)
-        .unwrap()
-        .clone();
+    let code = portal.mailer().code_for(&form.email);
     portal.confirm_registration(&pending, &code).await.unwrap();
 }
 
@@ -395,13 +366,5 @@ async fn run() {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: run only for the former.
-    if !std::env::args().any(|arg| arg == "--bench") {
-        return;
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(run());
+    support::main_on_tokio(run());
 }

@@ -263,13 +263,5 @@ async fn run() {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: run only for the former.
-    if !std::env::args().any(|arg| arg == "--bench") {
-        return;
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(run());
+    support::main_on_tokio(run());
 }

@@ -18,52 +18,22 @@
     missing_docs
 )]
 
-use std::collections::HashMap;
-use std::convert::Infallible;
 use std::hint::black_box;
 use std::path::PathBuf;
+use std::sync::Barrier;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use kenpo_auth::sqlite::{SqliteOptions, Synchronous};
-use kenpo_auth::{
-    Config, HashParams, Mail, Mailer, NewPassword, PasswordHasher, Portal, SqliteStore,
-};
+use kenpo_auth::{Config, HashParams, NewPassword, PasswordHasher, Portal, SqliteStore};
 use pollster::block_on;
 
 mod support;
-use support::{PASSWORD, insured, per_call};
+use support::{CodeMailer, PASSWORD, insured, per_call};
 
 const THREADS: [usize; 3] = [1, 2, 8];
 const LOGIN_ACCOUNTS: usize = 64;
-
-/// Remembers the last code mailed to each address.
-#[derive(Clone, Default)]
-struct CodeMailer {
-    codes: Arc<Mutex<HashMap<String, String>>>,
-}
-
-impl CodeMailer {
-    fn code_for(&self, address: &str) -> String {
-        self.codes.lock().unwrap().get(address).unwrap().clone()
-    }
-}
-
-impl Mailer for CodeMailer {
-    type Error = Infallible;
-
-    async fn send(&self, mail: Mail) -> Result<(), Infallible> {
-        if let Some(code) = mail.code() {
-            self.codes
-                .lock()
-                .unwrap()
-                .insert(mail.to.as_str().to_owned(), code);
-        }
-        Ok(())
-    }
-}
 
 /// A database file in a fresh temporary directory, removed on drop.
 struct TempDb {

@@ -11,7 +11,7 @@ use crate::hashing::{HashParams, Pepper};
 use crate::identity::InsuredKey;
 use crate::mail::Mail;
 use crate::otp::SecretKey;
-use crate::otp::{CodeShape, OtpCode};
+use crate::otp::{OtpCode, Purpose};
 use crate::password::PasswordPolicy;
 use crate::throttle::{CounterKey, LimitPolicy, LockSchedule};
 
@@ -343,13 +343,13 @@ fn check_branding(
     // check is that rule.
     let to = EmailAddress::parse("member@example.jp").map_err(|_| ("email", "sample"))?;
     let validity = Duration::from_secs(600);
-    for (shape, mail) in [
-        (CodeShape::SixDigits, Mail::registration_code as MailOfCode),
-        (CodeShape::TwelveChars, Mail::password_reset_code),
-        (CodeShape::SixDigits, Mail::email_change_code),
+    for purpose in [
+        Purpose::Registration,
+        Purpose::PasswordReset,
+        Purpose::EmailChange,
     ] {
-        let code = OtpCode::sample(shape);
-        let composed = mail(to.clone(), &code, validity, branding);
+        let code = OtpCode::sample(purpose.shape());
+        let composed = Mail::code_mail(purpose, to.clone(), &code, validity, branding);
         if composed.code().as_deref() != Some(code.display().as_str()) {
             return Err((
                 "text",
@@ -363,9 +363,6 @@ fn check_branding(
     }
     Ok(())
 }
-
-/// A mail constructor for a code.
-type MailOfCode = fn(EmailAddress, &OtpCode, Duration, &Branding) -> Mail;
 
 fn has_six_full_width_digits(text: &str) -> bool {
     let mut run = 0;

@@ -5,6 +5,25 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
+/// Serde for a date as its `Display` text (`YYYY-MM-DD`), read back through its `FromStr`: a
+/// deserialised date passed the same checks as a parsed one.
+macro_rules! serde_as_text {
+    ($date:ty) => {
+        impl serde::Serialize for $date {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $date {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
 mod birth_date;
 mod coverage;
 mod era;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::branding::Branding;
 use crate::email::EmailAddress;
 use crate::ja;
-use crate::otp::{CodeShape, OtpCode};
+use crate::otp::{CodeShape, OtpCode, Purpose};
 use crate::user_id::UserId;
 
 /// What a mail is for.
@@ -142,57 +142,66 @@ impl Mail {
         }
     }
 
-    /// The mail that carries the code completing a user-ID registration.
+    /// The mail that carries `code` for `purpose`, valid for `validity`: completing a user-ID
+    /// registration, allowing a password reset, or confirming a new address (sent to that
+    /// address).
     #[must_use]
-    pub(crate) fn registration_code(
+    pub(crate) fn code_mail(
+        purpose: Purpose,
         to: EmailAddress,
         code: &OtpCode,
         validity: Duration,
         branding: &Branding,
     ) -> Self {
+        let (kind, what_for, how_to_use, if_not_you): (_, _, &[&str], &[&str]) = match purpose {
+            Purpose::Registration => (
+                MailKind::RegistrationCode,
+                "ユーザーID作成用",
+                &[
+                    "ユーザーID登録画面に認証番号を入力して、登録を完了してください。",
+                    "有効期限を過ぎた場合は、画面から認証番号を再送信してください。",
+                ],
+                &[
+                    "お心当たりのない場合は、どなたかがメールアドレスを誤って入力した可能性があります。",
+                    "このメールは破棄してください。認証番号が入力されない限り、ユーザーIDは作成されません。",
+                ],
+            ),
+            Purpose::PasswordReset => (
+                MailKind::PasswordResetCode,
+                "パスワード再設定用",
+                &[
+                    "パスワード再設定画面に認証番号と新しいパスワードを入力してください。",
+                    "認証番号は、ハイフン（-）を除いても、小文字で入力しても構いません。",
+                ],
+                &[
+                    "お心当たりのない場合は、このメールを破棄してください。",
+                    "認証番号が入力されない限り、パスワードは変更されません。",
+                ],
+            ),
+            Purpose::EmailChange => (
+                MailKind::EmailChangeCode,
+                "メールアドレス変更用",
+                &["メールアドレス変更画面に認証番号を入力して、変更を完了してください。"],
+                &[
+                    "お心当たりのない場合は、どなたかがメールアドレスを誤って入力した可能性があります。",
+                    "このメールは破棄してください。認証番号が入力されない限り、変更されません。",
+                ],
+            ),
+        };
         let minutes = ja::minutes(validity);
+        let valid_for = format!("この認証番号の有効期限は、発行から{minutes}分間です。");
+        let instructions: Vec<&str> = [valid_for.as_str()]
+            .into_iter()
+            .chain(how_to_use.iter().copied())
+            .collect();
         Self::compose(
-            MailKind::RegistrationCode,
+            kind,
             to,
             branding,
-            "ユーザーID作成用の認証番号をお知らせします。",
+            &format!("{what_for}の認証番号をお知らせします。"),
             ("認証番号", &code.display()),
-            &[
-                &format!("この認証番号の有効期限は、発行から{minutes}分間です。"),
-                "ユーザーID登録画面に認証番号を入力して、登録を完了してください。",
-                "有効期限を過ぎた場合は、画面から認証番号を再送信してください。",
-            ],
-            &[
-                "お心当たりのない場合は、どなたかがメールアドレスを誤って入力した可能性があります。",
-                "このメールは破棄してください。認証番号が入力されない限り、ユーザーIDは作成されません。",
-            ],
-        )
-    }
-
-    /// The mail that carries the code allowing a password reset.
-    #[must_use]
-    pub(crate) fn password_reset_code(
-        to: EmailAddress,
-        code: &OtpCode,
-        validity: Duration,
-        branding: &Branding,
-    ) -> Self {
-        let minutes = ja::minutes(validity);
-        Self::compose(
-            MailKind::PasswordResetCode,
-            to,
-            branding,
-            "パスワード再設定用の認証番号をお知らせします。",
-            ("認証番号", &code.display()),
-            &[
-                &format!("この認証番号の有効期限は、発行から{minutes}分間です。"),
-                "パスワード再設定画面に認証番号と新しいパスワードを入力してください。",
-                "認証番号は、ハイフン（-）を除いても、小文字で入力しても構いません。",
-            ],
-            &[
-                "お心当たりのない場合は、このメールを破棄してください。",
-                "認証番号が入力されない限り、パスワードは変更されません。",
-            ],
+            &instructions,
+            if_not_you,
         )
     }
 
@@ -214,32 +223,6 @@ impl Mail {
                 "パスワードをお忘れの場合は、ログイン画面の「パスワードを忘れた方」から再設定できます。",
             ],
             &["お心当たりのない場合は、このメールを破棄してください。"],
-        )
-    }
-
-    /// The mail that carries the code confirming a new address, sent to that address.
-    #[must_use]
-    pub(crate) fn email_change_code(
-        to: EmailAddress,
-        code: &OtpCode,
-        validity: Duration,
-        branding: &Branding,
-    ) -> Self {
-        let minutes = ja::minutes(validity);
-        Self::compose(
-            MailKind::EmailChangeCode,
-            to,
-            branding,
-            "メールアドレス変更用の認証番号をお知らせします。",
-            ("認証番号", &code.display()),
-            &[
-                &format!("この認証番号の有効期限は、発行から{minutes}分間です。"),
-                "メールアドレス変更画面に認証番号を入力して、変更を完了してください。",
-            ],
-            &[
-                "お心当たりのない場合は、どなたかがメールアドレスを誤って入力した可能性があります。",
-                "このメールは破棄してください。認証番号が入力されない限り、変更されません。",
-            ],
         )
     }
 

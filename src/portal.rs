@@ -97,6 +97,13 @@ impl VerifyTarget {
     }
 }
 
+/// The entered `code`, if it has the shape of `purpose`'s codes; a malformed entry is refused
+/// with [`Error::CodeFormat`] before anything is looked up or counted.
+fn parse_code(code: &str, purpose: Purpose) -> Result<TypedCode, Error> {
+    let shape = purpose.shape();
+    TypedCode::parse(code, shape).map_err(|_| Error::CodeFormat { shape })
+}
+
 /// A refused resend as the member's error.
 fn resend_outcome(outcome: ResendOutcome) -> Result<(), Error> {
     match outcome {
@@ -619,6 +626,30 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         })
     }
 
+    /// Mails to `to` the code of the challenge just opened for `purpose` (as
+    /// [`open_challenge`](Self::open_challenge) answered), audited for `subject`; the
+    /// challenge's id. No code that never arrived stays live: if the mail fails, the challenge
+    /// is withdrawn. If that fails too, the code expires anyway; the mail error is the one to
+    /// report.
+    async fn mail_new_code(
+        &self,
+        purpose: Purpose,
+        (id, code): (TicketId, OtpCode),
+        to: EmailAddress,
+        branding: &Branding,
+        subject: String,
+    ) -> Result<TicketId, Error> {
+        let mail = Mail::code_mail(purpose, to, &code, self.config.code_validity, branding);
+        drop(code);
+        if let Err(error) = self.send(mail).await {
+            let _ = self.store.delete_challenge(id).await;
+            return Err(error);
+        }
+        let purpose = purpose_name(purpose);
+        audit!(INFO, "code_issued", purpose, subject);
+        Ok(id)
+    }
+
     /// The unconsumed challenge `id`, if it is one of `purpose`: a ticket of another flow is
     /// as gone as a consumed one.
     async fn challenge_for(
@@ -632,6 +663,18 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .map_err(store_error)?
             .filter(|record| record.code.purpose == purpose)
             .ok_or(Error::ChallengeGone)
+    }
+
+    /// [`check_code`](Self::check_code) for an entry as typed: one not of the shape of
+    /// `purpose`'s codes is refused with [`Error::CodeFormat`] before anything is counted.
+    async fn check_entered_code(
+        &self,
+        id: TicketId,
+        code: &str,
+        purpose: Purpose,
+    ) -> Result<ChallengeRecord, Error> {
+        let typed = parse_code(code, purpose)?;
+        self.check_code(id, &typed, purpose).await
     }
 
     /// Counts an entry of `typed` against challenge `id` (before comparing it) and judges it;
@@ -786,23 +829,13 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             email: email.clone(),
             password_hash,
         });
-        let (id, code) = self
-            .open_challenge(
-                Purpose::Registration,
-                ChallengeOwner::Signup(signup.id),
-                payload,
-                now,
-            )
+        let purpose = Purpose::Registration;
+        let opened = self
+            .open_challenge(purpose, ChallengeOwner::Signup(signup.id), payload, now)
             .await?;
-        let mail = Mail::registration_code(email, &code, self.config.code_validity, branding);
-        drop(code);
-        if let Err(error) = self.send(mail).await {
-            // No code that never arrived stays live. If this fails too, the code expires anyway;
-            // the mail error is the one to report.
-            let _ = self.store.delete_challenge(id).await;
-            return Err(error);
-        }
-        audit!(INFO, "code_issued", purpose = "registration", subject);
+        let id = self
+            .mail_new_code(purpose, opened, email, branding, subject)
+            .await?;
         Ok(PendingRegistration::new(id))
     }
 
@@ -834,7 +867,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .into(),
             subject: self.audit_subject_of_insured(insured),
             mail: &|code: &OtpCode, validity| {
-                Mail::registration_code(new_account.email.clone(), code, validity, branding)
+                let to = new_account.email.clone();
+                Mail::code_mail(Purpose::Registration, to, code, validity, branding)
             },
         };
         self.resend_challenge(pending.id(), &record, resend).await
@@ -898,10 +932,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         pending: &PendingRegistration,
         code: &str,
     ) -> Result<UserId, Error> {
-        let shape = Purpose::Registration.shape();
-        let typed = TypedCode::parse(code, shape).map_err(|_| Error::CodeFormat { shape })?;
         let record = self
-            .check_code(pending.id(), &typed, Purpose::Registration)
+            .check_entered_code(pending.id(), code, Purpose::Registration)
             .await?;
         let ChallengePayload::Registration(new_account) = record.payload else {
             return Err(Error::ChallengeGone);
@@ -1101,7 +1133,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .await?;
         if let Some(account) = account {
             let branding = self.branding_of(&account.insured_key);
-            let mail = Mail::password_reset_code(
+            let mail = Mail::code_mail(
+                Purpose::PasswordReset,
                 account.email,
                 &code,
                 self.config.code_validity,
@@ -1139,8 +1172,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     ) -> Result<(), Error> {
         let policy = &self.config.password_policy;
         policy.check(new_password, None)?;
-        let shape = Purpose::PasswordReset.shape();
-        let typed = TypedCode::parse(code, shape).map_err(|_| Error::CodeFormat { shape })?;
+        let typed = parse_code(code, Purpose::PasswordReset)?;
         let owner = self
             .challenge_for(ticket.id(), Purpose::PasswordReset)
             .await?

@@ -135,15 +135,15 @@ use self::codec::{
     optional_time_to_sql, owner_from_sql, payload_columns, purpose_to_sql, roster_columns,
     roster_from_row, signup_from_row, time_to_sql,
 };
-use self::pool::{Backend, On, Param, Session, SharedBackend, bytea, int8, text};
+use self::pool::{Backend, On, Param, Session, SharedBackend, begin, bytea, int8, text};
 use self::schema::SCHEMA_VERSION;
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use deadpool_postgres::{Object, Transaction};
-use tokio_postgres::{IsolationLevel, Row};
+use deadpool_postgres::Transaction;
+use tokio_postgres::Row;
 
 use crate::clock::earlier;
 use crate::config::TermsVersion;
@@ -181,6 +181,24 @@ macro_rules! with_tries {
     }};
 }
 
+/// Runs a step in a read-committed transaction on one pooled connection, under `with_tries!`:
+/// `$step` sees the transaction as `$tx` and a session on it as `$session`, and answers as a
+/// `with_tries!` step does (usually through [`commit`] or [`roll_back`]).
+macro_rules! in_transaction {
+    ($store:expr, |$tx:ident, $session:ident| $step:block) => {{
+        let mut client = $store.backend.get().await?;
+        with_tries!(
+            $store.backend,
+            async {
+                let $tx = begin(&mut client).await?;
+                let $session = $store.session(On::Tx(&$tx));
+                $step
+            }
+            .await
+        )
+    }};
+}
+
 /// A [`Store`] on a PostgreSQL database. Clones share the connection pool.
 ///
 /// See the [module documentation](self) for the schema, the isolation of each step, PgBouncer
@@ -205,17 +223,37 @@ impl fmt::Debug for PostgresStore {
     }
 }
 
-async fn begin(client: &mut Object) -> Result<Transaction<'_>, PostgresError> {
-    Ok(client
-        .build_transaction()
-        .isolation_level(IsolationLevel::ReadCommitted)
-        .start()
-        .await?)
-}
-
 fn count_from(row: Option<&Row>) -> Result<u64, PostgresError> {
     let count: i64 = row.map_or(Ok(0), |row| get(row, 0, "count"))?;
     Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// Rolls `tx` back and ends a `with_tries!` step with `answer`: the step is not run again.
+async fn roll_back<T>(tx: Transaction<'_>, answer: T) -> Result<Option<T>, PostgresError> {
+    tx.rollback().await?;
+    Ok(Some(answer))
+}
+
+/// Commits `tx` and ends a `with_tries!` step with `answer`.
+async fn commit<T>(tx: Transaction<'_>, answer: T) -> Result<Option<T>, PostgresError> {
+    tx.commit().await?;
+    Ok(Some(answer))
+}
+
+/// Locks the challenge `id` of `kind` (`FOR UPDATE`) with a statement from
+/// [`PostgresStore::lock_challenge_sql`], only if its code MAC is `code_mac`. Every completion
+/// starts here: a parallel caller waits on the lock, then finds the challenge gone; a wrong
+/// code, another kind and a consumed challenge all read as no row.
+async fn lock_challenge(
+    session: &Session<'_>,
+    sql: &str,
+    id: &[u8],
+    kind: i64,
+    code_mac: &[u8],
+) -> Result<Option<Row>, PostgresError> {
+    session
+        .query_opt(sql, &[bytea(&id), int8(&kind), bytea(&code_mac)])
+        .await
 }
 
 impl PostgresStore {
@@ -301,6 +339,28 @@ impl PostgresStore {
             }
             .await
         )
+    }
+
+    /// The statement for [`lock_challenge`], reading `columns` of the locked challenge.
+    fn lock_challenge_sql(&self, columns: &str) -> String {
+        self.backend.sql(&format!(
+            "SELECT {columns} FROM @.challenges WHERE id = $1 AND kind = $2 AND code_mac = $3
+             FOR UPDATE"
+        ))
+    }
+
+    /// Runs one statement and decodes its first row, if it returned one.
+    async fn first_row<T>(
+        &self,
+        template: &str,
+        params: &[Param<'_>],
+        decode: impl FnOnce(&Row) -> Result<T, PostgresError>,
+    ) -> Result<Option<T>, PostgresError> {
+        self.statement(template, params)
+            .await?
+            .first()
+            .map(decode)
+            .transpose()
     }
 
     /// Runs one statement and says whether it returned a row.
@@ -413,17 +473,16 @@ impl Store for PostgresStore {
 
     async fn find_insured(&self, key: &InsuredKey) -> Result<Option<InsuredRecord>, PostgresError> {
         let (insurer_code, symbol, number) = (key.insurer_code(), key.symbol(), key.number());
-        self.statement(
-            &format!(
-                "SELECT {ROSTER_COLUMNS} FROM @.roster
-                 WHERE insurer_code = $1 AND symbol = $2 AND number = $3"
-            ),
+        let sql = format!(
+            "SELECT {ROSTER_COLUMNS} FROM @.roster
+             WHERE insurer_code = $1 AND symbol = $2 AND number = $3"
+        );
+        self.first_row(
+            &sql,
             &[text(&insurer_code), text(&symbol), text(&number)],
+            |row| roster_from_row(row, 0),
         )
-        .await?
-        .first()
-        .map(|row| roster_from_row(row, 0))
-        .transpose()
+        .await
     }
 
     async fn acquire_attempt(
@@ -445,50 +504,41 @@ impl Store for PostgresStore {
             "INSERT INTO @.counters (key, attempts, locked_until, last_attempt, forget_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING RETURNING 1",
         );
-        let mut client = self.backend.get().await?;
-        with_tries!(
-            self.backend,
-            async {
-                let tx = begin(&mut client).await?;
-                let session = self.session(On::Tx(&tx));
-                // The row lock is taken before the rule runs: no other caller can slip in between.
-                let found = session.query_opt(&select, &[text(&key)]).await?;
-                let existed = found.is_some();
-                let mut counter = found
-                    .as_ref()
-                    .map(counter_from_row)
-                    .transpose()?
-                    .unwrap_or_default();
-                let before = counter;
-                let gate = counter.acquire(now, &policy);
-                if counter == before {
-                    tx.commit().await?;
-                    return Ok(Some(gate));
-                }
-                let attempts = i64::from(counter.attempts);
-                let locked_until = optional_time_to_sql(counter.locked_until)?;
-                let last_attempt = optional_time_to_sql(counter.last_attempt)?;
-                let forget_at = optional_time_to_sql(counter.forget_at)?;
-                let params = [
-                    text(&key),
-                    int8(&attempts),
-                    int8(&locked_until),
-                    int8(&last_attempt),
-                    int8(&forget_at),
-                ];
-                let written = session
-                    .count(if existed { &update } else { &insert }, &params)
-                    .await?;
-                if written != 1 {
-                    // Another caller stored the first counter meanwhile: read it again, locked.
-                    tx.rollback().await?;
-                    return Ok(None);
-                }
-                tx.commit().await?;
-                Ok(Some(gate))
+        in_transaction!(self, |tx, session| {
+            // The row lock is taken before the rule runs: no other caller can slip in between.
+            let found = session.query_opt(&select, &[text(&key)]).await?;
+            let existed = found.is_some();
+            let mut counter = found
+                .as_ref()
+                .map(counter_from_row)
+                .transpose()?
+                .unwrap_or_default();
+            let before = counter;
+            let gate = counter.acquire(now, &policy);
+            if counter == before {
+                return commit(tx, gate).await;
             }
-            .await
-        )
+            let attempts = i64::from(counter.attempts);
+            let locked_until = optional_time_to_sql(counter.locked_until)?;
+            let last_attempt = optional_time_to_sql(counter.last_attempt)?;
+            let forget_at = optional_time_to_sql(counter.forget_at)?;
+            let params = [
+                text(&key),
+                int8(&attempts),
+                int8(&locked_until),
+                int8(&last_attempt),
+                int8(&forget_at),
+            ];
+            let written = session
+                .count(if existed { &update } else { &insert }, &params)
+                .await?;
+            if written != 1 {
+                // Another caller stored the first counter meanwhile: read it again, locked.
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            commit(tx, gate).await
+        })
     }
 
     async fn clear_attempts(&self, key: &CounterKey) -> Result<(), PostgresError> {
@@ -523,14 +573,8 @@ impl Store for PostgresStore {
 
     async fn find_signup(&self, id: TicketId) -> Result<Option<SignupRecord>, PostgresError> {
         let id = id.as_bytes().as_slice();
-        self.statement(
-            &format!("SELECT {SIGNUP_COLUMNS} FROM @.signups WHERE id = $1"),
-            &[bytea(&id)],
-        )
-        .await?
-        .first()
-        .map(signup_from_row)
-        .transpose()
+        let sql = format!("SELECT {SIGNUP_COLUMNS} FROM @.signups WHERE id = $1");
+        self.first_row(&sql, &[bytea(&id)], signup_from_row).await
     }
 
     async fn insert_challenge(&self, record: ChallengeRecord) -> Result<(), PostgresError> {
@@ -580,31 +624,18 @@ impl Store for PostgresStore {
             text(&email),
             text(&hash),
         ];
-        let mut client = self.backend.get().await?;
-        with_tries!(
-            self.backend,
-            async {
-                let tx = begin(&mut client).await?;
-                let session = self.session(On::Tx(&tx));
-                session.query(&delete, &[bytea(&id)]).await?;
-                session.query(&insert, &params).await?;
-                tx.commit().await?;
-                Ok(Some(()))
-            }
-            .await
-        )
+        in_transaction!(self, |tx, session| {
+            session.query(&delete, &[bytea(&id)]).await?;
+            session.query(&insert, &params).await?;
+            commit(tx, ()).await
+        })
     }
 
     async fn find_challenge(&self, id: TicketId) -> Result<Option<ChallengeRecord>, PostgresError> {
         let id = id.as_bytes().as_slice();
-        self.statement(
-            &format!("SELECT {CHALLENGE_COLUMNS} FROM @.challenges WHERE id = $1"),
-            &[bytea(&id)],
-        )
-        .await?
-        .first()
-        .map(challenge_from_row)
-        .transpose()
+        let sql = format!("SELECT {CHALLENGE_COLUMNS} FROM @.challenges WHERE id = $1");
+        self.first_row(&sql, &[bytea(&id)], challenge_from_row)
+            .await
     }
 
     async fn count_code_attempt(
@@ -613,17 +644,12 @@ impl Store for PostgresStore {
     ) -> Result<Option<ChallengeRecord>, PostgresError> {
         let id = id.as_bytes().as_slice();
         // One statement: the increment and the read of its result are atomic.
-        self.statement(
-            &format!(
-                "UPDATE @.challenges SET attempts = LEAST(attempts + 1, 4294967295)
-                 WHERE id = $1 RETURNING {CHALLENGE_COLUMNS}"
-            ),
-            &[bytea(&id)],
-        )
-        .await?
-        .first()
-        .map(challenge_from_row)
-        .transpose()
+        let sql = format!(
+            "UPDATE @.challenges SET attempts = LEAST(attempts + 1, 4294967295)
+             WHERE id = $1 RETURNING {CHALLENGE_COLUMNS}"
+        );
+        self.first_row(&sql, &[bytea(&id)], challenge_from_row)
+            .await
     }
 
     async fn update_code<F, R>(&self, id: TicketId, change: F) -> Result<Option<R>, PostgresError>
@@ -640,46 +666,37 @@ impl Store for PostgresStore {
                  attempts = $5, sends = $6
              WHERE id = $1",
         );
-        let mut client = self.backend.get().await?;
         // The rule runs once: the step is run again only while it has not been applied.
         let mut change = Some(change);
-        with_tries!(
-            self.backend,
-            async {
-                let tx = begin(&mut client).await?;
-                let session = self.session(On::Tx(&tx));
-                let Some(row) = session.query_opt(&select, &[bytea(&id)]).await? else {
-                    tx.rollback().await?;
-                    return Ok(Some(None));
-                };
-                let mut code = code_from_row(&row)?;
-                let Some(change) = change.take() else {
-                    return Err(PostgresError::Contention { tries: 1 });
-                };
-                let answer = code.apply(change);
-                let code_mac = code.code_mac.as_bytes().as_slice();
-                let issued_at = time_to_sql(code.issued_at)?;
-                let expires_at = time_to_sql(code.expires_at)?;
-                let attempts = i64::from(code.attempts);
-                let sends = i64::from(code.sends);
-                session
-                    .query(
-                        &update,
-                        &[
-                            bytea(&id),
-                            bytea(&code_mac),
-                            int8(&issued_at),
-                            int8(&expires_at),
-                            int8(&attempts),
-                            int8(&sends),
-                        ],
-                    )
-                    .await?;
-                tx.commit().await?;
-                Ok(Some(Some(answer)))
-            }
-            .await
-        )
+        in_transaction!(self, |tx, session| {
+            let Some(row) = session.query_opt(&select, &[bytea(&id)]).await? else {
+                return roll_back(tx, None).await;
+            };
+            let mut code = code_from_row(&row)?;
+            let Some(change) = change.take() else {
+                return Err(PostgresError::Contention { tries: 1 });
+            };
+            let answer = code.apply(change);
+            let code_mac = code.code_mac.as_bytes().as_slice();
+            let issued_at = time_to_sql(code.issued_at)?;
+            let expires_at = time_to_sql(code.expires_at)?;
+            let attempts = i64::from(code.attempts);
+            let sends = i64::from(code.sends);
+            session
+                .query(
+                    &update,
+                    &[
+                        bytea(&id),
+                        bytea(&code_mac),
+                        int8(&issued_at),
+                        int8(&expires_at),
+                        int8(&attempts),
+                        int8(&sends),
+                    ],
+                )
+                .await?;
+            commit(tx, Some(answer)).await
+        })
     }
 
     async fn delete_challenge(&self, id: TicketId) -> Result<(), PostgresError> {
@@ -698,10 +715,7 @@ impl Store for PostgresStore {
         let now = time_to_sql(now)?;
         let id = id.as_bytes().as_slice();
         let code_mac = code_mac.as_bytes().as_slice();
-        let select = self.backend.sql(
-            "SELECT user_key, insurer_code, symbol, number, owner FROM @.challenges
-             WHERE id = $1 AND kind = $2 AND code_mac = $3 FOR UPDATE",
-        );
+        let select = self.lock_challenge_sql("user_key, insurer_code, symbol, number, owner");
         let user_taken = self
             .backend
             .sql("SELECT 1 FROM @.accounts WHERE user_key = $1");
@@ -718,64 +732,47 @@ impl Store for PostgresStore {
         );
         let consume = self.backend.sql("DELETE FROM @.challenges WHERE id = $1");
         let used_up = self.backend.sql("DELETE FROM @.signups WHERE id = $1");
-        let mut client = self.backend.get().await?;
-        with_tries!(
-            self.backend,
-            async {
-                let tx = begin(&mut client).await?;
-                let session = self.session(On::Tx(&tx));
-                // Locks the challenge: a parallel caller waits here, then finds it gone.
-                let Some(row) = session
-                    .query_opt(
-                        &select,
-                        &[bytea(&id), int8(&KIND_REGISTRATION), bytea(&code_mac)],
-                    )
-                    .await?
-                else {
-                    tx.rollback().await?;
-                    return Ok(Some(RegistrationOutcome::ChallengeGone));
-                };
-                let user_key: &str = get(&row, 0, "user key")?;
-                let insurer_code: &str = get(&row, 1, "insured key")?;
-                let symbol: &str = get(&row, 2, "insured key")?;
-                let number: &str = get(&row, 3, "insured key")?;
-                let owner: &str = get(&row, 4, "challenge owner")?;
-                if session
-                    .query_opt(&user_taken, &[text(&user_key)])
-                    .await?
-                    .is_some()
-                {
-                    tx.rollback().await?;
-                    return Ok(Some(RegistrationOutcome::UserIdTaken));
-                }
-                if session
-                    .query_opt(
-                        &insured_taken,
-                        &[text(&insurer_code), text(&symbol), text(&number)],
-                    )
-                    .await?
-                    .is_some()
-                {
-                    tx.rollback().await?;
-                    return Ok(Some(RegistrationOutcome::InsuredHasAccount));
-                }
-                if session.count(&insert, &[bytea(&id), int8(&now)]).await? != 1 {
-                    // A concurrent registration took the user ID or the person after the checks
-                    // above: run again, and its account answers which.
-                    tx.rollback().await?;
-                    return Ok(None);
-                }
-                session.query(&consume, &[bytea(&id)]).await?;
-                // The sign-up ticket is used up with its registration.
-                if let ChallengeOwner::Signup(ticket) = owner_from_sql(owner)? {
-                    let ticket = ticket.as_bytes().as_slice();
-                    session.query(&used_up, &[bytea(&ticket)]).await?;
-                }
-                tx.commit().await?;
-                Ok(Some(RegistrationOutcome::Created))
+        in_transaction!(self, |tx, session| {
+            let lock = lock_challenge(&session, &select, id, KIND_REGISTRATION, code_mac);
+            let Some(row) = lock.await? else {
+                return roll_back(tx, RegistrationOutcome::ChallengeGone).await;
+            };
+            let user_key: &str = get(&row, 0, "user key")?;
+            let insurer_code: &str = get(&row, 1, "insured key")?;
+            let symbol: &str = get(&row, 2, "insured key")?;
+            let number: &str = get(&row, 3, "insured key")?;
+            let owner: &str = get(&row, 4, "challenge owner")?;
+            if session
+                .query_opt(&user_taken, &[text(&user_key)])
+                .await?
+                .is_some()
+            {
+                return roll_back(tx, RegistrationOutcome::UserIdTaken).await;
             }
-            .await
-        )
+            if session
+                .query_opt(
+                    &insured_taken,
+                    &[text(&insurer_code), text(&symbol), text(&number)],
+                )
+                .await?
+                .is_some()
+            {
+                return roll_back(tx, RegistrationOutcome::InsuredHasAccount).await;
+            }
+            if session.count(&insert, &[bytea(&id), int8(&now)]).await? != 1 {
+                // A concurrent registration took the user ID or the person after the checks
+                // above: run again, and its account answers which.
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            session.query(&consume, &[bytea(&id)]).await?;
+            // The sign-up ticket is used up with its registration.
+            if let ChallengeOwner::Signup(ticket) = owner_from_sql(owner)? {
+                let ticket = ticket.as_bytes().as_slice();
+                session.query(&used_up, &[bytea(&ticket)]).await?;
+            }
+            commit(tx, RegistrationOutcome::Created).await
+        })
     }
 
     async fn complete_password_reset(
@@ -787,62 +784,40 @@ impl Store for PostgresStore {
         let id = id.as_bytes().as_slice();
         let code_mac = code_mac.as_bytes().as_slice();
         let new_hash = new_hash.as_str();
-        let select = self.backend.sql(
-            "SELECT owner FROM @.challenges WHERE id = $1 AND kind = $2 AND code_mac = $3
-             FOR UPDATE",
-        );
+        let select = self.lock_challenge_sql("owner");
         let update = self
             .backend
             .sql("UPDATE @.accounts SET password_hash = $2 WHERE user_key = $1 RETURNING 1");
         let void = self
             .backend
             .sql("DELETE FROM @.challenges WHERE owner = $1");
-        let mut client = self.backend.get().await?;
-        with_tries!(
-            self.backend,
-            async {
-                let tx = begin(&mut client).await?;
-                let session = self.session(On::Tx(&tx));
-                let Some(row) = session
-                    .query_opt(&select, &[bytea(&id), int8(&KIND_RESET), bytea(&code_mac)])
-                    .await?
-                else {
-                    tx.rollback().await?;
-                    return Ok(Some(false));
-                };
-                let owner: &str = get(&row, 0, "challenge owner")?;
-                let ChallengeOwner::Account(user) = owner_from_sql(owner)? else {
-                    tx.rollback().await?;
-                    return Ok(Some(false));
-                };
-                let user = user.as_str();
-                if session
-                    .count(&update, &[text(&user), text(&new_hash)])
-                    .await?
-                    != 1
-                {
-                    tx.rollback().await?;
-                    return Ok(Some(false));
-                }
-                // A completed reset voids every code the account has outstanding.
-                session.query(&void, &[text(&owner)]).await?;
-                tx.commit().await?;
-                Ok(Some(true))
+        in_transaction!(self, |tx, session| {
+            let lock = lock_challenge(&session, &select, id, KIND_RESET, code_mac);
+            let Some(row) = lock.await? else {
+                return roll_back(tx, false).await;
+            };
+            let owner: &str = get(&row, 0, "challenge owner")?;
+            let ChallengeOwner::Account(user) = owner_from_sql(owner)? else {
+                return roll_back(tx, false).await;
+            };
+            let user = user.as_str();
+            if session
+                .count(&update, &[text(&user), text(&new_hash)])
+                .await?
+                != 1
+            {
+                return roll_back(tx, false).await;
             }
-            .await
-        )
+            // A completed reset voids every code the account has outstanding.
+            session.query(&void, &[text(&owner)]).await?;
+            commit(tx, true).await
+        })
     }
 
     async fn find_account(&self, user: &UserKey) -> Result<Option<Account>, PostgresError> {
         let user = user.as_str();
-        self.statement(
-            &format!("SELECT {ACCOUNT_COLUMNS} FROM @.accounts WHERE user_key = $1"),
-            &[text(&user)],
-        )
-        .await?
-        .first()
-        .map(account_from_row)
-        .transpose()
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM @.accounts WHERE user_key = $1");
+        self.first_row(&sql, &[text(&user)], account_from_row).await
     }
 
     async fn find_account_by_insured(
@@ -850,17 +825,16 @@ impl Store for PostgresStore {
         key: &InsuredKey,
     ) -> Result<Option<Account>, PostgresError> {
         let (insurer_code, symbol, number) = (key.insurer_code(), key.symbol(), key.number());
-        self.statement(
-            &format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM @.accounts
-                 WHERE insurer_code = $1 AND symbol = $2 AND number = $3"
-            ),
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM @.accounts
+             WHERE insurer_code = $1 AND symbol = $2 AND number = $3"
+        );
+        self.first_row(
+            &sql,
             &[text(&insurer_code), text(&symbol), text(&number)],
+            account_from_row,
         )
-        .await?
-        .first()
-        .map(account_from_row)
-        .transpose()
+        .await
     }
 
     async fn update_password_hash(
@@ -952,26 +926,17 @@ impl Store for PostgresStore {
         let void = self
             .backend
             .sql("DELETE FROM @.challenges WHERE owner = $1 AND purpose = $2");
-        let mut client = self.backend.get().await?;
-        with_tries!(
-            self.backend,
-            async {
-                let tx = begin(&mut client).await?;
-                let session = self.session(On::Tx(&tx));
-                let updated = session
-                    .count(&update, &[text(&user), text(&expected), text(&new_hash)])
-                    .await?;
-                if updated != 1 {
-                    tx.rollback().await?;
-                    return Ok(Some(false));
-                }
-                // Outstanding reset codes die with the old password.
-                session.query(&void, &[text(&owner), int8(&reset)]).await?;
-                tx.commit().await?;
-                Ok(Some(true))
+        in_transaction!(self, |tx, session| {
+            let updated = session
+                .count(&update, &[text(&user), text(&expected), text(&new_hash)])
+                .await?;
+            if updated != 1 {
+                return roll_back(tx, false).await;
             }
-            .await
-        )
+            // Outstanding reset codes die with the old password.
+            session.query(&void, &[text(&owner), int8(&reset)]).await?;
+            commit(tx, true).await
+        })
     }
 
     async fn complete_email_change(
@@ -981,10 +946,7 @@ impl Store for PostgresStore {
     ) -> Result<Option<EmailAddress>, PostgresError> {
         let id = id.as_bytes().as_slice();
         let code_mac = code_mac.as_bytes().as_slice();
-        let select = self.backend.sql(
-            "SELECT owner, email FROM @.challenges WHERE id = $1 AND kind = $2 AND code_mac = $3
-             FOR UPDATE",
-        );
+        let select = self.lock_challenge_sql("owner, email");
         let old = self
             .backend
             .sql("SELECT email FROM @.accounts WHERE user_key = $1 FOR UPDATE");
@@ -992,46 +954,30 @@ impl Store for PostgresStore {
             .backend
             .sql("UPDATE @.accounts SET email = $2 WHERE user_key = $1");
         let consume = self.backend.sql("DELETE FROM @.challenges WHERE id = $1");
-        let mut client = self.backend.get().await?;
-        let replaced: Option<String> = with_tries!(
-            self.backend,
-            async {
-                let tx = begin(&mut client).await?;
-                let session = self.session(On::Tx(&tx));
-                let Some(row) = session
-                    .query_opt(
-                        &select,
-                        &[bytea(&id), int8(&KIND_EMAIL_CHANGE), bytea(&code_mac)],
-                    )
-                    .await?
-                else {
-                    tx.rollback().await?;
-                    return Ok(Some(None));
-                };
-                let owner: &str = get(&row, 0, "challenge owner")?;
-                let new_email: Option<&str> = get(&row, 1, "e-mail address")?;
-                let (ChallengeOwner::Account(user), Some(new_email)) =
-                    (owner_from_sql(owner)?, new_email)
-                else {
-                    tx.rollback().await?;
-                    return Ok(Some(None));
-                };
-                let user = user.as_str();
-                // Under the row lock the address read is the one replaced.
-                let Some(old_row) = session.query_opt(&old, &[text(&user)]).await? else {
-                    tx.rollback().await?;
-                    return Ok(Some(None));
-                };
-                let old_email: String = get(&old_row, 0, "e-mail address")?;
-                session
-                    .query(&update, &[text(&user), text(&new_email)])
-                    .await?;
-                session.query(&consume, &[bytea(&id)]).await?;
-                tx.commit().await?;
-                Ok(Some(Some(old_email)))
-            }
-            .await
-        )?;
+        let replaced: Option<String> = in_transaction!(self, |tx, session| {
+            let lock = lock_challenge(&session, &select, id, KIND_EMAIL_CHANGE, code_mac);
+            let Some(row) = lock.await? else {
+                return roll_back(tx, None).await;
+            };
+            let owner: &str = get(&row, 0, "challenge owner")?;
+            let new_email: Option<&str> = get(&row, 1, "e-mail address")?;
+            let (ChallengeOwner::Account(user), Some(new_email)) =
+                (owner_from_sql(owner)?, new_email)
+            else {
+                return roll_back(tx, None).await;
+            };
+            let user = user.as_str();
+            // Under the row lock the address read is the one replaced.
+            let Some(old_row) = session.query_opt(&old, &[text(&user)]).await? else {
+                return roll_back(tx, None).await;
+            };
+            let old_email: String = get(&old_row, 0, "e-mail address")?;
+            session
+                .query(&update, &[text(&user), text(&new_email)])
+                .await?;
+            session.query(&consume, &[bytea(&id)]).await?;
+            commit(tx, Some(old_email)).await
+        })?;
         Ok(replaced.map(|old| email_from_sql(&old)).transpose()?)
     }
 
@@ -1050,14 +996,8 @@ impl Store for PostgresStore {
         key: &CounterKey,
     ) -> Result<Option<AttemptCounter>, PostgresError> {
         let key = key.storage_key();
-        self.statement(
-            &format!("SELECT {COUNTER_COLUMNS} FROM @.counters WHERE key = $1"),
-            &[text(&key)],
-        )
-        .await?
-        .first()
-        .map(counter_from_row)
-        .transpose()
+        let sql = format!("SELECT {COUNTER_COLUMNS} FROM @.counters WHERE key = $1");
+        self.first_row(&sql, &[text(&key)], counter_from_row).await
     }
 
     async fn delete_account(&self, user: &UserKey) -> Result<bool, PostgresError> {
@@ -1069,22 +1009,13 @@ impl Store for PostgresStore {
         let void = self
             .backend
             .sql("DELETE FROM @.challenges WHERE owner = $1");
-        let mut client = self.backend.get().await?;
-        with_tries!(
-            self.backend,
-            async {
-                let tx = begin(&mut client).await?;
-                let session = self.session(On::Tx(&tx));
-                if session.count(&delete, &[text(&user)]).await? != 1 {
-                    tx.rollback().await?;
-                    return Ok(Some(false));
-                }
-                session.query(&void, &[text(&owner)]).await?;
-                tx.commit().await?;
-                Ok(Some(true))
+        in_transaction!(self, |tx, session| {
+            if session.count(&delete, &[text(&user)]).await? != 1 {
+                return roll_back(tx, false).await;
             }
-            .await
-        )
+            session.query(&void, &[text(&owner)]).await?;
+            commit(tx, true).await
+        })
     }
 
     async fn purge_expired(&self, now: SystemTime, grace: Duration) -> Result<u64, PostgresError> {
@@ -1104,21 +1035,13 @@ impl Store for PostgresStore {
              SELECT count(*) FROM gone",
         ]
         .map(|template| self.backend.sql(template));
-        let mut client = self.backend.get().await?;
-        with_tries!(
-            self.backend,
-            async {
-                let tx = begin(&mut client).await?;
-                let session = self.session(On::Tx(&tx));
-                let mut purged: u64 = 0;
-                for sql in &statements {
-                    let rows = session.query(sql, &[int8(&cutoff)]).await?;
-                    purged = purged.saturating_add(count_from(rows.first())?);
-                }
-                tx.commit().await?;
-                Ok(Some(purged))
+        in_transaction!(self, |tx, session| {
+            let mut purged: u64 = 0;
+            for sql in &statements {
+                let rows = session.query(sql, &[int8(&cutoff)]).await?;
+                purged = purged.saturating_add(count_from(rows.first())?);
             }
-            .await
-        )
+            commit(tx, purged).await
+        })
     }
 }

@@ -1,11 +1,18 @@
-//! What the benches share: roster entries registered through the portal, and the timing
-//! helpers behind the summaries they print beside Criterion's. Each bench uses the part it
+//! What the benches share: roster entries registered through the portal, a mailer that keeps
+//! the codes, the timing helpers behind the summaries they print beside Criterion's, and the
+//! `main` of the benches that run on Tokio. Each bench uses the part it
 //! needs, so the rest is dead code in it.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use kenpo_auth::{BirthDate, IdentityForm, InsuredRecord, Mailer, Portal, RegistrationForm, Store};
+use kenpo_auth::{
+    BirthDate, IdentityForm, InsuredRecord, Mail, Mailer, Portal, RegistrationForm, Store,
+};
 use pollster::block_on;
 
 pub(crate) const PASSWORD: &str = "Sakura#2024x";
@@ -47,6 +54,46 @@ pub(crate) fn register<S: Store, M: Mailer>(
     let code = mailed_code(portal.mailer(), &form.email);
     block_on(portal.confirm_registration(&pending, &code)).unwrap();
     form.user_id
+}
+
+/// Remembers the last code mailed to each address.
+#[derive(Clone, Default)]
+pub(crate) struct CodeMailer {
+    codes: Arc<Mutex<HashMap<String, String>>>,
+}
+
+impl CodeMailer {
+    /// The last code mailed to `address`.
+    pub(crate) fn code_for(&self, address: &str) -> String {
+        self.codes.lock().unwrap().get(address).unwrap().clone()
+    }
+}
+
+impl Mailer for CodeMailer {
+    type Error = Infallible;
+
+    async fn send(&self, mail: Mail) -> Result<(), Infallible> {
+        if let Some(code) = mail.code() {
+            self.codes
+                .lock()
+                .unwrap()
+                .insert(mail.to.as_str().to_owned(), code);
+        }
+        Ok(())
+    }
+}
+
+/// The `main` of a bench that runs on Tokio: `run` on a multi-threaded runtime, under
+/// `cargo bench` only (it passes `--bench`; `cargo test --benches` passes nothing).
+pub(crate) fn main_on_tokio(run: impl Future<Output = ()>) {
+    if !std::env::args().any(|arg| arg == "--bench") {
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(run);
 }
 
 /// Seconds per call of `f`, from `rounds` calls in a row.

@@ -4,8 +4,6 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::SystemTime;
 
-use serde::{Deserialize, Serialize};
-
 use super::birth_date::{DateError, days_in_month, today_in_japan};
 
 /// The date an insured person's coverage ends (資格喪失日): from that day on, in Japan (JST),
@@ -121,18 +119,7 @@ impl FromStr for CoverageEnd {
     }
 }
 
-impl Serialize for CoverageEnd {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for CoverageEnd {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
+serde_as_text!(CoverageEnd);
 
 #[cfg(test)]
 mod tests {

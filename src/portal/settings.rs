@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::email::EmailAddress;
 use crate::error::{Error, store_error};
 use crate::mail::{Mail, Mailer};
-use crate::otp::{OtpCode, Purpose, TypedCode};
+use crate::otp::{OtpCode, Purpose};
 use crate::store::{ChallengeOwner, ChallengePayload, CounterKey, Store};
 use crate::ticket::PendingEmailChange;
 use crate::user_id::UserId;
@@ -121,22 +121,19 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         let subject = user_subject(&self.config.secret_key, &user_key);
         self.spend(CounterKey::EmailChange(user_key.clone()), &subject)
             .await?;
-        let (id, code) = self
+        let purpose = Purpose::EmailChange;
+        let opened = self
             .open_challenge(
-                Purpose::EmailChange,
+                purpose,
                 ChallengeOwner::Account(user_key),
                 ChallengePayload::EmailChange(new_email.clone()),
                 self.clock.now(),
             )
             .await?;
         let branding = self.branding_of(&account.insured_key);
-        let mail = Mail::email_change_code(new_email, &code, self.config.code_validity, branding);
-        drop(code);
-        if let Err(error) = self.send(mail).await {
-            let _ = self.store.delete_challenge(id).await;
-            return Err(error);
-        }
-        audit!(INFO, "code_issued", purpose = "email_change", subject);
+        let id = self
+            .mail_new_code(purpose, opened, new_email, branding, subject)
+            .await?;
         Ok(PendingEmailChange::new(id))
     }
 
@@ -168,7 +165,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             budgets: vec![CounterKey::EmailChange(user_key.clone())],
             subject: user_subject(&self.config.secret_key, user_key),
             mail: &|code: &OtpCode, validity| {
-                Mail::email_change_code(new_email.clone(), code, validity, branding)
+                let to = new_email.clone();
+                Mail::code_mail(Purpose::EmailChange, to, code, validity, branding)
             },
         };
         self.resend_challenge(pending.id(), &record, resend).await
@@ -185,10 +183,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         pending: &PendingEmailChange,
         code: &str,
     ) -> Result<EmailAddress, Error> {
-        let shape = Purpose::EmailChange.shape();
-        let typed = TypedCode::parse(code, shape).map_err(|_| Error::CodeFormat { shape })?;
         let record = self
-            .check_code(pending.id(), &typed, Purpose::EmailChange)
+            .check_entered_code(pending.id(), code, Purpose::EmailChange)
             .await?;
         let (ChallengePayload::EmailChange(new_email), ChallengeOwner::Account(user_key)) =
             (record.payload, record.owner)

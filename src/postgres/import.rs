@@ -27,13 +27,13 @@
 use std::pin::pin;
 
 use futures_util::StreamExt;
+use tokio_postgres::Row;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{IsolationLevel, Row};
 
 use super::codec::{ROSTER_COLUMNS, get, key_from_sql, roster_columns, roster_from_row};
 use super::error::PostgresError;
-use super::pool::{Backend, text};
+use super::pool::{Backend, advisory_lock, begin, text};
 use crate::roster::{ImportMode, RosterChanges, RosterEntry, RosterTally};
 use deadpool_postgres::Transaction;
 
@@ -72,17 +72,9 @@ where
 {
     let mut tally = RosterTally::new(insurer_code, mode);
     let mut client = backend.get().await?;
-    let tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::ReadCommitted)
-        .start()
-        .await?;
+    let tx = begin(&mut client).await?;
     let lock_key = format!("kenpo-auth roster {} {insurer_code}", backend.schema());
-    tx.query_typed(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-        &[text(&lock_key)],
-    )
-    .await?;
+    advisory_lock(&tx, &lock_key).await?;
 
     stage(&tx, &mut tally, entries).await?;
     compare(backend, &tx, &mut tally).await?;

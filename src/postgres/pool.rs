@@ -13,10 +13,12 @@
 use std::fmt;
 use std::sync::Arc;
 
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::{
+    Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Transaction,
+};
 use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::{IsolationLevel, NoTls, Row};
 
 use super::error::PostgresError;
 use super::options::{PostgresOptions, StatementMode};
@@ -24,6 +26,26 @@ use super::options::{PostgresOptions, StatementMode};
 /// A statement parameter and its PostgreSQL type (the types let
 /// [`StatementMode::Unnamed`] parse, bind and run in one round trip).
 pub(super) type Param<'a> = (&'a (dyn ToSql + Sync), Type);
+
+/// Starts a transaction on `client` at the isolation every step of the store uses.
+pub(super) async fn begin(client: &mut Object) -> Result<Transaction<'_>, PostgresError> {
+    Ok(client
+        .build_transaction()
+        .isolation_level(IsolationLevel::ReadCommitted)
+        .start()
+        .await?)
+}
+
+/// Takes the advisory lock named `key` until `tx` ends. An unnamed statement: it leaves no
+/// prepared statement behind, whatever the [`StatementMode`].
+pub(super) async fn advisory_lock(tx: &Transaction<'_>, key: &str) -> Result<(), PostgresError> {
+    tx.query_typed(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        &[text(&key)],
+    )
+    .await?;
+    Ok(())
+}
 
 /// A `TEXT` parameter.
 pub(super) fn text(value: &(dyn ToSql + Sync)) -> Param<'_> {

@@ -11,10 +11,8 @@
 
 #![allow(clippy::doc_markdown)] // PostgreSQL is a name, not code.
 
-use tokio_postgres::IsolationLevel;
-
 use super::error::PostgresError;
-use super::pool::{Backend, text};
+use super::pool::{Backend, advisory_lock, begin};
 
 /// Version 1: the roster, accounts, first authentications, challenges and counters, as the
 /// SQLite store's version 3 (`@.` is the schema).
@@ -111,18 +109,10 @@ const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
 /// [`PostgresError::SchemaTooNew`] for a schema written by a newer release; server errors.
 pub(super) async fn migrate(backend: &Backend) -> Result<(), PostgresError> {
     let mut client = backend.get().await?;
-    let tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::ReadCommitted)
-        .start()
-        .await?;
+    let tx = begin(&mut client).await?;
     // Unnamed statements: the migration must not leave prepared statements behind either.
     let lock_key = format!("kenpo-auth schema {}", backend.schema());
-    tx.query_typed(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-        &[text(&lock_key)],
-    )
-    .await?;
+    advisory_lock(&tx, &lock_key).await?;
     tx.batch_execute(
         &backend
             .sql(

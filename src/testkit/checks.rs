@@ -10,8 +10,9 @@ use crate::store::{
     ResendOutcome, ResendRules, SignupRecord, Store,
 };
 use crate::testkit::fixtures::{
-    at, create_account, forgetful_policy, hash, insured, key, lock_policy, mac,
-    registration_challenge, registration_under, reset_challenge, t0, ticket, user_key,
+    at, create_account, expect_stored, forgetful_policy, hash, insert_challenge, insured, key,
+    lock_policy, mac, registration_challenge, registration_under, reset_challenge, t0, ticket,
+    user_key,
 };
 use crate::testkit::{Outcome, ensure, ok};
 
@@ -80,9 +81,7 @@ pub(super) async fn challenges<S: Store>(store: &S) -> Outcome {
         "challenge did not round-trip: {found:?}"
     );
     for decoy in [false, true] {
-        let record = reset_challenge("member02", decoy, 3);
-        let id = record.code.id;
-        ok(CHECK, store.insert_challenge(record).await)?;
+        let id = insert_challenge(CHECK, store, reset_challenge("member02", decoy, 3)).await?;
         let found = ok(CHECK, store.find_challenge(id).await)?;
         ensure!(
             CHECK,
@@ -99,12 +98,12 @@ pub(super) async fn challenges<S: Store>(store: &S) -> Outcome {
         );
     }
     ok(CHECK, store.delete_challenge(id).await)?;
-    ensure!(
+    expect_stored(
         CHECK,
-        ok(CHECK, store.find_challenge(id).await)?.is_none(),
-        "deleted challenge still found"
-    );
-    Ok(())
+        store,
+        &[(id, false, "deleted challenge still found")],
+    )
+    .await
 }
 
 pub(super) async fn owner_voids<S: Store>(store: &S) -> Outcome {
@@ -116,41 +115,34 @@ pub(super) async fn owner_voids<S: Store>(store: &S) -> Outcome {
     ok(CHECK, store.insert_challenge(first).await)?;
     ok(CHECK, store.insert_challenge(other_owner).await)?;
     ok(CHECK, store.insert_challenge(second).await)?;
-    ensure!(
-        CHECK,
-        ok(CHECK, store.find_challenge(first_id).await)?.is_none(),
-        "a newer reset for the same user ID left the older code live"
-    );
-    ensure!(
-        CHECK,
-        ok(CHECK, store.find_challenge(second_id).await)?.is_some(),
-        "the newer reset is gone"
-    );
-    ensure!(
-        CHECK,
-        ok(CHECK, store.find_challenge(other_id).await)?.is_some(),
-        "a reset for another user ID was voided"
-    );
+    let expected = [
+        (
+            first_id,
+            false,
+            "a newer reset for the same user ID left the older code live",
+        ),
+        (second_id, true, "the newer reset is gone"),
+        (other_id, true, "a reset for another user ID was voided"),
+    ];
+    expect_stored(CHECK, store, &expected).await?;
     let signup = ticket();
     let older = registration_under(signup, "member03", 3, 4);
     let newer = registration_under(signup, "member04", 3, 5);
     let (older_id, newer_id) = (older.code.id, newer.code.id);
     ok(CHECK, store.insert_challenge(older).await)?;
     ok(CHECK, store.insert_challenge(newer).await)?;
-    ensure!(
+    let detail = "a new pending registration must void the ticket's older one";
+    expect_stored(
         CHECK,
-        ok(CHECK, store.find_challenge(older_id).await)?.is_none()
-            && ok(CHECK, store.find_challenge(newer_id).await)?.is_some(),
-        "a new pending registration must void the ticket's older one"
-    );
-    Ok(())
+        store,
+        &[(older_id, false, detail), (newer_id, true, detail)],
+    )
+    .await
 }
 
 pub(super) async fn code_attempts<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "code_attempts";
-    let record = registration_challenge("member01", 1, 7);
-    let id = record.code.id;
-    ok(CHECK, store.insert_challenge(record).await)?;
+    let id = insert_challenge(CHECK, store, registration_challenge("member01", 1, 7)).await?;
     for expected in 1..=3 {
         let after = ok(CHECK, store.count_code_attempt(id).await)?;
         let count = after.as_ref().map(|r| r.code.attempts);
@@ -186,9 +178,7 @@ pub(super) async fn update_code<S: Store>(store: &S) -> Outcome {
         max_sends: 2,
         validity: Duration::from_secs(600),
     };
-    let record = registration_challenge("member01", 1, 7);
-    let id = record.code.id;
-    ok(CHECK, store.insert_challenge(record).await)?;
+    let id = insert_challenge(CHECK, store, registration_challenge("member01", 1, 7)).await?;
     ok(CHECK, store.count_code_attempt(id).await)?;
     let too_soon = ok(
         CHECK,
@@ -261,9 +251,7 @@ pub(super) async fn registration<S: Store>(store: &S) -> Outcome {
             })
             .await,
     )?;
-    let record = registration_under(signup, "NGK0001", 1, 7);
-    let id = record.code.id;
-    ok(CHECK, store.insert_challenge(record).await)?;
+    let id = insert_challenge(CHECK, store, registration_under(signup, "NGK0001", 1, 7)).await?;
     let wrong = ok(CHECK, store.complete_registration(id, &mac(6), t0()).await)?;
     ensure!(
         CHECK,
@@ -352,9 +340,7 @@ async fn refused_registration<S: Store>(
     expected: RegistrationOutcome,
 ) -> Outcome {
     create_account(store, existing.0, existing.1).await?;
-    let record = registration_challenge(new.0, new.1, 7);
-    let id = record.code.id;
-    ok(check, store.insert_challenge(record).await)?;
+    let id = insert_challenge(check, store, registration_challenge(new.0, new.1, 7)).await?;
     let outcome = ok(check, store.complete_registration(id, &mac(7), t0()).await)?;
     ensure!(
         check,
@@ -378,36 +364,27 @@ async fn refused_registration<S: Store>(
 
 pub(super) async fn password_reset<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "password_reset";
+    // Whether the store completed reset `id` with code `mac(m)`, storing `hash(new)`.
+    let reset = async |id, m, new| {
+        ok(
+            CHECK,
+            store.complete_password_reset(id, &mac(m), hash(new)).await,
+        )
+    };
     create_account(store, "Member01", 1).await?;
-    let decoy = reset_challenge("member01", true, 7);
-    let decoy_id = decoy.code.id;
-    ok(CHECK, store.insert_challenge(decoy).await)?;
+    let decoy_id = insert_challenge(CHECK, store, reset_challenge("member01", true, 7)).await?;
     ensure!(
         CHECK,
-        !ok(
-            CHECK,
-            store
-                .complete_password_reset(decoy_id, &mac(7), hash("decoy"))
-                .await
-        )?,
+        !reset(decoy_id, 7, "decoy").await?,
         "a decoy reset succeeded"
     );
-    let nobody = reset_challenge("nobody01", false, 7);
-    let nobody_id = nobody.code.id;
-    ok(CHECK, store.insert_challenge(nobody).await)?;
+    let nobody_id = insert_challenge(CHECK, store, reset_challenge("nobody01", false, 7)).await?;
     ensure!(
         CHECK,
-        !ok(
-            CHECK,
-            store
-                .complete_password_reset(nobody_id, &mac(7), hash("x"))
-                .await
-        )?,
+        !reset(nobody_id, 7, "x").await?,
         "a reset for a user ID without an account succeeded"
     );
-    let real = reset_challenge("member01", false, 7);
-    let id = real.code.id;
-    ok(CHECK, store.insert_challenge(real).await)?;
+    let id = insert_challenge(CHECK, store, reset_challenge("member01", false, 7)).await?;
     // Another challenge of the same owner with another purpose: a completed reset voids it too.
     let mut other = registration_challenge("member09", 9, 9);
     other.owner = ChallengeOwner::Account(user_key("member01"));
@@ -415,22 +392,12 @@ pub(super) async fn password_reset<S: Store>(store: &S) -> Outcome {
     ok(CHECK, store.insert_challenge(other).await)?;
     ensure!(
         CHECK,
-        !ok(
-            CHECK,
-            store
-                .complete_password_reset(id, &mac(6), hash("wrong"))
-                .await
-        )?,
+        !reset(id, 6, "wrong").await?,
         "a wrong MAC reset the password"
     );
     ensure!(
         CHECK,
-        ok(
-            CHECK,
-            store
-                .complete_password_reset(id, &mac(7), hash("second"))
-                .await
-        )?,
+        reset(id, 7, "second").await?,
         "the right MAC did not reset the password"
     );
     let account = ok(CHECK, store.find_account(&user_key("member01")).await)?;
@@ -439,19 +406,11 @@ pub(super) async fn password_reset<S: Store>(store: &S) -> Outcome {
         account.is_some_and(|a| a.password_hash == hash("second")),
         "new hash not stored"
     );
+    let detail = "a completed reset must void every other challenge of the account";
+    expect_stored(CHECK, store, &[(other_id, false, detail)]).await?;
     ensure!(
         CHECK,
-        ok(CHECK, store.find_challenge(other_id).await)?.is_none(),
-        "a completed reset must void every other challenge of the account"
-    );
-    ensure!(
-        CHECK,
-        !ok(
-            CHECK,
-            store
-                .complete_password_reset(id, &mac(7), hash("third"))
-                .await
-        )?,
+        !reset(id, 7, "third").await?,
         "a consumed reset succeeded again"
     );
     Ok(())
@@ -460,50 +419,47 @@ pub(super) async fn password_reset<S: Store>(store: &S) -> Outcome {
 pub(super) async fn password_hash_cas<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "password_hash_cas";
     create_account(store, "member01", 1).await?;
-    let member = user_key("member01");
-    ensure!(
-        CHECK,
-        !ok(
-            CHECK,
-            store
-                .update_password_hash(&member, &hash("stale"), hash("x"))
-                .await
-        )?,
-        "replaced a hash that was not the expected one"
-    );
-    ensure!(
-        CHECK,
-        ok(
-            CHECK,
-            store
-                .update_password_hash(&member, &hash("first"), hash("rehashed"))
-                .await
-        )?,
-        "did not replace the expected hash"
-    );
-    let account = ok(CHECK, store.find_account(&member).await)?;
+    // (user ID, expected hash, new hash, whether it is replaced)
+    let steps = [
+        (
+            "member01",
+            "stale",
+            "x",
+            false,
+            "replaced a hash that was not the expected one",
+        ),
+        (
+            "member01",
+            "first",
+            "rehashed",
+            true,
+            "did not replace the expected hash",
+        ),
+        (
+            "nobody01",
+            "first",
+            "x",
+            false,
+            "updated an account that does not exist",
+        ),
+    ];
+    for (user_id, expected, new, replaced, detail) in steps {
+        let (user, expected) = (user_key(user_id), hash(expected));
+        let update = store.update_password_hash(&user, &expected, hash(new));
+        ensure!(CHECK, ok(CHECK, update.await)? == replaced, "{detail}");
+    }
+    let account = ok(CHECK, store.find_account(&user_key("member01")).await)?;
     ensure!(
         CHECK,
         account.is_some_and(|a| a.password_hash == hash("rehashed")),
         "hash not replaced"
-    );
-    ensure!(
-        CHECK,
-        !ok(
-            CHECK,
-            store
-                .update_password_hash(&user_key("nobody01"), &hash("first"), hash("x"))
-                .await
-        )?,
-        "updated an account that does not exist"
     );
     Ok(())
 }
 
 pub(super) async fn terms<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "terms";
-    create_account(store, "member01", 1).await?;
-    let member = user_key("member01");
+    let member = create_account(store, "member01", 1).await?;
     ensure!(
         CHECK,
         !ok(
@@ -514,18 +470,11 @@ pub(super) async fn terms<S: Store>(store: &S) -> Outcome {
         )?,
         "recorded consent for an account that does not exist"
     );
-    ok(
-        CHECK,
-        store
-            .record_terms_acceptance(&member, TermsVersion::new(3))
-            .await,
-    )?;
-    ok(
-        CHECK,
-        store
-            .record_terms_acceptance(&member, TermsVersion::new(2))
-            .await,
-    )?;
+    // Version 3, then an older page's version 2.
+    for version in [3, 2] {
+        let accept = store.record_terms_acceptance(&member, TermsVersion::new(version));
+        ok(CHECK, accept.await)?;
+    }
     let accepted = ok(CHECK, store.find_account(&member).await)?.and_then(|a| a.terms_accepted);
     ensure!(
         CHECK,
@@ -676,16 +625,11 @@ pub(super) async fn purge<S: Store>(store: &S) -> Outcome {
         purged >= 2,
         "expected at least the expired challenge and signup to go, got {purged}"
     );
-    ensure!(
-        CHECK,
-        ok(CHECK, store.find_challenge(live_id).await)?.is_some(),
-        "a live challenge was purged"
-    );
-    ensure!(
-        CHECK,
-        ok(CHECK, store.find_challenge(dead_id).await)?.is_none(),
-        "an expired challenge stayed"
-    );
+    let expected = [
+        (live_id, true, "a live challenge was purged"),
+        (dead_id, false, "an expired challenge stayed"),
+    ];
+    expect_stored(CHECK, store, &expected).await?;
     ensure!(
         CHECK,
         ok(CHECK, store.find_signup(old_signup).await)?.is_none(),
@@ -694,12 +638,8 @@ pub(super) async fn purge<S: Store>(store: &S) -> Outcome {
     // Extreme arguments are answered, not panicked on.
     ok(CHECK, store.purge_expired(now, Duration::MAX).await)?;
     ok(CHECK, store.purge_expired(horizon(), Duration::ZERO).await)?;
-    ensure!(
-        CHECK,
-        ok(CHECK, store.find_challenge(live_id).await)?.is_none(),
-        "at the horizon every challenge has expired"
-    );
-    Ok(())
+    let detail = "at the horizon every challenge has expired";
+    expect_stored(CHECK, store, &[(live_id, false, detail)]).await
 }
 
 /// `purge_expired(now, 0)` must not free an attacker from a budget: a counter that time does
@@ -771,9 +711,7 @@ pub(super) async fn purge_keeps_budgets<S: Store>(store: &S) -> Outcome {
         "purge erased a throttle inside its quiet period: {third:?}"
     );
     // A code entry on a decoy reset counts like any other: its challenge record is ordinary.
-    let decoy = reset_challenge("nobody01", true, 1);
-    let decoy_id = decoy.code.id;
-    ok(CHECK, store.insert_challenge(decoy).await)?;
+    let decoy_id = insert_challenge(CHECK, store, reset_challenge("nobody01", true, 1)).await?;
     let counted = ok(CHECK, store.count_code_attempt(decoy_id).await)?;
     ensure!(
         CHECK,

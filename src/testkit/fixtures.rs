@@ -11,7 +11,7 @@ use crate::store::{
     ChallengeOwner, ChallengePayload, ChallengeRecord, CodeChallenge, CodeMac, LimitPolicy,
     LockSchedule, NewAccount, Purpose, RegistrationOutcome, Store,
 };
-use crate::testkit::{Failure, ensure, ok};
+use crate::testkit::{Failure, Outcome, ensure, ok};
 use crate::ticket::TicketId;
 use crate::user_id::{UserId, UserKey};
 
@@ -126,12 +126,12 @@ pub(super) fn reset_challenge(user_id: &str, decoy: bool, mac_byte: u8) -> Chall
     }
 }
 
-/// Creates an account through the contract itself.
+/// Creates an account through the contract itself; its user key.
 pub(super) async fn create_account<S: Store>(
     store: &S,
     user_id: &str,
     insured: usize,
-) -> Result<(), Failure> {
+) -> Result<UserKey, Failure> {
     const CHECK: &str = "create_account (fixture)";
     let record = registration_challenge(user_id, insured, 1);
     let id = record.code.id;
@@ -142,6 +142,31 @@ pub(super) async fn create_account<S: Store>(
         outcome == RegistrationOutcome::Created,
         "expected Created, got {outcome:?}"
     );
+    Ok(user_key(user_id))
+}
+
+/// Inserts `record`; its id.
+pub(super) async fn insert_challenge<S: Store>(
+    check: &'static str,
+    store: &S,
+    record: ChallengeRecord,
+) -> Result<TicketId, Failure> {
+    let id = record.code.id;
+    ok(check, store.insert_challenge(record).await)?;
+    Ok(id)
+}
+
+/// Fails `check` unless each challenge listed is still stored (`true`) or gone (`false`), with
+/// the detail of the first that is not.
+pub(super) async fn expect_stored<S: Store>(
+    check: &'static str,
+    store: &S,
+    expected: &[(TicketId, bool, &str)],
+) -> Outcome {
+    for &(id, stored, detail) in expected {
+        let found = ok(check, store.find_challenge(id).await)?;
+        ensure!(check, found.is_some() == stored, "{detail}");
+    }
     Ok(())
 }
 

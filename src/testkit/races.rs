@@ -7,11 +7,11 @@ use std::thread;
 
 use crate::store::{AttemptGate, ChallengeRecord, CounterKey, RegistrationOutcome, Store};
 use crate::testkit::fixtures::{
-    RACERS, create_account, hash, key, lock_policy, mac, registration_challenge, reset_challenge,
-    t0, user_key,
+    RACERS, create_account, hash, insert_challenge, key, lock_policy, mac, registration_challenge,
+    reset_challenge, t0, user_key,
 };
 use crate::testkit::union_side;
-use crate::testkit::{Outcome, block_on, ensure, ok};
+use crate::testkit::{Failure, Outcome, block_on, ensure, ok};
 
 /// Runs `work(i)` on `RACERS` threads released together; returns their results in order.
 fn race<S: Store, T: Send>(store: &S, work: impl Fn(&S, usize) -> T + Sync) -> Vec<T> {
@@ -37,22 +37,32 @@ fn race<S: Store, T: Send>(store: &S, work: impl Fn(&S, usize) -> T + Sync) -> V
     })
 }
 
+/// How many racing registrations answered `Created`; fails `check` on a store error or on any
+/// other answer than the `loser` every other racer must get.
+fn created<E: std::error::Error>(
+    check: &'static str,
+    outcomes: impl IntoIterator<Item = Result<RegistrationOutcome, E>>,
+    loser: RegistrationOutcome,
+) -> Result<usize, Failure> {
+    let mut created = 0;
+    for outcome in outcomes {
+        match ok(check, outcome)? {
+            RegistrationOutcome::Created => created += 1,
+            other if other == loser => {}
+            other => ensure!(check, false, "unexpected outcome {other:?}"),
+        }
+    }
+    Ok(created)
+}
+
 pub(super) fn consume<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "race_consume";
     let record = registration_challenge("member01", 1, 7);
-    let id = record.code.id;
-    ok(CHECK, block_on(store.insert_challenge(record)))?;
+    let id = block_on(insert_challenge(CHECK, store, record))?;
     let outcomes = race(store, |store, _| {
         block_on(store.complete_registration(id, &mac(7), t0()))
     });
-    let mut created = 0;
-    for outcome in outcomes {
-        match ok(CHECK, outcome)? {
-            RegistrationOutcome::Created => created += 1,
-            RegistrationOutcome::ChallengeGone => {}
-            other => ensure!(CHECK, false, "unexpected outcome {other:?}"),
-        }
-    }
+    let created = created(CHECK, outcomes, RegistrationOutcome::ChallengeGone)?;
     ensure!(
         CHECK,
         created == 1,
@@ -64,8 +74,7 @@ pub(super) fn consume<S: Store>(store: &S) -> Outcome {
 pub(super) fn attempts<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "race_attempts";
     let record = registration_challenge("member01", 1, 7);
-    let id = record.code.id;
-    ok(CHECK, block_on(store.insert_challenge(record)))?;
+    let id = block_on(insert_challenge(CHECK, store, record))?;
     let counts = race(store, |store, _| block_on(store.count_code_attempt(id)));
     let mut seen = Vec::new();
     for count in counts {
@@ -121,14 +130,11 @@ pub(super) fn user_ids<S: Store>(store: &S) -> Outcome {
             .get(i)
             .map(|record| block_on(store.complete_registration(record.code.id, &mac(7), t0())))
     });
-    let mut created = 0;
-    for outcome in outcomes.into_iter().flatten() {
-        match ok(CHECK, outcome)? {
-            RegistrationOutcome::Created => created += 1,
-            RegistrationOutcome::UserIdTaken => {}
-            other => ensure!(CHECK, false, "unexpected outcome {other:?}"),
-        }
-    }
+    let created = created(
+        CHECK,
+        outcomes.into_iter().flatten(),
+        RegistrationOutcome::UserIdTaken,
+    )?;
     ensure!(
         CHECK,
         created == 1,
@@ -182,8 +188,7 @@ pub(super) fn reset<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "race_reset";
     block_on(create_account(store, "member01", 1))?;
     let record = reset_challenge("member01", false, 7);
-    let id = record.code.id;
-    ok(CHECK, block_on(store.insert_challenge(record)))?;
+    let id = block_on(insert_challenge(CHECK, store, record))?;
     let results = race(store, |store, i| {
         block_on(store.complete_password_reset(id, &mac(7), hash(&format!("racer{i}"))))
     });
@@ -236,8 +241,7 @@ pub(super) fn import<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "race_import";
     const IMPORTS: usize = 8;
     block_on(union_side::import_generation(CHECK, store, 0))?;
-    block_on(create_account(store, "member01", 60))?;
-    let member = user_key("member01");
+    let member = block_on(create_account(store, "member01", 60))?;
     let done = AtomicBool::new(false);
     let results = race(store, |store, i| -> Outcome {
         if i == 0 {
@@ -289,8 +293,7 @@ pub(super) fn email_change<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "race_email_change";
     block_on(create_account(store, "member01", 1))?;
     let record = union_side::email_change("member01", 7);
-    let id = record.code.id;
-    ok(CHECK, block_on(store.insert_challenge(record)))?;
+    let id = block_on(insert_challenge(CHECK, store, record))?;
     let results = race(store, |store, _| {
         block_on(store.complete_email_change(id, &mac(7)))
     });

@@ -8,8 +8,8 @@ use crate::store::{
     RegistrationOutcome, Store,
 };
 use crate::testkit::fixtures::{
-    at, code, create_account, email, fixture, hash, insured, key, lock_policy, mac,
-    registration_challenge, reset_challenge, t0, ticket, user_key,
+    at, code, create_account, email, expect_stored, fixture, hash, insert_challenge, insured, key,
+    lock_policy, mac, registration_challenge, reset_challenge, t0, ticket, user_key,
 };
 use crate::testkit::{Outcome, ensure, ok};
 use crate::{BirthDate, EmailAddress};
@@ -62,6 +62,16 @@ async fn import<S: Store>(
     )
 }
 
+/// Puts person 1 of [`OTHER_INSURER`] on that insurer's roster, which imports for [`INSURER`]
+/// must leave alone.
+async fn import_other_insurer<S: Store>(
+    check: &'static str,
+    store: &S,
+) -> Result<RosterChanges, crate::testkit::Failure> {
+    let records = vec![Some(other_insurers(1))];
+    import(check, store, OTHER_INSURER, records, ImportMode::Apply).await
+}
+
 /// What the roster holds for people 1 to 5 of [`INSURER`] and person 1 of the other insurer.
 async fn snapshot<S: Store>(
     check: &'static str,
@@ -94,14 +104,7 @@ pub(super) async fn roster_import<S: Store>(store: &S) -> Outcome {
         first.applied && first.added == 3 && first.removed == 0,
         "first import: {first:?}"
     );
-    import(
-        CHECK,
-        store,
-        OTHER_INSURER,
-        vec![Some(other_insurers(1))],
-        ImportMode::Apply,
-    )
-    .await?;
+    import_other_insurer(CHECK, store).await?;
     create_account(store, "member01", 1).await?;
     let renamed = named(2, "ケンポ ジロウ");
     let second = import(
@@ -190,14 +193,7 @@ pub(super) async fn roster_refused<S: Store>(store: &S) -> Outcome {
         ImportMode::Apply,
     )
     .await?;
-    import(
-        CHECK,
-        store,
-        OTHER_INSURER,
-        vec![Some(other_insurers(1))],
-        ImportMode::Apply,
-    )
-    .await?;
+    import_other_insurer(CHECK, store).await?;
     let before = snapshot(CHECK, store).await?;
     let replacement = || vec![Some(named(1, "ケンポ カワッタ")), Some(insured(3))];
 
@@ -299,37 +295,28 @@ pub(super) async fn coverage<S: Store>(store: &S) -> Outcome {
 /// A member's own password change: compare-and-set, and the reset codes die with it.
 pub(super) async fn change_password<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "change_password";
-    create_account(store, "member01", 1).await?;
-    let member = user_key("member01");
-    let reset = reset_challenge("member01", false, 7);
-    let reset_id = reset.code.id;
-    ok(CHECK, store.insert_challenge(reset).await)?;
-    let change = email_change("member01", 8);
-    let change_id = change.code.id;
-    ok(CHECK, store.insert_challenge(change).await)?;
-    ensure!(
-        CHECK,
-        !ok(
-            CHECK,
-            store
-                .change_password(&member, &hash("stale"), hash("x"))
-                .await
-        )?,
-        "replaced a hash that was not the expected one"
-    );
-    ensure!(
-        CHECK,
-        ok(CHECK, store.find_challenge(reset_id).await)?.is_some(),
-        "a refused change must keep the reset code"
-    );
-    ensure!(
-        CHECK,
+    let member = create_account(store, "member01", 1).await?;
+    let reset_id = insert_challenge(CHECK, store, reset_challenge("member01", false, 7)).await?;
+    let change_id = insert_challenge(CHECK, store, email_change("member01", 8)).await?;
+    // Whether the store replaced `hash(expected)` of `user` with `hash(new)`.
+    let change = async |user, expected, new| {
         ok(
             CHECK,
             store
-                .change_password(&member, &hash("first"), hash("changed"))
-                .await
-        )?,
+                .change_password(user, &hash(expected), hash(new))
+                .await,
+        )
+    };
+    ensure!(
+        CHECK,
+        !change(&member, "stale", "x").await?,
+        "replaced a hash that was not the expected one"
+    );
+    let detail = "a refused change must keep the reset code";
+    expect_stored(CHECK, store, &[(reset_id, true, detail)]).await?;
+    ensure!(
+        CHECK,
+        change(&member, "first", "changed").await?,
         "the expected hash was not replaced"
     );
     let stored = ok(CHECK, store.find_account(&member).await)?.map(|a| a.password_hash);
@@ -338,24 +325,18 @@ pub(super) async fn change_password<S: Store>(store: &S) -> Outcome {
         stored == Some(hash("changed")),
         "new hash not stored: {stored:?}"
     );
+    let expected = [
+        (reset_id, false, "a reset code outlived the password change"),
+        (
+            change_id,
+            true,
+            "a password change must leave an e-mail change code alone",
+        ),
+    ];
+    expect_stored(CHECK, store, &expected).await?;
     ensure!(
         CHECK,
-        ok(CHECK, store.find_challenge(reset_id).await)?.is_none(),
-        "a reset code outlived the password change"
-    );
-    ensure!(
-        CHECK,
-        ok(CHECK, store.find_challenge(change_id).await)?.is_some(),
-        "a password change must leave an e-mail change code alone"
-    );
-    ensure!(
-        CHECK,
-        !ok(
-            CHECK,
-            store
-                .change_password(&user_key("nobody01"), &hash("first"), hash("x"))
-                .await
-        )?,
+        !change(&user_key("nobody01"), "first", "x").await?,
         "changed the password of an account that does not exist"
     );
     Ok(())
@@ -377,20 +358,15 @@ pub(super) fn email_change(user_id: &str, mac_byte: u8) -> ChallengeRecord {
 /// An e-mail change completes once, with the live code, for an account that exists.
 pub(super) async fn email_change_completes<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "email_change";
-    create_account(store, "member01", 1).await?;
-    let member = user_key("member01");
-    let record = email_change("member01", 7);
-    let id = record.code.id;
-    ok(CHECK, store.insert_challenge(record).await)?;
+    let member = create_account(store, "member01", 1).await?;
+    let id = insert_challenge(CHECK, store, email_change("member01", 7)).await?;
     let read = ok(CHECK, store.find_challenge(id).await)?.map(|r| r.payload);
     ensure!(
         CHECK,
         matches!(&read, Some(ChallengePayload::EmailChange(address)) if *address == new_address()),
         "the new address must round-trip: {read:?}"
     );
-    let reset = reset_challenge("member01", false, 7);
-    let reset_id = reset.code.id;
-    ok(CHECK, store.insert_challenge(reset).await)?;
+    let reset_id = insert_challenge(CHECK, store, reset_challenge("member01", false, 7)).await?;
     ensure!(
         CHECK,
         ok(CHECK, store.complete_email_change(reset_id, &mac(7)).await)?.is_none(),
@@ -419,9 +395,7 @@ pub(super) async fn email_change_completes<S: Store>(store: &S) -> Outcome {
             && ok(CHECK, store.find_challenge(id).await)?.is_none(),
         "a completed e-mail change must be consumed"
     );
-    let orphan = email_change("nobody01", 7);
-    let orphan_id = orphan.code.id;
-    ok(CHECK, store.insert_challenge(orphan).await)?;
+    let orphan_id = insert_challenge(CHECK, store, email_change("nobody01", 7)).await?;
     ensure!(
         CHECK,
         ok(CHECK, store.complete_email_change(orphan_id, &mac(7)).await)?.is_none(),
@@ -433,8 +407,7 @@ pub(super) async fn email_change_completes<S: Store>(store: &S) -> Outcome {
 /// `record_login` sets the time of the last login, for accounts that exist.
 pub(super) async fn record_login<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "record_login";
-    create_account(store, "member01", 1).await?;
-    let member = user_key("member01");
+    let member = create_account(store, "member01", 1).await?;
     let before = ok(CHECK, store.find_account(&member).await)?.and_then(|a| a.last_login_at);
     ensure!(
         CHECK,
@@ -498,15 +471,10 @@ pub(super) async fn find_counter<S: Store>(store: &S) -> Outcome {
 /// Deleting an account takes its challenges and frees its user ID and person; counters stay.
 pub(super) async fn delete_account<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "delete_account";
-    create_account(store, "member01", 1).await?;
+    let member = create_account(store, "member01", 1).await?;
     create_account(store, "member02", 2).await?;
-    let member = user_key("member01");
-    let own = reset_challenge("member01", false, 7);
-    let own_id = own.code.id;
-    ok(CHECK, store.insert_challenge(own).await)?;
-    let others = reset_challenge("member02", false, 7);
-    let others_id = others.code.id;
-    ok(CHECK, store.insert_challenge(others).await)?;
+    let own_id = insert_challenge(CHECK, store, reset_challenge("member01", false, 7)).await?;
+    let others_id = insert_challenge(CHECK, store, reset_challenge("member02", false, 7)).await?;
     let login = CounterKey::Login(member.clone());
     ok(
         CHECK,
@@ -525,16 +493,11 @@ pub(super) async fn delete_account<S: Store>(store: &S) -> Outcome {
             && ok(CHECK, store.find_account_by_insured(&key(1)).await)?.is_none(),
         "the account is still there"
     );
-    ensure!(
-        CHECK,
-        ok(CHECK, store.find_challenge(own_id).await)?.is_none(),
-        "the deleted account's code is still live"
-    );
-    ensure!(
-        CHECK,
-        ok(CHECK, store.find_challenge(others_id).await)?.is_some(),
-        "another account's code went with it"
-    );
+    let expected = [
+        (own_id, false, "the deleted account's code is still live"),
+        (others_id, true, "another account's code went with it"),
+    ];
+    expect_stored(CHECK, store, &expected).await?;
     ensure!(
         CHECK,
         ok(CHECK, store.find_counter(&login).await)?.is_some(),
@@ -545,9 +508,7 @@ pub(super) async fn delete_account<S: Store>(store: &S) -> Outcome {
         !ok(CHECK, store.delete_account(&member).await)?,
         "deleted an account twice"
     );
-    let again = registration_challenge("member01", 1, 3);
-    let again_id = again.code.id;
-    ok(CHECK, store.insert_challenge(again).await)?;
+    let again_id = insert_challenge(CHECK, store, registration_challenge("member01", 1, 3)).await?;
     let outcome = ok(
         CHECK,
         store.complete_registration(again_id, &mac(3), t0()).await,

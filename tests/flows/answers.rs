@@ -10,19 +10,22 @@ use kenpo_auth::{
     PasswordPolicy, RandomError, RegistrationForm, UserId,
 };
 
+/// The portal's answer to a registration form whose every field is bad.
+fn registration_with_every_field_bad() -> Error {
+    let fx = fixture();
+    let ticket = block_on(fx.portal.authenticate_insured(&shoko())).unwrap();
+    let form = RegistrationForm {
+        user_id: "ab".into(),
+        password: "short".into(),
+        email: "no".into(),
+    };
+    block_on(fx.portal.begin_registration(&ticket, &form)).unwrap_err()
+}
+
 /// One of every variant a portal returns.
 fn every_error() -> Vec<Error> {
     let wait = Duration::from_secs(90);
-    let registration = {
-        let fx = fixture();
-        let ticket = block_on(fx.portal.authenticate_insured(&shoko())).unwrap();
-        let form = RegistrationForm {
-            user_id: "ab".into(),
-            password: "short".into(),
-            email: "no".into(),
-        };
-        block_on(fx.portal.begin_registration(&ticket, &form)).unwrap_err()
-    };
+    let registration = registration_with_every_field_bad();
     let form = Error::from(
         kenpo_auth::InsuredIdentity::parse(&kenpo_auth::IdentityForm::default()).unwrap_err(),
     );
@@ -134,14 +137,7 @@ fn waits_are_in_the_body_and_retry_after() {
 
 #[test]
 fn a_registration_body_names_the_forms_fields() {
-    let fx = fixture();
-    let ticket = block_on(fx.portal.authenticate_insured(&shoko())).unwrap();
-    let form = RegistrationForm {
-        user_id: "ab".into(),
-        password: "short".into(),
-        email: "no".into(),
-    };
-    let error = block_on(fx.portal.begin_registration(&ticket, &form)).unwrap_err();
+    let error = registration_with_every_field_bad();
     let json = serde_json::to_value(&error).unwrap();
     assert_eq!(json["code"], "registration_invalid");
     let fields = json["fields"].as_object().unwrap();

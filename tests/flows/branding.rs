@@ -178,24 +178,24 @@ fn a_phone_number_or_date_that_reads_as_a_code_is_refused() {
 
 #[test]
 fn a_sender_with_a_line_break_or_a_non_web_address_is_refused() {
-    let mut branding = kenpo();
-    branding.sender = Some("ケンポ <a@kenpo.example.jp>\r\nBcc: victim@example.com".into());
-    assert!(matches!(
-        refused(branding),
-        ConfigError::Branding {
-            field: "sender",
-            ..
+    for (field, value) in [
+        (
+            "sender",
+            "ケンポ <a@kenpo.example.jp>\r\nBcc: victim@example.com",
+        ),
+        ("login_url", "javascript:alert(1)"),
+    ] {
+        let mut branding = kenpo();
+        match field {
+            "sender" => branding.sender = Some(value.into()),
+            _ => branding.login_url = Some(value.into()),
         }
-    ));
-    let mut branding = kenpo();
-    branding.login_url = Some("javascript:alert(1)".into());
-    assert!(matches!(
-        refused(branding),
-        ConfigError::Branding {
-            field: "login_url",
-            ..
-        }
-    ));
+        let error = refused(branding);
+        assert!(
+            matches!(error, ConfigError::Branding { field: f, .. } if f == field),
+            "{field}: {error:?}"
+        );
+    }
     let mut brandings = Brandings::default();
     brandings
         .insurers

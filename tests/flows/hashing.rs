@@ -6,7 +6,10 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use crate::support::*;
-use kenpo_auth::{Config, Error, Job, JobFailed, JobFuture, RegistrationForm, Runner, TokioRunner};
+use kenpo_auth::{
+    Config, Error, Job, JobFailed, JobFuture, LoginSuccess, RegistrationForm, Runner, TokioRunner,
+};
+use tokio::task::JoinHandle;
 
 /// Runs jobs on threads of their own, but only once let through, and counts how many run at
 /// once.
@@ -82,6 +85,15 @@ impl Runner for PanicsOnce {
 }
 
 /// Awaits `future`, failing the test instead of hanging it if a leaked permit keeps it waiting.
+/// A login with a wrong password for `user_id`, on a task of its own.
+fn spawn_wrong_login(
+    portal: &Arc<TestPortal>,
+    user_id: String,
+) -> JoinHandle<Result<LoginSuccess, Error>> {
+    let portal = Arc::clone(portal);
+    tokio::spawn(async move { portal.login(&user_id, WRONG_PASSWORD).await })
+}
+
 async fn within<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(20), future)
         .await
@@ -103,12 +115,7 @@ async fn no_more_runs_than_permits_and_every_waiter_is_served() {
     let gate = GateRunner::default();
     let portal = Arc::new(fixture_with(config(2, 64)).portal.with_runner(gate.clone()));
     let logins: Vec<_> = (0..12)
-        .map(|n| {
-            let portal = Arc::clone(&portal);
-            tokio::spawn(
-                async move { portal.login(&format!("member{n:04}"), WRONG_PASSWORD).await },
-            )
-        })
+        .map(|n| spawn_wrong_login(&portal, format!("member{n:04}")))
         .collect();
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(
@@ -132,14 +139,8 @@ async fn no_more_runs_than_permits_and_every_waiter_is_served() {
 async fn past_the_queue_callers_hear_busy_at_once_with_a_wait() {
     let gate = GateRunner::default();
     let portal = Arc::new(fixture_with(config(1, 1)).portal.with_runner(gate.clone()));
-    let first = tokio::spawn({
-        let portal = Arc::clone(&portal);
-        async move { portal.login("member0001", WRONG_PASSWORD).await }
-    });
-    let second = tokio::spawn({
-        let portal = Arc::clone(&portal);
-        async move { portal.login("member0002", WRONG_PASSWORD).await }
-    });
+    let first = spawn_wrong_login(&portal, "member0001".into());
+    let second = spawn_wrong_login(&portal, "member0002".into());
     tokio::time::sleep(Duration::from_millis(100)).await;
     let third = portal
         .login("member0003", WRONG_PASSWORD)
@@ -186,10 +187,7 @@ async fn a_busy_answer_costs_the_member_no_attempt() {
     let gate = GateRunner::default();
     let portal = Arc::new(fx.portal.with_runner(gate.clone()));
     // Someone else's login holds the only permit; there is no queue.
-    let holder = tokio::spawn({
-        let portal = Arc::clone(&portal);
-        async move { portal.login("member0001", WRONG_PASSWORD).await }
-    });
+    let holder = spawn_wrong_login(&portal, "member0001".into());
     tokio::time::sleep(Duration::from_millis(50)).await;
     for _ in 0..5 {
         let busy = [
@@ -223,18 +221,11 @@ async fn a_caller_dropped_while_waiting_leaks_no_permit() {
     let gate = GateRunner::default();
     let fx = fixture_with(config(1, 4));
     let portal = Arc::new(fx.portal.with_runner(gate.clone()));
-    let holder = tokio::spawn({
-        let portal = Arc::clone(&portal);
-        async move { portal.login("member0001", WRONG_PASSWORD).await }
-    });
+    let holder = spawn_wrong_login(&portal, "member0001".into());
     tokio::time::sleep(Duration::from_millis(50)).await;
     // Two callers queue behind it and give up.
     for n in 2..4 {
-        let portal = Arc::clone(&portal);
-        let waiting =
-            tokio::spawn(
-                async move { portal.login(&format!("member000{n}"), WRONG_PASSWORD).await },
-            );
+        let waiting = spawn_wrong_login(&portal, format!("member000{n}"));
         tokio::time::sleep(Duration::from_millis(20)).await;
         waiting.abort();
         assert!(waiting.await.unwrap_err().is_cancelled());
@@ -300,12 +291,7 @@ async fn a_tokio_host_just_awaits_and_cheap_calls_are_not_held_up() {
     });
     let portal = Arc::new(fx.portal.with_runner(TokioRunner));
     let logins: Vec<_> = (0..8)
-        .map(|n| {
-            let portal = Arc::clone(&portal);
-            tokio::spawn(
-                async move { portal.login(&format!("member{n:04}"), WRONG_PASSWORD).await },
-            )
-        })
+        .map(|n| spawn_wrong_login(&portal, format!("member{n:04}")))
         .collect();
     // A request that fails validation answers while the argon2 runs are on the blocking pool.
     let cheap = portal

@@ -2,11 +2,23 @@
 //! a login; reset codes die; a notice mailed) and the e-mail address (a code to the new
 //! address through the usual code rules and budgets; a notice to the old one).
 
-use kenpo_auth::{Error, MailKind};
+use kenpo_auth::{Error, MailKind, PendingEmailChange, UserId};
 
 use crate::support::*;
 
 const NEW_EMAIL: &str = "shoko.new@example.ne.jp";
+
+/// The registered member logs in and asks to change the address to [`NEW_EMAIL`]: the
+/// fixture, the user ID, the pending change and the code mailed for it.
+fn email_change_begun() -> (Fixture, UserId, PendingEmailChange, String) {
+    let fx = registered();
+    let user_id = fx.login(USER_ID, PASSWORD).unwrap().user_id;
+    let pending = fx
+        .begin_email_change(&user_id, PASSWORD, NEW_EMAIL)
+        .unwrap();
+    let code = last_code(&fx);
+    (fx, user_id, pending, code)
+}
 
 #[test]
 fn a_member_changes_the_password_and_is_told_by_mail() {
@@ -115,12 +127,7 @@ fn a_member_changes_the_address_with_a_code_mailed_to_the_new_one() {
 
 #[test]
 fn the_address_change_follows_the_code_rules() {
-    let fx = registered();
-    let user_id = fx.login(USER_ID, PASSWORD).unwrap().user_id;
-    let pending = fx
-        .begin_email_change(&user_id, PASSWORD, NEW_EMAIL)
-        .unwrap();
-    let code = last_code(&fx);
+    let (fx, user_id, pending, code) = email_change_begun();
     // Five entries per code; the wrong ones are counted before the comparison.
     for remaining in (1..5).rev() {
         assert_error!(
@@ -161,12 +168,7 @@ fn the_address_change_follows_the_code_rules() {
 
 #[test]
 fn a_new_request_voids_the_previous_one_and_mails_are_budgeted() {
-    let fx = registered();
-    let user_id = fx.login(USER_ID, PASSWORD).unwrap().user_id;
-    let first = fx
-        .begin_email_change(&user_id, PASSWORD, NEW_EMAIL)
-        .unwrap();
-    let first_code = last_code(&fx);
+    let (fx, user_id, first, first_code) = email_change_begun();
     let _second = fx
         .begin_email_change(&user_id, PASSWORD, NEW_EMAIL)
         .unwrap();

@@ -2,7 +2,6 @@
 //! of one connection, with unnamed statements (`PgBouncer`'s mode), and with every call dealt
 //! round-robin over several pools (several stores, as several host processes) on one schema.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
@@ -12,7 +11,9 @@ use kenpo_auth::store::{CodeMac, RegistrationOutcome};
 use kenpo_auth::{PostgresStore, Store, testkit};
 
 use crate::require_server;
-use crate::support::{CHECKS, TestSchema, assert_every_check_passed, block_on, pass_on};
+use crate::support::{
+    CHECKS, FreshSchemas, TestSchema, assert_every_check_passed, block_on, pass_on,
+};
 
 fn run_suite(tag: &str, options: impl Fn(&TestSchema) -> PostgresOptions) {
     run_suite_at(&crate::support::url(), tag, options);
@@ -20,23 +21,14 @@ fn run_suite(tag: &str, options: impl Fn(&TestSchema) -> PostgresOptions) {
 
 /// The conformance suite on stores connected through `url`, a fresh schema per check.
 pub fn run_suite_at(url: &str, tag: &str, options: impl Fn(&TestSchema) -> PostgresOptions) {
-    let schemas = Mutex::new(Vec::new());
-    let make_store = || {
-        let schema = TestSchema::new(tag);
-        let store = schema.store_at(url, options(&schema));
-        schemas.lock().unwrap().push(schema);
-        store
-    };
+    let schemas = FreshSchemas::default();
+    let make_store = || schemas.with_new(tag, |schema| schema.store_at(url, options(schema)));
     let report = testkit::run(make_store, |store, record| {
         block_on(store.add_insured(record)).expect("add_insured");
     })
     .unwrap_or_else(|failure| panic!("{failure}"));
     assert_every_check_passed(&report);
-    assert_eq!(
-        schemas.lock().unwrap().len(),
-        CHECKS.len(),
-        "one fresh schema per check"
-    );
+    assert_eq!(schemas.count(), CHECKS.len(), "one fresh schema per check");
 }
 
 #[test]
@@ -94,19 +86,19 @@ impl Store for Pools {
 #[test]
 fn postgres_store_passes_the_conformance_suite_over_four_pools_on_one_schema() {
     let _server = require_server!();
-    let schemas = Mutex::new(Vec::new());
+    let schemas = FreshSchemas::default();
     let make_store = || {
-        let schema = TestSchema::new("confp");
-        // Four pools of four connections, connected one after another on one schema (the
-        // first migrates it, the others find it done).
-        let stores = (0..4)
-            .map(|_| schema.store_with(schema.options().pool_size(4)))
-            .collect();
-        schemas.lock().unwrap().push(schema);
-        Pools {
-            stores,
-            next: AtomicUsize::new(0),
-        }
+        schemas.with_new("confp", |schema| {
+            // Four pools of four connections, connected one after another on one schema (the
+            // first migrates it, the others find it done).
+            let stores = (0..4)
+                .map(|_| schema.store_with(schema.options().pool_size(4)))
+                .collect();
+            Pools {
+                stores,
+                next: AtomicUsize::new(0),
+            }
+        })
     };
     let report = testkit::run(make_store, |pools, record| {
         block_on(pools.stores[0].add_insured(record)).expect("add_insured");
@@ -241,12 +233,11 @@ impl Store for RacyConsume {
 #[test]
 fn the_suite_catches_a_non_atomic_consume_on_postgres() {
     let _server = require_server!();
-    let schemas = Mutex::new(Vec::new());
+    let schemas = FreshSchemas::default();
     let make_store = || {
-        let schema = TestSchema::new("racy");
-        let inner = schema.store();
-        schemas.lock().unwrap().push(schema);
-        RacyConsume { inner }
+        schemas.with_new("racy", |schema| RacyConsume {
+            inner: schema.store(),
+        })
     };
     let failure = testkit::run(make_store, |store, record| {
         block_on(store.inner.add_insured(record)).expect("add_insured");

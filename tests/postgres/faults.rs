@@ -13,7 +13,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kenpo_auth::store::{AttemptGate, CounterKey};
-use kenpo_auth::{Error, Portal, PostgresError, PostgresStore, RecordingMailer, Store, UserId};
+use kenpo_auth::{
+    Error, PendingRegistration, Portal, PostgresError, PostgresStore, RecordingMailer,
+    SignupTicket, Store, UserId,
+};
+use tokio::task::JoinHandle;
 
 use crate::require_server;
 use crate::support::{
@@ -28,6 +32,22 @@ async fn holder() -> tokio_postgres::Client {
         .unwrap();
     tokio::spawn(connection);
     client
+}
+
+/// Begins `statement` (a lock on one of the schema's tables) in a transaction on `client`, and
+/// holds it until the transaction is rolled back or dropped.
+async fn hold<'a>(
+    client: &'a mut tokio_postgres::Client,
+    statement: &str,
+) -> tokio_postgres::Transaction<'a> {
+    let tx = client.transaction().await.unwrap();
+    tx.batch_execute(statement).await.unwrap();
+    tx
+}
+
+/// The lock that stops a step at its account write.
+fn accounts_share_lock(schema: &TestSchema) -> String {
+    format!("LOCK TABLE \"{}\".accounts IN SHARE MODE", schema.name())
 }
 
 /// Waits until a backend of `schema`'s stores waits for a lock.
@@ -69,10 +89,18 @@ fn portal(store: &PostgresStore) -> (Arc<TestPortal>, RecordingMailer) {
     (Arc::new(portal), mailer)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_registration_cut_off_mid_transaction_creates_nothing_and_the_same_code_works_after() {
-    let _server = require_server!();
-    let schema = TestSchema::new("fault_reg");
+/// A store on `schema` with Shoko on its roster, and her registration begun.
+struct Begun {
+    store: PostgresStore,
+    portal: Arc<TestPortal>,
+    mailer: RecordingMailer,
+    ticket: SignupTicket,
+    pending: PendingRegistration,
+    /// The code mailed for `pending`.
+    code: String,
+}
+
+async fn begin_registration(schema: &TestSchema) -> Begun {
     let store = PostgresStore::connect_with(&url(), schema.options())
         .await
         .unwrap();
@@ -84,22 +112,57 @@ async fn a_registration_cut_off_mid_transaction_creates_nothing_and_the_same_cod
         .await
         .unwrap();
     let code = mailer.last_code().unwrap();
+    Begun {
+        store,
+        portal,
+        mailer,
+        ticket,
+        pending,
+        code,
+    }
+}
 
-    // The account insert waits behind the test's lock, inside the store's transaction (which
-    // holds the challenge's row lock by then).
+impl Begun {
+    /// Confirms the registration on a task of its own, and waits until the step's account
+    /// insert is stuck behind a share lock on `holder`, inside the store's transaction (which
+    /// holds the challenge's row lock by then). The lock lasts as long as the transaction
+    /// returned.
+    async fn confirm_stuck_at_accounts<'a>(
+        &self,
+        schema: &TestSchema,
+        holder: &'a mut tokio_postgres::Client,
+    ) -> (
+        tokio_postgres::Transaction<'a>,
+        JoinHandle<Result<UserId, Error>>,
+    ) {
+        let tx = hold(holder, &accounts_share_lock(schema)).await;
+        let (portal, pending, code) = (
+            Arc::clone(&self.portal),
+            self.pending.clone(),
+            self.code.clone(),
+        );
+        let confirm =
+            tokio::spawn(async move { portal.confirm_registration(&pending, &code).await });
+        wait_until_blocked(schema).await;
+        (tx, confirm)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_cut_off_mid_transaction_creates_nothing_and_the_same_code_works_after() {
+    let _server = require_server!();
+    let schema = TestSchema::new("fault_reg");
+    let begun = begin_registration(&schema).await;
     let mut lock = holder().await;
-    let tx = lock.transaction().await.unwrap();
-    tx.batch_execute(&format!(
-        "LOCK TABLE \"{}\".accounts IN SHARE MODE",
-        schema.name()
-    ))
-    .await
-    .unwrap();
-    let confirm = {
-        let (portal, pending, code) = (portal.clone(), pending.clone(), code.clone());
-        tokio::spawn(async move { portal.confirm_registration(&pending, &code).await })
-    };
-    wait_until_blocked(&schema).await;
+    let (tx, confirm) = begun.confirm_stuck_at_accounts(&schema, &mut lock).await;
+    let Begun {
+        store,
+        portal,
+        ticket,
+        pending,
+        code,
+        ..
+    } = begun;
     assert!(tokio::task::block_in_place(|| schema.terminate_backends()) >= 1);
     let error = confirm.await.unwrap().unwrap_err();
     assert_store_error(&error);
@@ -121,17 +184,14 @@ async fn a_registration_cut_off_mid_transaction_creates_nothing_and_the_same_cod
 async fn a_password_reset_cut_off_mid_transaction_keeps_the_old_password_and_the_code() {
     let _server = require_server!();
     let schema = TestSchema::new("fault_reset");
-    let store = PostgresStore::connect_with(&url(), schema.options())
-        .await
-        .unwrap();
-    store.add_insured(shoko_record()).await.unwrap();
-    let (portal, mailer) = portal(&store);
-    let ticket = portal.authenticate_insured(&shoko()).await.unwrap();
-    let pending = portal
-        .begin_registration(&ticket, &registration_form())
-        .await
-        .unwrap();
-    let code = mailer.last_code().unwrap();
+    let Begun {
+        store,
+        portal,
+        mailer,
+        pending,
+        code,
+        ..
+    } = begin_registration(&schema).await;
     portal.confirm_registration(&pending, &code).await.unwrap();
     let reset = portal.request_password_reset(USER_ID).await.unwrap();
     let reset_code = mailer.last_code().unwrap();
@@ -144,13 +204,7 @@ async fn a_password_reset_cut_off_mid_transaction_keeps_the_old_password_and_the
         .password_hash;
 
     let mut lock = holder().await;
-    let tx = lock.transaction().await.unwrap();
-    tx.batch_execute(&format!(
-        "LOCK TABLE \"{}\".accounts IN SHARE MODE",
-        schema.name()
-    ))
-    .await
-    .unwrap();
+    let tx = hold(&mut lock, &accounts_share_lock(&schema)).await;
     let attempt = {
         let (portal, reset, reset_code) = (portal.clone(), reset.clone(), reset_code.clone());
         tokio::spawn(async move {
@@ -192,14 +246,12 @@ async fn a_counter_step_cut_off_mid_transaction_loses_no_update() {
     }
 
     let mut lock = holder().await;
-    let tx = lock.transaction().await.unwrap();
-    tx.batch_execute(&format!(
+    let row_lock = format!(
         "SELECT 1 FROM \"{}\".counters WHERE key = '{}' FOR UPDATE",
         schema.name(),
         key.storage_key()
-    ))
-    .await
-    .unwrap();
+    );
+    let tx = hold(&mut lock, &row_lock).await;
     let blocked = {
         let (store, key) = (store.clone(), key.clone());
         tokio::spawn(async move { store.acquire_attempt(&key, t0(), policy).await })
@@ -250,31 +302,16 @@ fn a_server_restarted_mid_call_fails_that_call_leaves_nothing_half_made_and_the_
         .build()
         .unwrap();
     runtime.block_on(async {
-        let store = PostgresStore::connect_with(&url(), schema.options())
-            .await
-            .unwrap();
-        store.add_insured(shoko_record()).await.unwrap();
-        let (portal, mailer) = portal(&store);
-        let ticket = portal.authenticate_insured(&shoko()).await.unwrap();
-        let pending = portal
-            .begin_registration(&ticket, &registration_form())
-            .await
-            .unwrap();
-        let code = mailer.last_code().unwrap();
-
+        let begun = begin_registration(&schema).await;
         let mut lock = holder().await;
-        let tx = lock.transaction().await.unwrap();
-        tx.batch_execute(&format!(
-            "LOCK TABLE \"{}\".accounts IN SHARE MODE",
-            schema.name()
-        ))
-        .await
-        .unwrap();
-        let confirm = {
-            let (portal, pending, code) = (portal.clone(), pending.clone(), code.clone());
-            tokio::spawn(async move { portal.confirm_registration(&pending, &code).await })
-        };
-        wait_until_blocked(&schema).await;
+        let (tx, confirm) = begun.confirm_stuck_at_accounts(&schema, &mut lock).await;
+        let Begun {
+            store,
+            portal,
+            pending,
+            code,
+            ..
+        } = begun;
         let status = tokio::task::block_in_place(|| {
             std::process::Command::new("sh")
                 .args(["-c", &restart])

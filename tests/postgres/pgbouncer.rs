@@ -14,7 +14,6 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use kenpo_auth::postgres::{PostgresOptions, StatementMode};
@@ -22,7 +21,7 @@ use kenpo_auth::testkit;
 
 use crate::conformance::run_suite_at;
 use crate::require_server;
-use crate::support::{TempDir, TestSchema, block_on, url};
+use crate::support::{FreshSchemas, TempDir, TestSchema, block_on, url};
 
 /// A PgBouncer of the test's own, stopped on drop.
 struct Bouncer {
@@ -202,13 +201,12 @@ fn named_statements_break_behind_an_older_pgbouncer_in_transaction_mode() {
         }
     }
     let bouncer = start(&executable);
-    let schemas = Mutex::new(Vec::new());
+    let schemas = FreshSchemas::default();
     let make_store = || {
-        let schema = TestSchema::new("bouncer_named");
-        let options = behind_pgbouncer(&schema).statements(StatementMode::Cached);
-        let store = schema.store_at(&bouncer.url, options);
-        schemas.lock().unwrap().push(schema);
-        store
+        schemas.with_new("bouncer_named", |schema| {
+            let options = behind_pgbouncer(schema).statements(StatementMode::Cached);
+            schema.store_at(&bouncer.url, options)
+        })
     };
     let outcome = testkit::run(make_store, |store, record| {
         block_on(store.add_insured(record)).expect("add_insured");

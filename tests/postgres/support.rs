@@ -1,8 +1,7 @@
 //! Finding the server, schemas of one's own, and the records the tests store.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Mutex, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
 
 pub use crate::records::*;
 
@@ -149,10 +148,6 @@ pub struct TestSchema {
 
 impl TestSchema {
     pub fn new(tag: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
         let tag: String = tag
             .chars()
             .map(|c| {
@@ -164,11 +159,7 @@ impl TestSchema {
             })
             .take(16)
             .collect();
-        let name = format!(
-            "kt_{tag}_{}_{}_{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
+        let name = format!("kt_{tag}_{}", unique_suffix());
         Self { name }
     }
 
@@ -218,6 +209,26 @@ impl TestSchema {
 impl Drop for TestSchema {
     fn drop(&mut self) {
         let _ = admin(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name));
+    }
+}
+
+/// A fresh schema for each store the conformance suite makes, every one kept (so not dropped)
+/// until this is.
+#[derive(Default)]
+pub struct FreshSchemas(Mutex<Vec<TestSchema>>);
+
+impl FreshSchemas {
+    /// What `make` makes on a new schema tagged `tag`, the schema kept.
+    pub fn with_new<T>(&self, tag: &str, make: impl FnOnce(&TestSchema) -> T) -> T {
+        let schema = TestSchema::new(tag);
+        let store = make(&schema);
+        self.0.lock().unwrap().push(schema);
+        store
+    }
+
+    /// How many schemas were made.
+    pub fn count(&self) -> usize {
+        self.0.lock().unwrap().len()
     }
 }
 

@@ -137,28 +137,36 @@ const V1_DATABASE: &[u8] = include_bytes!("../data/sqlite-schema-v1.db");
 /// A database left at schema version 1 by the previous release: its login counter carries
 /// over (failures must never expire), its windowed throttles and its challenges are dropped, as
 /// `src/sqlite/schema.rs` documents; accounts and the roster are untouched.
+/// A time as the SQLite store keeps it: nanoseconds since the epoch.
+fn nanos(t: std::time::SystemTime) -> i64 {
+    i64::try_from(t.duration_since(UNIX_EPOCH).unwrap().as_nanos()).unwrap()
+}
+
+/// Writes, as versions 1 and 2 of the schema kept them (the same in both), ケンポ ショウコ on
+/// the roster and her account NGK0001, created at `t0()`.
+fn insert_old_account(raw: &Connection) {
+    raw.execute(
+        "INSERT INTO roster VALUES ('06139999', '12', '345', '1975-03-02', 'ケンポ ショウコ')",
+        [],
+    )
+    .unwrap();
+    raw.execute(
+        "INSERT INTO accounts VALUES ('ngk0001', 'NGK0001', '06139999', '12', '345',
+             'member@example.co.jp', '$argon2id$v=19$m=64,t=1,p=1$c2FsdA$first', 1, ?1)",
+        [nanos(t0())],
+    )
+    .unwrap();
+}
+
 #[test]
 fn a_version_one_database_is_migrated_keeping_login_counters() {
     let dir = TempDir::new("migrate-v1");
     let path = dir.db("v1.db");
     std::fs::write(&path, V1_DATABASE).unwrap();
     assert_eq!(user_version(&path), 1);
-    let nanos = |t: std::time::SystemTime| {
-        i64::try_from(t.duration_since(UNIX_EPOCH).unwrap().as_nanos()).unwrap()
-    };
     {
         let raw = Connection::open(&path).unwrap();
-        raw.execute(
-            "INSERT INTO roster VALUES ('06139999', '12', '345', '1975-03-02', 'ケンポ ショウコ')",
-            [],
-        )
-        .unwrap();
-        raw.execute(
-            "INSERT INTO accounts VALUES ('ngk0001', 'NGK0001', '06139999', '12', '345',
-                 'member@example.co.jp', '$argon2id$v=19$m=64,t=1,p=1$c2FsdA$first', 1, ?1)",
-            [nanos(t0())],
-        )
-        .unwrap();
+        insert_old_account(&raw);
         // Nine failed logins, no lock yet (version 1 kept no window for logins).
         raw.execute(
             "INSERT INTO counters VALUES ('login:ngk0001', 9, NULL, NULL)",
@@ -421,23 +429,10 @@ fn a_version_two_database_is_migrated_keeping_everything() {
     let path = dir.db("v2.db");
     std::fs::write(&path, V2_DATABASE).unwrap();
     assert_eq!(user_version(&path), 2);
-    let nanos = |t: std::time::SystemTime| {
-        i64::try_from(t.duration_since(UNIX_EPOCH).unwrap().as_nanos()).unwrap()
-    };
     let reset_id = ticket();
     {
         let raw = Connection::open(&path).unwrap();
-        raw.execute(
-            "INSERT INTO roster VALUES ('06139999', '12', '345', '1975-03-02', 'ケンポ ショウコ')",
-            [],
-        )
-        .unwrap();
-        raw.execute(
-            "INSERT INTO accounts VALUES ('ngk0001', 'NGK0001', '06139999', '12', '345',
-                 'member@example.co.jp', '$argon2id$v=19$m=64,t=1,p=1$c2FsdA$first', 1, ?1)",
-            [nanos(t0())],
-        )
-        .unwrap();
+        insert_old_account(&raw);
         raw.execute(
             "INSERT INTO counters VALUES ('login:ngk0001', 9, NULL, ?1, NULL)",
             [nanos(t0())],

@@ -29,17 +29,23 @@ pub struct TempDir {
     path: PathBuf,
 }
 
+/// `{process}_{count}_{nanoseconds}`: a name part no other test, thread or process running at
+/// the same time has.
+pub fn unique_suffix() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 impl TempDir {
     pub fn new(tag: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "kenpo-{tag}-{}-{}-{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
+        let path = std::env::temp_dir().join(format!("kenpo-{tag}-{}", unique_suffix()));
         std::fs::create_dir_all(&path).expect("create temp dir");
         Self { path }
     }
