@@ -2,6 +2,7 @@
 //! middleware, the session's CSRF token, and the per-client rate limit's refusal page.
 
 use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv6Addr};
 
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
@@ -11,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use rand::TryRng as _;
 use subtle::ConstantTimeEq as _;
 use tower_governor::GovernorError;
+use tower_governor::key_extractor::{KeyExtractor, PeerIpKeyExtractor};
 use tower_sessions::Session;
 
 use crate::views;
@@ -101,6 +103,24 @@ pub async fn csrf(request: Request, next: Next) -> Response {
         .await
 }
 
+/// The per-client rate limit's key: the client's IPv4 address, or its IPv6 /64 network. One
+/// IPv6 client usually holds a whole /64 (2^64 addresses), so keying on the full address would
+/// let it take a fresh bucket for every post, and would let the limiter's table grow with it.
+/// Behind a proxy, read the address it forwards instead (`SmartIpKeyExtractor` does that).
+#[derive(Clone, Copy)]
+pub struct ClientNetwork;
+
+impl KeyExtractor for ClientNetwork {
+    type Key = IpAddr;
+
+    fn extract<T>(&self, request: &axum::http::Request<T>) -> Result<IpAddr, GovernorError> {
+        Ok(match PeerIpKeyExtractor.extract(request)?.to_canonical() {
+            IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
+            v4 @ IpAddr::V4(_) => v4,
+        })
+    }
+}
+
 /// The per-client rate limit's refusal (`tower_governor` in front of the portal, see `router`).
 pub fn too_many(error: &GovernorError) -> Response {
     let &GovernorError::TooManyRequests {
@@ -116,4 +136,31 @@ pub fn too_many(error: &GovernorError) -> Response {
     let h = response.headers_mut();
     h.insert(header::RETRY_AFTER, HeaderValue::from(wait));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use axum::extract::ConnectInfo;
+
+    use super::*;
+
+    fn key(peer: &str) -> IpAddr {
+        let mut request = axum::http::Request::new(());
+        let peer: SocketAddr = peer.parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(peer));
+        ClientNetwork.extract(&request).unwrap()
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64_network_and_an_ipv4_client_its_address() {
+        assert_eq!(
+            key("[2001:db8:1:2::1]:5000"),
+            key("[2001:db8:1:2:ffff::9]:6000")
+        );
+        assert_ne!(key("[2001:db8:1:2::1]:5000"), key("[2001:db8:1:3::1]:5000"));
+        assert_eq!(key("192.0.2.7:5000"), key("[::ffff:192.0.2.7]:6000"));
+        assert_ne!(key("192.0.2.7:5000"), key("192.0.2.8:5000"));
+    }
 }

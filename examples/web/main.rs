@@ -178,9 +178,9 @@ fn router(app: App, args: &Args) -> Router {
         .with_expiry(Expiry::OnInactivity(CookieDuration::minutes(30)));
     // A token bucket per client address for form posts: `rate_limit` in a burst, refilled at
     // `rate_limit` a minute. The library limits per account and per insured person; this
-    // limits one client spraying many of them. Behind a proxy, key on the forwarded address
-    // (`SmartIpKeyExtractor`).
+    // limits one client spraying many of them (a client: an IPv4 address or an IPv6 /64).
     let per_client = GovernorConfigBuilder::default()
+        .key_extractor(guard::ClientNetwork)
         .period(Duration::from_secs(60) / args.rate_limit.max(1))
         .burst_size(args.rate_limit.max(1))
         .methods(vec![Method::POST])
