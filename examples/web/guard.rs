@@ -106,7 +106,9 @@ pub async fn csrf(request: Request, next: Next) -> Response {
 /// The per-client rate limit's key: the client's IPv4 address, or its IPv6 /64 network. One
 /// IPv6 client usually holds a whole /64 (2^64 addresses), so keying on the full address would
 /// let it take a fresh bucket for every post, and would let the limiter's table grow with it.
-/// Behind a proxy, read the address it forwards instead (`SmartIpKeyExtractor` does that).
+/// Behind a proxy, key on the address the proxy forwards, trusting the header only when the
+/// peer is the proxy (`tower_governor`'s `SmartIpKeyExtractor` trusts it from anyone), and mask
+/// it the same way.
 #[derive(Clone, Copy)]
 pub struct ClientNetwork;
 
@@ -129,6 +131,9 @@ pub fn too_many(error: &GovernorError) -> Response {
     else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
+    // tower_governor rounds the wait down: under a second would read 0 and invite a retry at
+    // once.
+    let wait = wait.saturating_add(1);
     tracing::warn!(target: "web", event = "rate_limited", wait_s = wait);
     let message =
         format!("アクセスが集中しています。{wait}秒ほどおいてから、もう一度お試しください。");

@@ -41,7 +41,7 @@ use axum::http::Method;
 use axum::middleware::from_fn;
 use axum::routing::{get, post};
 use clap::Parser;
-use kenpo_auth::store::{ImportMode, RosterEntry};
+use kenpo_auth::postgres::PostgresOptions;
 use kenpo_auth::{
     BirthDate, Config, InsuredRecord, Portal, PostgresStore, SecretKey, SqliteStore, TermsVersion,
     TokioRunner,
@@ -99,16 +99,26 @@ struct Args {
     /// The SQLite database file.
     #[arg(long, default_value = "kenpo-web.db")]
     db: PathBuf,
-    /// A PostgreSQL database instead of SQLite (schema `kenpo_auth`).
-    #[arg(long, value_name = "URL")]
+    /// A PostgreSQL database instead of SQLite (from the environment, a password stays out of
+    /// `ps`). Every host process on it must share one code key: give each the same `--key`.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "KENPO_WEB_POSTGRES",
+        hide_env_values = true
+    )]
+    #[arg(requires = "key")]
     postgres: Option<String>,
+    /// The schema in the PostgreSQL database.
+    #[arg(long, default_value = "kenpo_auth")]
+    pg_schema: String,
     /// The code key's file (made on first start, owner-only) [default: the database path + .key].
     #[arg(long)]
     key: Option<PathBuf>,
     /// Where to listen; port 0 picks one.
     #[arg(long, default_value = "127.0.0.1:3000")]
     addr: String,
-    /// Adds the demo members to the roster.
+    /// Adds (or updates) the demo members on the roster.
     #[arg(long)]
     seed_demo: bool,
     /// The version of the terms of use in force.
@@ -123,7 +133,7 @@ struct Args {
     /// Cookies marked Secure, for a portal served over TLS (e.g. behind a proxy).
     #[arg(long)]
     secure_cookies: bool,
-    /// Form posts per minute per client address.
+    /// Form posts per minute per client (an IPv4 address or an IPv6 /64).
     #[arg(long, default_value_t = 60)]
     rate_limit: u32,
 }
@@ -148,15 +158,11 @@ fn secret_key(path: &Path) -> SecretKey {
     SecretKey::from_bytes(bytes)
 }
 
-/// The demo roster of insurer 06139999: the manual's example member and a second one.
-fn demo_roster() -> Vec<RosterEntry> {
+/// The demo members of insurer 06139999: the manual's example member and a second one.
+fn demo_members() -> Vec<InsuredRecord> {
     let person = |number, (y, m, d), name| {
         let birth = BirthDate::new(y, m, d).unwrap();
-        let record = InsuredRecord::new("06139999", "1234", number, birth, name).unwrap();
-        RosterEntry {
-            line: 0,
-            record: Some(record),
-        }
+        InsuredRecord::new("06139999", "1234", number, birth, name).unwrap()
     };
     vec![
         person("567", (1975, 3, 2), "ケンポ ショウコ"),
@@ -254,23 +260,33 @@ async fn main() {
         terms_version: TermsVersion::new(args.terms_version),
         ..Config::default()
     };
+    let demo = if args.seed_demo {
+        demo_members()
+    } else {
+        Vec::new()
+    };
     let (portal, database) = if let Some(url) = &args.postgres {
-        let store = PostgresStore::connect(url)
+        let options = PostgresOptions::default().schema(&args.pg_schema);
+        let store = PostgresStore::connect_with(url, options)
             .await
-            .expect("connect to --postgres");
+            .expect("--postgres");
+        for member in demo {
+            store.add_insured(member).await.expect("a demo member");
+        }
         let portal = Portal::new(store, DevMailer, config).with_runner(TokioRunner);
-        (WebPortal::Postgres(portal), "PostgreSQL".to_owned())
+        (
+            WebPortal::Postgres(portal),
+            format!("PostgreSQL, schema {}", args.pg_schema),
+        )
     } else {
         let store = SqliteStore::open(&args.db).expect("open the database");
+        for member in demo {
+            store.add_insured(member).expect("a demo member");
+        }
         let portal = Portal::new(store, DevMailer, config).with_runner(TokioRunner);
         (WebPortal::Sqlite(portal), args.db.display().to_string())
     };
     portal!(&portal, p => p.check_config()).expect("a valid configuration");
-    if args.seed_demo {
-        let rows = demo_roster();
-        portal!(&portal, p => p.import_roster("06139999", rows, ImportMode::Apply).await)
-            .expect("the demo roster");
-    }
     let app = App {
         portal: Arc::new(portal),
         notices: Arc::new(args.notices.clone()),

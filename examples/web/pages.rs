@@ -114,7 +114,8 @@ impl FromRequestParts<App> for Member {
 }
 
 /// A flow's ticket, kept in the session under `KEY`; without it, back to the flow's `START`.
-/// A members-only flow's ticket is not held by anyone else.
+/// A members-only flow's ticket is read only for a logged-in member (a login clears the
+/// session, so it is the member who began the flow).
 pub trait Ticket: DeserializeOwned {
     const KEY: &'static str;
     const START: &'static str;
@@ -183,10 +184,11 @@ pub async fn login_page(State(app): State<App>, session: Session) -> Response {
 pub async fn login(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
     match portal!(app.portal, p => p.login(&f.user_id, &f.password).await) {
         Ok(success) => {
-            // A new session id for the logged-in member (no fixation), and a new CSRF token.
+            // A new session id for the logged-in member (no fixation), nothing left of the
+            // visit before (another member's e-mail change, say), and a new CSRF token.
             let _ = session.cycle_id().await;
+            session.clear().await;
             new_csrf_token(&session).await;
-            forget(&session, &[SIGNUP, PENDING, SENT_AT, RESET]).await;
             let due = success.terms_consent_required;
             put(&session, MEMBER, success.user_id.as_str()).await;
             put(&session, TERMS_DUE, due).await;

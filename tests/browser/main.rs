@@ -188,6 +188,19 @@ async fn member_pages(b: &Browser, server: &Server) {
     b.fill("#code", &code).await;
     b.submit("form[action='/settings/email/code'] button").await;
     b.expect_text("メールアドレスを変更しました").await;
+
+    // A login clears what the visit held: an e-mail change begun before it is gone (had
+    // another member logged in here, they would not reach this one's code screen).
+    b.fill("#em-current", PASSWORD).await;
+    b.fill("#email", "shoko.third@example.co.jp").await;
+    b.submit("form[action='/settings/email'] button").await;
+    b.expect_heading("メールアドレス変更の認証番号入力").await;
+    b.go("/login").await;
+    b.login(USER, PASSWORD).await;
+    b.expect_text("ようこそ").await;
+    b.go("/settings/email/code").await;
+    b.expect_heading("登録情報の変更").await;
+
     b.submit("form[action='/logout'] button").await;
     b.expect_text("ログアウトしました").await;
 }

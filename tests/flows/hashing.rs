@@ -84,7 +84,6 @@ impl Runner for PanicsOnce {
     }
 }
 
-/// Awaits `future`, failing the test instead of hanging it if a leaked permit keeps it waiting.
 /// A login with a wrong password for `user_id`, on a task of its own.
 fn spawn_wrong_login(
     portal: &Arc<TestPortal>,
@@ -94,6 +93,7 @@ fn spawn_wrong_login(
     tokio::spawn(async move { portal.login(&user_id, WRONG_PASSWORD).await })
 }
 
+/// Awaits `future`, failing the test instead of hanging it if a leaked permit keeps it waiting.
 async fn within<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(20), future)
         .await

@@ -134,9 +134,6 @@ fn reopening_does_not_run_the_migration_again() {
 /// 3.40 (the release is commit df2f6d1, where `V1` is the only migration).
 const V1_DATABASE: &[u8] = include_bytes!("../data/sqlite-schema-v1.db");
 
-/// A database left at schema version 1 by the previous release: its login counter carries
-/// over (failures must never expire), its windowed throttles and its challenges are dropped, as
-/// `src/sqlite/schema.rs` documents; accounts and the roster are untouched.
 /// A time as the SQLite store keeps it: nanoseconds since the epoch.
 fn nanos(t: std::time::SystemTime) -> i64 {
     i64::try_from(t.duration_since(UNIX_EPOCH).unwrap().as_nanos()).unwrap()
@@ -158,6 +155,9 @@ fn insert_old_account(raw: &Connection) {
     .unwrap();
 }
 
+/// A database left at schema version 1 by the previous release: its login counter carries
+/// over (failures must never expire), its windowed throttles and its challenges are dropped, as
+/// `src/sqlite/schema.rs` documents; accounts and the roster are untouched.
 #[test]
 fn a_version_one_database_is_migrated_keeping_login_counters() {
     let dir = TempDir::new("migrate-v1");
