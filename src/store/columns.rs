@@ -161,21 +161,100 @@ pub(crate) fn key_from_sql(
     InsuredKey::new(insurer_code, symbol, number).map_err(|_| corrupt("insured key"))
 }
 
-/// A `roster` row.
-pub(crate) struct RosterRow {
-    pub(crate) insurer_code: String,
-    pub(crate) symbol: String,
-    pub(crate) number: String,
-    pub(crate) birth_date: String,
-    pub(crate) name_kana: String,
-    pub(crate) coverage_end: Option<String>,
+/// Every row the SQL stores read, described once: its fields are its columns in column order,
+/// each with the name a value that no longer reads is reported under. `define_rows!` below
+/// makes the structs and their `COLUMNS` from it; each driver's codec hands the same list to its
+/// own reader, so a column cannot be listed in one position and read from another.
+macro_rules! each_row {
+    ($then:ident) => {
+        $then! {
+            /// A `roster` row.
+            RosterRow {
+                insurer_code: String = "roster entry",
+                symbol: String = "roster entry",
+                number: String = "roster entry",
+                birth_date: String = "birth date",
+                name_kana: String = "roster entry",
+                coverage_end: Option<String> = "coverage end",
+            }
+            /// An `accounts` row.
+            AccountRow {
+                user_id: String = "user ID",
+                insurer_code: String = "insured key",
+                symbol: String = "insured key",
+                number: String = "insured key",
+                email: String = "e-mail address",
+                password_hash: String = "password hash",
+                terms_accepted: Option<i64> = "terms version",
+                created_at: i64 = "time",
+                last_login_at: Option<i64> = "time",
+            }
+            /// A `signups` row.
+            SignupRow {
+                id: Vec<u8> = "ticket id",
+                insurer_code: String = "insured key",
+                symbol: String = "insured key",
+                number: String = "insured key",
+                expires_at: i64 = "time",
+            }
+            /// A `counters` row.
+            CounterRow {
+                attempts: i64 = "attempt count",
+                locked_until: Option<i64> = "time",
+                last_attempt: Option<i64> = "time",
+                forget_at: Option<i64> = "time",
+            }
+            /// The code columns of a challenge, for `Store::update_code`.
+            CodeRow {
+                id: Vec<u8> = "ticket id",
+                purpose: i64 = "challenge purpose",
+                code_mac: Vec<u8> = "code MAC",
+                issued_at: i64 = "time",
+                expires_at: i64 = "time",
+                attempts: i64 = "attempt count",
+                sends: i64 = "send count",
+            }
+            /// The columns of a `challenges` row after its [`CodeRow`]: the owner, the kind and
+            /// the payload.
+            ChallengeTail {
+                owner: String = "challenge owner",
+                kind: i64 = "challenge kind",
+                user_id: Option<String> = "registration challenge",
+                insurer_code: Option<String> = "registration challenge",
+                symbol: Option<String> = "registration challenge",
+                number: Option<String> = "registration challenge",
+                email: Option<String> = "registration challenge",
+                password_hash: Option<String> = "registration challenge",
+            }
+        }
+    };
+}
+pub(crate) use each_row;
+
+/// The structs of [`each_row!`], with their column lists.
+macro_rules! define_rows {
+    ($($(#[$doc:meta])* $row:ident { $first:ident: $first_ty:ty = $first_what:literal,
+        $($field:ident: $ty:ty = $what:literal,)* })*) => {$(
+        $(#[$doc])*
+        pub(crate) struct $row {
+            pub(crate) $first: $first_ty,
+            $(pub(crate) $field: $ty,)*
+        }
+
+        #[allow(dead_code, reason = "a row a store never lists or counts")]
+        impl $row {
+            /// The columns, in the order the fields are read.
+            pub(crate) const COLUMNS: &'static str =
+                concat!(stringify!($first) $(, ", ", stringify!($field))*);
+            /// How many columns the row has.
+            pub(crate) const WIDTH: usize = [stringify!($first) $(, stringify!($field))*].len();
+        }
+    )*};
 }
 
-impl RosterRow {
-    /// The columns, in the order the fields are read.
-    pub(crate) const COLUMNS: &'static str =
-        "insurer_code, symbol, number, birth_date, name_kana, coverage_end";
+each_row!(define_rows);
 
+impl RosterRow {
     pub(crate) fn into_record(self) -> Result<InsuredRecord, ColumnError> {
         let birth_date = self.birth_date.parse().map_err(|_| corrupt("birth date"))?;
         let coverage_end = self
@@ -207,24 +286,7 @@ pub(crate) fn roster_columns(record: &InsuredRecord) -> [Option<String>; 6] {
     ]
 }
 
-/// An `accounts` row.
-pub(crate) struct AccountRow {
-    pub(crate) user_id: String,
-    pub(crate) insurer_code: String,
-    pub(crate) symbol: String,
-    pub(crate) number: String,
-    pub(crate) email: String,
-    pub(crate) password_hash: String,
-    pub(crate) terms_accepted: Option<i64>,
-    pub(crate) created_at: i64,
-    pub(crate) last_login_at: Option<i64>,
-}
-
 impl AccountRow {
-    /// The columns, in the order the fields are read.
-    pub(crate) const COLUMNS: &'static str = "user_id, insurer_code, symbol, number, email, \
-         password_hash, terms_accepted, created_at, last_login_at";
-
     pub(crate) fn into_account(self) -> Result<Account, ColumnError> {
         Ok(Account {
             user_id: user_id_from_sql(&self.user_id)?,
@@ -241,19 +303,7 @@ impl AccountRow {
     }
 }
 
-/// A `signups` row.
-pub(crate) struct SignupRow {
-    pub(crate) id: Vec<u8>,
-    pub(crate) insurer_code: String,
-    pub(crate) symbol: String,
-    pub(crate) number: String,
-    pub(crate) expires_at: i64,
-}
-
 impl SignupRow {
-    /// The columns, in the order the fields are read.
-    pub(crate) const COLUMNS: &'static str = "id, insurer_code, symbol, number, expires_at";
-
     pub(crate) fn into_record(self) -> Result<SignupRecord, ColumnError> {
         Ok(SignupRecord {
             id: ticket_from_sql(&self.id)?,
@@ -263,18 +313,7 @@ impl SignupRow {
     }
 }
 
-/// A `counters` row.
-pub(crate) struct CounterRow {
-    pub(crate) attempts: i64,
-    pub(crate) locked_until: Option<i64>,
-    pub(crate) last_attempt: Option<i64>,
-    pub(crate) forget_at: Option<i64>,
-}
-
 impl CounterRow {
-    /// The columns, in the order the fields are read.
-    pub(crate) const COLUMNS: &'static str = "attempts, locked_until, last_attempt, forget_at";
-
     pub(crate) fn into_counter(self) -> Result<AttemptCounter, ColumnError> {
         Ok(AttemptCounter {
             attempts: u32_from_sql(self.attempts, "attempt count")?,
@@ -285,22 +324,7 @@ impl CounterRow {
     }
 }
 
-/// The code columns of a challenge, for `Store::update_code`.
-pub(crate) struct CodeRow {
-    pub(crate) id: Vec<u8>,
-    pub(crate) purpose: i64,
-    pub(crate) code_mac: Vec<u8>,
-    pub(crate) issued_at: i64,
-    pub(crate) expires_at: i64,
-    pub(crate) attempts: i64,
-    pub(crate) sends: i64,
-}
-
 impl CodeRow {
-    /// The columns, in the order the fields are read.
-    pub(crate) const COLUMNS: &'static str =
-        "id, purpose, code_mac, issued_at, expires_at, attempts, sends";
-
     pub(crate) fn into_code(self) -> Result<CodeChallenge, ColumnError> {
         Ok(CodeChallenge {
             id: ticket_from_sql(&self.id)?,
@@ -314,29 +338,24 @@ impl CodeRow {
     }
 }
 
-/// A `challenges` row: the code columns, then the owner, the kind and the payload.
+/// A `challenges` row: the code columns, then the rest.
 pub(crate) struct ChallengeRow {
     pub(crate) code: CodeRow,
-    pub(crate) owner: String,
-    pub(crate) kind: i64,
-    pub(crate) user_id: Option<String>,
-    pub(crate) insurer_code: Option<String>,
-    pub(crate) symbol: Option<String>,
-    pub(crate) number: Option<String>,
-    pub(crate) email: Option<String>,
-    pub(crate) password_hash: Option<String>,
+    pub(crate) tail: ChallengeTail,
 }
 
 impl ChallengeRow {
-    /// The columns, in the order the fields are read ([`CodeRow::COLUMNS`] first).
+    /// The columns, in the order the fields are read: [`CodeRow::COLUMNS`], then
+    /// [`ChallengeTail::COLUMNS`] (a test holds the two to this list).
     pub(crate) const COLUMNS: &'static str = "id, purpose, code_mac, issued_at, expires_at, \
          attempts, sends, owner, kind, user_id, insurer_code, symbol, number, email, \
          password_hash";
 
     pub(crate) fn into_record(self) -> Result<ChallengeRecord, ColumnError> {
         let code = self.code.into_code()?;
-        let owner = owner_from_sql(&self.owner)?;
-        let payload = match self.kind {
+        let tail = self.tail;
+        let owner = owner_from_sql(&tail.owner)?;
+        let payload = match tail.kind {
             KIND_REGISTRATION => {
                 let (
                     Some(user_id),
@@ -346,12 +365,12 @@ impl ChallengeRow {
                     Some(email),
                     Some(password_hash),
                 ) = (
-                    self.user_id,
-                    self.insurer_code,
-                    self.symbol,
-                    self.number,
-                    self.email,
-                    self.password_hash,
+                    tail.user_id,
+                    tail.insurer_code,
+                    tail.symbol,
+                    tail.number,
+                    tail.email,
+                    tail.password_hash,
                 )
                 else {
                     return Err(corrupt("registration challenge"));
@@ -366,7 +385,7 @@ impl ChallengeRow {
             KIND_RESET => ChallengePayload::PasswordReset,
             KIND_DECOY => ChallengePayload::DecoyReset,
             KIND_EMAIL_CHANGE => {
-                let email = self.email.ok_or(corrupt("e-mail change challenge"))?;
+                let email = tail.email.ok_or(corrupt("e-mail change challenge"))?;
                 ChallengePayload::EmailChange(email_from_sql(&email)?)
             }
             _ => return Err(corrupt("challenge kind")),
@@ -407,6 +426,13 @@ mod tests {
     fn times_beyond_the_range_are_refused_not_wrapped() {
         let far = SystemTime::UNIX_EPOCH + Duration::from_nanos(i64::MAX.unsigned_abs() + 1);
         assert_eq!(time_to_sql(far), Err(ColumnError::TimeOutOfRange));
+    }
+
+    #[test]
+    fn a_challenge_row_is_its_code_columns_then_its_tail() {
+        let joined = format!("{}, {}", CodeRow::COLUMNS, ChallengeTail::COLUMNS);
+        assert_eq!(ChallengeRow::COLUMNS, joined);
+        assert_eq!(AccountRow::WIDTH, AccountRow::COLUMNS.split(", ").count());
     }
 
     #[test]
