@@ -30,14 +30,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{CodeMailer, PASSWORD};
+use support::{CodeMailer, PASSWORD, identity_of, insured_of};
 
 use kenpo_auth::postgres::PostgresOptions;
 use kenpo_auth::sqlite::SqliteOptions;
 use kenpo_auth::store::{ImportMode, RosterEntry};
 use kenpo_auth::{
-    BirthDate, Config, HashParams, IdentityForm, InsuredRecord, NewPassword, PasswordHasher,
-    Portal, PostgresStore, RegistrationForm, SqliteStore, Store,
+    Config, HashParams, IdentityForm, NewPassword, PasswordHasher, Portal, PostgresStore,
+    RegistrationForm, SqliteStore, Store,
 };
 
 const TASKS: [usize; 4] = [1, 2, 8, 32];
@@ -55,26 +55,15 @@ fn config(params: HashParams) -> Config {
     }
 }
 
-/// Person `n` of insurer `insurer`.
-fn record(insurer: &str, n: u64) -> InsuredRecord {
-    let birth = BirthDate::new(1975, 3, 2).unwrap();
-    InsuredRecord::new(insurer, "1234", &n.to_string(), birth, "ケンポ ショウコ").unwrap()
-}
-
+/// The first-authentication form of insurer `insurer`'s roster entry `n`, and a registration
+/// form whose user ID and address are that insurer's own.
 fn forms(insurer: &str, n: u64) -> (IdentityForm, RegistrationForm) {
-    let identity = IdentityForm {
-        insurer_code: insurer.into(),
-        symbol: "1234".into(),
-        number: n.to_string(),
-        birth_date: "1975-03-02".into(),
-        name_kana: "ケンポ ショウコ".into(),
-    };
     let form = RegistrationForm {
         user_id: format!("{insurer}x{n:07}"),
         password: PASSWORD.into(),
         email: format!("{insurer}.{n}@example.co.jp"),
     };
-    (identity, form)
+    (identity_of(insurer, n), form)
 }
 
 async fn register<S: Store>(portal: &Portal<S, CodeMailer>, insurer: &str, n: u64) {
@@ -130,7 +119,7 @@ where
     let login_insurer = format!("L{}", INSURER.fetch_add(1, Ordering::Relaxed));
     let people = (0..LOGIN_ACCOUNTS).map(|n| RosterEntry {
         line: n + 1,
-        record: Some(record(&login_insurer, n)),
+        record: Some(insured_of(&login_insurer, n)),
     });
     first
         .import_roster(&login_insurer, people, ImportMode::Apply)
@@ -160,7 +149,7 @@ where
             let capacity = 20_000;
             let people = (0..capacity).map(|n| RosterEntry {
                 line: n + 1,
-                record: Some(record(&insurer, n)),
+                record: Some(insured_of(&insurer, n)),
             });
             portals[0]
                 .store()
@@ -227,7 +216,7 @@ async fn share<S: Store + Clone>(name: &str, store: S, default_verify: f64) -> S
             insurer,
             std::iter::once(RosterEntry {
                 line: 1,
-                record: Some(record(insurer, 0)),
+                record: Some(insured_of(insurer, 0)),
             }),
             ImportMode::Apply,
         )

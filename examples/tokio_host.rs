@@ -224,21 +224,15 @@ fn main() {
         .unwrap();
 
     // A form that fails validation, every 5 ms, rendered as the host would: status and JSON.
-    let prober = Prober::start(runtime.handle().clone(), {
-        let portal = Arc::clone(&portal);
-        move || {
-            let portal = Arc::clone(&portal);
-            async move {
-                let error = portal
-                    .authenticate_insured(&IdentityForm::default())
-                    .await
-                    .unwrap_err();
-                let _answer = (
-                    error.kind().status(),
-                    serde_json::to_string(&error.body()).unwrap(),
-                );
-            }
-        }
+    let prober = Prober::start(runtime.handle().clone(), &portal, |portal| async move {
+        let error = portal
+            .authenticate_insured(&IdentityForm::default())
+            .await
+            .unwrap_err();
+        let _answer = (
+            error.kind().status(),
+            serde_json::to_string(&error.body()).unwrap(),
+        );
     });
 
     let started = Instant::now();

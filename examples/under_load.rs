@@ -212,15 +212,9 @@ fn cheap_calls_during_burst(runner: Arc<dyn Runner>, permits: usize) -> LatencyR
             })
         })
         .collect();
-    let prober = Prober::start(runtime.handle().clone(), {
-        let portal = Arc::clone(&portal);
-        move || {
-            let portal = Arc::clone(&portal);
-            async move {
-                let answer = portal.authenticate_insured(&IdentityForm::default()).await;
-                assert!(answer.is_err());
-            }
-        }
+    let prober = Prober::start(runtime.handle().clone(), &portal, |portal| async move {
+        let answer = portal.authenticate_insured(&IdentityForm::default()).await;
+        assert!(answer.is_err());
     });
     runtime.block_on(async {
         for login in logins {

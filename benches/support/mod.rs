@@ -19,26 +19,37 @@ pub(crate) const PASSWORD: &str = "Sakura#2024x";
 
 /// Roster entry `n`: ケンポ ショウコ, born 1975-03-02, insured person 06139999 / 1234 / `n`.
 pub(crate) fn insured(n: u64) -> InsuredRecord {
+    insured_of("06139999", n)
+}
+
+/// Roster entry `n` of insurer `insurer`: ケンポ ショウコ, born 1975-03-02, insured person
+/// `insurer` / 1234 / `n`.
+pub(crate) fn insured_of(insurer: &str, n: u64) -> InsuredRecord {
     let birth = BirthDate::new(1975, 3, 2).unwrap();
-    InsuredRecord::new("06139999", "1234", &n.to_string(), birth, "ケンポ ショウコ").unwrap()
+    InsuredRecord::new(insurer, "1234", &n.to_string(), birth, "ケンポ ショウコ").unwrap()
+}
+
+/// The first-authentication form of roster entry `n` of insurer `insurer`, typed as the roster
+/// spells it.
+pub(crate) fn identity_of(insurer: &str, n: u64) -> IdentityForm {
+    IdentityForm {
+        insurer_code: insurer.into(),
+        symbol: "1234".into(),
+        number: n.to_string(),
+        birth_date: "1975-03-02".into(),
+        name_kana: "ケンポ ショウコ".into(),
+    }
 }
 
 /// Roster entry `n`'s first-authentication form, and the registration form of user ID
 /// `NGK000000n` (seven digits) with its own address.
 pub(crate) fn person(n: u64) -> (IdentityForm, RegistrationForm) {
-    let identity = IdentityForm {
-        insurer_code: "06139999".into(),
-        symbol: "1234".into(),
-        number: n.to_string(),
-        birth_date: "1975-03-02".into(),
-        name_kana: "ケンポ ショウコ".into(),
-    };
     let form = RegistrationForm {
         user_id: format!("NGK{n:07}"),
         password: PASSWORD.into(),
         email: format!("m{n}@example.co.jp"),
     };
-    (identity, form)
+    (identity_of("06139999", n), form)
 }
 
 /// Steps 1-2 to 1-4 of the manual for roster entry `n`; `mailed_code` reads from the mailer the

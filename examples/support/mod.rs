@@ -23,18 +23,25 @@ pub struct Prober {
 }
 
 impl Prober {
-    /// Starts sending `call` to the runtime of `handle`.
-    pub fn start<F>(handle: tokio::runtime::Handle, call: impl Fn() -> F + Send + 'static) -> Prober
+    /// Starts sending `call` to the runtime of `handle`, each call with its own handle on
+    /// `shared` (the portal).
+    pub fn start<T, F>(
+        handle: tokio::runtime::Handle,
+        shared: &Arc<T>,
+        call: impl Fn(Arc<T>) -> F + Send + 'static,
+    ) -> Prober
     where
+        T: Send + Sync + 'static,
         F: Future<Output = ()> + Send + 'static,
     {
+        let shared = Arc::clone(shared);
         let done = Arc::new(AtomicBool::new(false));
         let stop = Arc::clone(&done);
         let thread = std::thread::spawn(move || {
             let mut answers = Vec::new();
             while !stop.load(Ordering::Acquire) {
                 let arrived = Instant::now();
-                let answered = call();
+                let answered = call(Arc::clone(&shared));
                 answers.push(handle.spawn(async move {
                     answered.await;
                     arrived.elapsed()

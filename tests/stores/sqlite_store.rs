@@ -2,6 +2,7 @@
 //! opens, exact round trips, the database's own unique constraints, corrupt rows, the busy
 //! timeout.
 
+use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
 
 use kenpo_auth::sqlite::{SqliteOptions, Synchronous};
@@ -139,6 +140,16 @@ fn nanos(t: std::time::SystemTime) -> i64 {
     i64::try_from(t.duration_since(UNIX_EPOCH).unwrap().as_nanos()).unwrap()
 }
 
+/// A copy of `database`, a file a previous release left at schema version `version`, in a fresh
+/// directory (removed when the `TempDir` is dropped).
+fn old_database(version: i64, database: &[u8]) -> (TempDir, PathBuf) {
+    let dir = TempDir::new(&format!("migrate-v{version}"));
+    let path = dir.db(&format!("v{version}.db"));
+    std::fs::write(&path, database).unwrap();
+    assert_eq!(user_version(&path), version);
+    (dir, path)
+}
+
 /// Writes, as versions 1 and 2 of the schema kept them (the same in both), ケンポ ショウコ on
 /// the roster and her account NGK0001, created at `t0()`.
 fn insert_old_account(raw: &Connection) {
@@ -160,10 +171,7 @@ fn insert_old_account(raw: &Connection) {
 /// `src/sqlite/schema.rs` documents; accounts and the roster are untouched.
 #[test]
 fn a_version_one_database_is_migrated_keeping_login_counters() {
-    let dir = TempDir::new("migrate-v1");
-    let path = dir.db("v1.db");
-    std::fs::write(&path, V1_DATABASE).unwrap();
-    assert_eq!(user_version(&path), 1);
+    let (_dir, path) = old_database(1, V1_DATABASE);
     {
         let raw = Connection::open(&path).unwrap();
         insert_old_account(&raw);
@@ -425,10 +433,7 @@ const V2_DATABASE: &[u8] = include_bytes!("../data/sqlite-schema-v2.db");
 /// logged in), its counters and its live challenges, which still complete.
 #[test]
 fn a_version_two_database_is_migrated_keeping_everything() {
-    let dir = TempDir::new("migrate-v2");
-    let path = dir.db("v2.db");
-    std::fs::write(&path, V2_DATABASE).unwrap();
-    assert_eq!(user_version(&path), 2);
+    let (_dir, path) = old_database(2, V2_DATABASE);
     let reset_id = ticket();
     {
         let raw = Connection::open(&path).unwrap();
