@@ -134,12 +134,25 @@ pub fn too_many(error: &GovernorError) -> Response {
     // tower_governor rounds the wait down: under a second would read 0 and invite a retry at
     // once.
     let wait = wait.saturating_add(1);
-    tracing::warn!(target: "web", event = "rate_limited", wait_s = wait);
     let message =
         format!("アクセスが集中しています。{wait}秒ほどおいてから、もう一度お試しください。");
     let mut response = views::refusal(StatusCode::TOO_MANY_REQUESTS, &message);
     let h = response.headers_mut();
     h.insert(header::RETRY_AFTER, HeaderValue::from(wait));
+    response
+}
+
+/// Logs each refusal of the per-client rate limit with the client refused, which the refusal
+/// page above is not told: the operator's view of who is being held back.
+pub async fn log_rate_limited(request: Request, next: Next) -> Response {
+    let client = ClientNetwork.extract(&request);
+    let response = next.run(request).await;
+    if response.status() == StatusCode::TOO_MANY_REQUESTS {
+        let wait = response.headers().get(header::RETRY_AFTER);
+        let wait_s = wait.and_then(|w| w.to_str().ok()).unwrap_or("?");
+        let client = client.map_or_else(|_| "?".to_owned(), |ip| ip.to_string());
+        tracing::warn!(target: "web", event = "rate_limited", client = %client, wait_s = %wait_s);
+    }
     response
 }
 

@@ -230,11 +230,12 @@ fn router(app: App, args: &Args) -> Router {
         .route("/static/portal.css", get(css))
         .fallback(not_found)
         .with_state(app)
-        // Outermost last: headers on every answer, then the rate limit, then the session,
-        // then the CSRF check (which reads the session).
+        // Outermost last: headers on every answer, the rate limit (and its log), then the
+        // session, then the CSRF check (which reads the session).
         .layer(from_fn(guard::csrf))
         .layer(sessions)
         .layer(GovernorLayer::new(per_client).error_handler(|e| guard::too_many(&e)))
+        .layer(from_fn(guard::log_rate_limited))
         .layer(from_fn(guard::headers))
 }
 

@@ -149,6 +149,11 @@ impl Server {
         }
     }
 
+    /// What the server has logged so far (its standard error).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     pub fn mail_count(&self) -> usize {
         self.mails.lock().unwrap().len()
     }

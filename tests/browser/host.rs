@@ -8,7 +8,7 @@ use crate::tempdir;
 
 /// A client's form posts past the rate limit (60 a minute by default) are refused with a wait
 /// of at least a second (429, `Retry-After`, the Japanese message) before they reach the
-/// portal; pages stay readable.
+/// portal, and each refusal is logged with the client; pages stay readable.
 #[test]
 fn a_client_posting_past_the_rate_limit_is_told_to_wait() {
     let dir = tempdir("rate-limit");
@@ -35,6 +35,12 @@ fn a_client_posting_past_the_rate_limit_is_told_to_wait() {
         .expect("a Retry-After header");
     assert!(wait >= 1, "told to wait {wait} s");
     assert!(body.contains(&format!("{wait}秒ほどおいてから")), "{body}");
+    let log = server.log();
+    assert!(
+        log.lines()
+            .any(|line| line.contains("rate_limited") && line.contains("client=127.0.0.1")),
+        "the refusal is logged with the client: {log}"
+    );
     let (head, _) = harness::http(&server.base, "GET /login HTTP/1.1", "");
     assert!(
         head.starts_with("HTTP/1.1 200"),
