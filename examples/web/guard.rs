@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv6Addr};
 
 use axum::body::{Body, to_bytes};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -106,17 +106,42 @@ pub async fn csrf(request: Request, next: Next) -> Response {
 /// The per-client rate limit's key: the client's IPv4 address, or its IPv6 /64 network. One
 /// IPv6 client usually holds a whole /64 (2^64 addresses), so keying on the full address would
 /// let it take a fresh bucket for every post, and would let the limiter's table grow with it.
-/// Behind a proxy, key on the address the proxy forwards, trusting the header only when the
-/// peer is the proxy (`tower_governor`'s `SmartIpKeyExtractor` trusts it from anyone), and mask
-/// it the same way.
+///
+/// Behind a reverse proxy every request comes from the proxy, and all clients would share one
+/// bucket: name the proxy (`--trusted-proxy`), and for requests from it alone the client is
+/// the last `X-Forwarded-For` entry, the one the proxy added. From anyone else the header is
+/// ignored, since a client can send any it likes (`tower_governor`'s `SmartIpKeyExtractor`
+/// trusts it from anyone).
 #[derive(Clone, Copy)]
-pub struct ClientNetwork;
+pub struct ClientNetwork {
+    pub trusted_proxy: Option<IpAddr>,
+}
 
 impl KeyExtractor for ClientNetwork {
     type Key = IpAddr;
 
     fn extract<T>(&self, request: &axum::http::Request<T>) -> Result<IpAddr, GovernorError> {
-        Ok(match PeerIpKeyExtractor.extract(request)?.to_canonical() {
+        let peer = PeerIpKeyExtractor.extract(request)?.to_canonical();
+        let forwarded = || {
+            let last = request
+                .headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()?;
+            last.to_str()
+                .ok()?
+                .rsplit(',')
+                .next()?
+                .trim()
+                .parse::<IpAddr>()
+                .ok()
+        };
+        let client = match self.trusted_proxy {
+            // A proxy that sent no address: its own bucket, shared by all such requests.
+            Some(proxy) if proxy == peer => forwarded().unwrap_or(peer).to_canonical(),
+            _ => peer,
+        };
+        Ok(match client {
             IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
             v4 @ IpAddr::V4(_) => v4,
         })
@@ -144,8 +169,12 @@ pub fn too_many(error: &GovernorError) -> Response {
 
 /// Logs each refusal of the per-client rate limit with the client refused, which the refusal
 /// page above is not told: the operator's view of who is being held back.
-pub async fn log_rate_limited(request: Request, next: Next) -> Response {
-    let client = ClientNetwork.extract(&request);
+pub async fn log_rate_limited(
+    State(key): State<ClientNetwork>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let client = key.extract(&request);
     let response = next.run(request).await;
     if response.status() == StatusCode::TOO_MANY_REQUESTS {
         let wait = response.headers().get(header::RETRY_AFTER);
@@ -164,11 +193,23 @@ mod tests {
 
     use super::*;
 
-    fn key(peer: &str) -> IpAddr {
+    const DIRECT: ClientNetwork = ClientNetwork {
+        trusted_proxy: None,
+    };
+
+    fn request(peer: &str, forwarded: &[&str]) -> axum::http::Request<()> {
         let mut request = axum::http::Request::new(());
         let peer: SocketAddr = peer.parse().unwrap();
         request.extensions_mut().insert(ConnectInfo(peer));
-        ClientNetwork.extract(&request).unwrap()
+        for value in forwarded {
+            let value = value.parse().unwrap();
+            request.headers_mut().append("x-forwarded-for", value);
+        }
+        request
+    }
+
+    fn key(peer: &str) -> IpAddr {
+        DIRECT.extract(&request(peer, &[])).unwrap()
     }
 
     #[test]
@@ -180,5 +221,29 @@ mod tests {
         assert_ne!(key("[2001:db8:1:2::1]:5000"), key("[2001:db8:1:3::1]:5000"));
         assert_eq!(key("192.0.2.7:5000"), key("[::ffff:192.0.2.7]:6000"));
         assert_ne!(key("192.0.2.7:5000"), key("192.0.2.8:5000"));
+    }
+
+    #[test]
+    fn behind_the_trusted_proxy_the_client_is_the_address_it_added_and_no_one_else_is_believed() {
+        let proxy = ClientNetwork {
+            trusted_proxy: Some("10.0.0.1".parse().unwrap()),
+        };
+        let via = |peer, forwarded: &[&str]| proxy.extract(&request(peer, forwarded)).unwrap();
+        // The client may send its own header: the proxy's entry is the last one.
+        let sent = via("10.0.0.1:443", &["192.0.2.66, 192.0.2.7", "198.51.100.9"]);
+        assert_eq!(sent, "198.51.100.9".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            via("10.0.0.1:443", &["2001:db8:1:2::1"]),
+            key("[2001:db8:1:2::9]:1")
+        );
+        assert_eq!(
+            via("10.0.0.1:443", &["::ffff:192.0.2.7"]),
+            key("192.0.2.7:1")
+        );
+        assert_eq!(via("10.0.0.1:443", &["junk"]), key("10.0.0.1:1"));
+        // From anyone but the proxy the header is ignored, and without a proxy always.
+        assert_eq!(via("192.0.2.8:5000", &["198.51.100.9"]), key("192.0.2.8:1"));
+        let direct = DIRECT.extract(&request("10.0.0.1:443", &["198.51.100.9"]));
+        assert_eq!(direct.unwrap(), key("10.0.0.1:1"));
     }
 }

@@ -31,14 +31,14 @@ mod pages;
 mod sessions;
 mod views;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::http::Method;
-use axum::middleware::from_fn;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use clap::Parser;
 use kenpo_auth::postgres::PostgresOptions;
@@ -136,6 +136,10 @@ struct Args {
     /// Form posts per minute per client (an IPv4 address or an IPv6 /64).
     #[arg(long, default_value_t = 60)]
     rate_limit: u32,
+    /// The reverse proxy in front of the portal: for its requests the client is the last
+    /// X-Forwarded-For entry.
+    #[arg(long, value_name = "IP")]
+    trusted_proxy: Option<IpAddr>,
 }
 
 /// The code key must outlive a restart (pending codes stay valid) and never be printed: it is
@@ -185,8 +189,11 @@ fn router(app: App, args: &Args) -> Router {
     // A token bucket per client address for form posts: `rate_limit` in a burst, refilled at
     // `rate_limit` a minute. The library limits per account and per insured person; this
     // limits one client spraying many of them (a client: an IPv4 address or an IPv6 /64).
+    let client = guard::ClientNetwork {
+        trusted_proxy: args.trusted_proxy.map(|ip| ip.to_canonical()),
+    };
     let per_client = GovernorConfigBuilder::default()
-        .key_extractor(guard::ClientNetwork)
+        .key_extractor(client)
         .period(Duration::from_secs(60) / args.rate_limit.max(1))
         .burst_size(args.rate_limit.max(1))
         .methods(vec![Method::POST])
@@ -235,7 +242,7 @@ fn router(app: App, args: &Args) -> Router {
         .layer(from_fn(guard::csrf))
         .layer(sessions)
         .layer(GovernorLayer::new(per_client).error_handler(|e| guard::too_many(&e)))
-        .layer(from_fn(guard::log_rate_limited))
+        .layer(from_fn_with_state(client, guard::log_rate_limited))
         .layer(from_fn(guard::headers))
 }
 

@@ -50,6 +50,44 @@ fn a_client_posting_past_the_rate_limit_is_told_to_wait() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `--trusted-proxy IP`: behind the proxy each client (the address the proxy forwards) has a
+/// bucket of its own; a client's own `X-Forwarded-For` is not believed without the flag.
+#[test]
+fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let dir = tempdir("trusted-proxy");
+    let db = dir.join("portal.db");
+    let status = |server: &Server, client: &str| {
+        let line = format!("POST /login HTTP/1.1\r\nX-Forwarded-For: {client}");
+        let (head, _) = harness::http(&server.base, &line, "csrf=x&user_id=a");
+        head.get(9..12).unwrap_or_default().to_owned()
+    };
+    let behind = Server::start(&db, &["--rate-limit", "2", "--trusted-proxy", "127.0.0.1"]);
+    let a: Vec<_> = (0..3).map(|_| status(&behind, "192.0.2.1")).collect();
+    assert_eq!(a, ["403", "403", "429"], "the third post of one client");
+    assert_eq!(
+        status(&behind, "192.0.2.2"),
+        "403",
+        "another client's first post"
+    );
+    assert!(
+        behind.log().contains("client=192.0.2.1"),
+        "{}",
+        behind.log()
+    );
+    drop(behind);
+    let direct = Server::start(&db, &["--rate-limit", "2"]);
+    let spoofed: Vec<_> = (1..=3)
+        .map(|n| status(&direct, &format!("192.0.2.{n}")))
+        .collect();
+    assert_eq!(
+        spoofed,
+        ["403", "403", "429"],
+        "a forged header is no new client"
+    );
+    drop(direct);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `--postgres URL`: the demo members added to PostgreSQL (a schema of the test's own, dropped
 /// after), and a demo member's first authentication matched there (the session gets the
 /// sign-up ticket: on to ユーザーID登録). Skipped, saying so, without a server at
