@@ -2,7 +2,8 @@
 //! middleware, the session's CSRF token, and the per-client rate limit's refusal page.
 
 use std::fmt::Write as _;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -111,7 +112,9 @@ pub async fn csrf(request: Request, next: Next) -> Response {
 /// bucket: name the proxy (`--trusted-proxy`), and for requests from it alone the client is
 /// the last `X-Forwarded-For` entry, the one the proxy added. From anyone else the header is
 /// ignored, since a client can send any it likes (`tower_governor`'s `SmartIpKeyExtractor`
-/// trusts it from anyone).
+/// trusts it from anyone). This holds for one proxy at one address that appends to the header
+/// or replaces it (nginx with `$proxy_add_x_forwarded_for`, `HAProxy` with `option
+/// forwardfor`), with the portal reachable from that proxy only.
 #[derive(Clone, Copy)]
 pub struct ClientNetwork {
     pub trusted_proxy: Option<IpAddr>,
@@ -122,23 +125,19 @@ impl KeyExtractor for ClientNetwork {
 
     fn extract<T>(&self, request: &axum::http::Request<T>) -> Result<IpAddr, GovernorError> {
         let peer = PeerIpKeyExtractor.extract(request)?.to_canonical();
-        let forwarded = || {
-            let last = request
-                .headers()
-                .get_all("x-forwarded-for")
-                .iter()
-                .next_back()?;
-            last.to_str()
-                .ok()?
-                .rsplit(',')
-                .next()?
-                .trim()
-                .parse::<IpAddr>()
-                .ok()
-        };
-        let client = match self.trusted_proxy {
-            // A proxy that sent no address: its own bucket, shared by all such requests.
-            Some(proxy) if proxy == peer => forwarded().unwrap_or(peer).to_canonical(),
+        let from_proxy = self
+            .trusted_proxy
+            .is_some_and(|proxy| proxy.to_canonical() == peer);
+        let client = match forwarded_client(request) {
+            Some(client) if from_proxy => client,
+            None if from_proxy => {
+                // Every such request shares the proxy's own bucket: say so, once.
+                static SAID: AtomicBool = AtomicBool::new(false);
+                if !SAID.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(target: "web", event = "proxy_sent_no_client", proxy = %peer);
+                }
+                peer
+            }
             _ => peer,
         };
         Ok(match client {
@@ -146,6 +145,23 @@ impl KeyExtractor for ClientNetwork {
             v4 @ IpAddr::V4(_) => v4,
         })
     }
+}
+
+/// The entry the proxy added: the last one of the last `X-Forwarded-For` line, an address
+/// alone or with a port (`192.0.2.7:5000`, `[2001:db8::7]:5000`). Only that entry's bytes are
+/// read, since what comes before it on the line is whatever the client sent.
+fn forwarded_client<T>(request: &axum::http::Request<T>) -> Option<IpAddr> {
+    let line = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()?;
+    let entry = line.as_bytes().rsplit(|&b| b == b',').next()?;
+    let entry = std::str::from_utf8(entry).ok()?.trim();
+    let ip = (entry.parse().ok())
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|at| at.ip()))
+        .or_else(|| entry.strip_prefix('[')?.strip_suffix(']')?.parse().ok())?;
+    Some(ip.to_canonical())
 }
 
 /// The per-client rate limit's refusal (`tower_governor` in front of the portal, see `router`).
@@ -202,7 +218,7 @@ mod tests {
         let peer: SocketAddr = peer.parse().unwrap();
         request.extensions_mut().insert(ConnectInfo(peer));
         for value in forwarded {
-            let value = value.parse().unwrap();
+            let value = HeaderValue::from_bytes(value.as_bytes()).unwrap();
             request.headers_mut().append("x-forwarded-for", value);
         }
         request
@@ -229,18 +245,43 @@ mod tests {
             trusted_proxy: Some("10.0.0.1".parse().unwrap()),
         };
         let via = |peer, forwarded: &[&str]| proxy.extract(&request(peer, forwarded)).unwrap();
-        // The client may send its own header: the proxy's entry is the last one.
-        let sent = via("10.0.0.1:443", &["192.0.2.66, 192.0.2.7", "198.51.100.9"]);
-        assert_eq!(sent, "198.51.100.9".parse::<IpAddr>().unwrap());
-        assert_eq!(
-            via("10.0.0.1:443", &["2001:db8:1:2::1"]),
-            key("[2001:db8:1:2::9]:1")
-        );
+        let client = key("198.51.100.9:1");
+        // The client may send its own header, alone or on the proxy's line (nginx appends to
+        // it), in any bytes: the proxy's entry is the last one.
+        for sent in [
+            &["192.0.2.66, 192.0.2.7", "198.51.100.9"][..],
+            &["192.0.2.66, 198.51.100.9"],
+            &["\u{fc}\u{fc}, 198.51.100.9"],
+            &["198.51.100.9:5555"],
+        ] {
+            assert_eq!(via("10.0.0.1:443", sent), client, "{sent:?}");
+        }
+        let v6 = key("[2001:db8:1:2::9]:1");
+        for sent in [
+            "2001:db8:1:2::1",
+            "[2001:db8:1:2::1]",
+            "[2001:db8:1:2::1]:443",
+        ] {
+            assert_eq!(via("10.0.0.1:443", &[sent]), v6, "{sent}");
+        }
         assert_eq!(
             via("10.0.0.1:443", &["::ffff:192.0.2.7"]),
             key("192.0.2.7:1")
         );
-        assert_eq!(via("10.0.0.1:443", &["junk"]), key("10.0.0.1:1"));
+        assert_eq!(via("[::ffff:10.0.0.1]:443", &["198.51.100.9"]), client);
+        let mapped = ClientNetwork {
+            trusted_proxy: Some("::ffff:10.0.0.1".parse().unwrap()),
+        };
+        let from_mapped = mapped.extract(&request("10.0.0.1:443", &["198.51.100.9"]));
+        assert_eq!(
+            from_mapped.unwrap(),
+            client,
+            "a proxy named as a mapped address"
+        );
+        // Nothing readable from the proxy: the proxy's own bucket.
+        for sent in [&["junk"][..], &["198.51.100.9,"], &[]] {
+            assert_eq!(via("10.0.0.1:443", sent), key("10.0.0.1:1"), "{sent:?}");
+        }
         // From anyone but the proxy the header is ignored, and without a proxy always.
         assert_eq!(via("192.0.2.8:5000", &["198.51.100.9"]), key("192.0.2.8:1"));
         let direct = DIRECT.extract(&request("10.0.0.1:443", &["198.51.100.9"]));

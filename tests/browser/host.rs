@@ -69,6 +69,15 @@ fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
         "403",
         "another client's first post"
     );
+    // What a client writes before the proxy's entry picks no bucket of its own.
+    let chosen: Vec<_> = (1..=3)
+        .map(|n| status(&behind, &format!("203.0.113.{n}, 192.0.2.3")))
+        .collect();
+    assert_eq!(
+        chosen,
+        ["403", "403", "429"],
+        "one client, whatever it prepends"
+    );
     assert!(
         behind.log().contains("client=192.0.2.1"),
         "{}",
