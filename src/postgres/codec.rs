@@ -57,6 +57,7 @@ macro_rules! read_from_postgres {
             /// Reads the row's [`COLUMNS`](Self::COLUMNS) starting at column `first` (a join
             /// reads two rows).
             fn from_postgres(row: &Row, first: usize) -> Result<Self, PostgresError> {
+                // An open range never ends: `unwrap_or` only spares an `unwrap`.
                 let mut columns = first..;
                 Ok(Self {
                     $($field: get(row, columns.next().unwrap_or(usize::MAX), $what)?,)*

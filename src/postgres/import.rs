@@ -35,6 +35,7 @@ use super::codec::{ROSTER_COLUMNS, get, key_from_sql, roster_columns, roster_fro
 use super::error::PostgresError;
 use super::pool::{Backend, advisory_lock, begin, text};
 use crate::roster::{ImportMode, RosterChanges, RosterEntry, RosterTally};
+use crate::store::columns::RosterRow;
 use deadpool_postgres::Transaction;
 
 /// The staging table: `seq` keeps the file's order.
@@ -200,7 +201,7 @@ async fn compare(
         let row: Row = row?;
         let new = roster_from_row(&row, 0)?;
         let old = match get::<Option<&str>>(&row, 6, "roster entry")? {
-            Some(_) => Some(roster_from_row(&row, 6)?),
+            Some(_) => Some(roster_from_row(&row, RosterRow::WIDTH)?),
             None => None,
         };
         tally.seen(&new, old.as_ref());

@@ -34,6 +34,7 @@ macro_rules! read_from_sqlite {
             /// Reads the row's [`COLUMNS`](Self::COLUMNS) starting at column `first` (a join
             /// reads two rows).
             pub(crate) fn from_sqlite_at(row: &Row<'_>, first: usize) -> rusqlite::Result<Self> {
+                // An open range never ends: `unwrap_or` only spares an `unwrap`.
                 let mut columns = first..;
                 Ok(Self {
                     $($field: row.get(columns.next().unwrap_or(usize::MAX))?,)*

@@ -213,7 +213,7 @@ fn compare(
     while let Some(row) = rows.next()? {
         let new = RosterRow::from_sqlite_at(row, 0)?.into_record()?;
         let old = match row.get::<_, Option<String>>(6)? {
-            Some(_) => Some(RosterRow::from_sqlite_at(row, 6)?.into_record()?),
+            Some(_) => Some(RosterRow::from_sqlite_at(row, RosterRow::WIDTH)?.into_record()?),
             None => None,
         };
         if tally.seen(&new, old.as_ref()) != RowChange::Unchanged {

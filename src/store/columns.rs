@@ -162,9 +162,11 @@ pub(crate) fn key_from_sql(
 }
 
 /// Every row the SQL stores read, described once: its fields are its columns in column order,
-/// each with the name a value that no longer reads is reported under. `define_rows!` below
-/// makes the structs and their `COLUMNS` from it; each driver's codec hands the same list to its
-/// own reader, so a column cannot be listed in one position and read from another.
+/// each with the name PostgreSQL's reader reports a value of the wrong type under (SQLite's
+/// reports rusqlite's error). `define_rows!` below makes the structs and their `COLUMNS` from
+/// it; each driver's codec hands the same list to its own reader, so a column cannot be
+/// selected in one position and read from another. What is written (`roster_columns`,
+/// `payload_columns`, the `INSERT` statements) still names its columns one by one.
 macro_rules! each_row {
     ($then:ident) => {
         $then! {
