@@ -190,7 +190,8 @@
 //! portal       config.rs  branding.rs  error.rs  mail.rs  audit.rs
 //!              portal.rs + portal/{settings, roster, help_desk}.rs   the manual's flows, the union's side
 //! storage      store.rs + store/columns.rs   the trait, its records, the rules a store applies,
-//!                            and the column layout both SQL stores share
+//!                            and the column layout both SQL stores share: each row described
+//!                            once, from which both drivers' readers are made
 //!              memory.rs     MemoryStore, RecordingMailer
 //!              sqlite.rs + sqlite/{pool, codec, schema, import, error}.rs   (feature `sqlite`)
 //!              postgres.rs + postgres/{pool, options, codec, schema, import, error}.rs
