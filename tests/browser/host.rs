@@ -61,38 +61,26 @@ fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
         let (head, _) = harness::http(&server.base, &line, "csrf=x&user_id=a");
         head.get(9..12).unwrap_or_default().to_owned()
     };
+    // Three posts, the nth with `header(n)`: with a burst of two, the third is refused only if
+    // all three count against one client.
+    let three = |server: &Server, header: &dyn Fn(u8) -> String| -> Vec<String> {
+        (1..=3).map(|n| status(server, &header(n))).collect()
+    };
+    let one_client = ["403", "403", "429"];
     let behind = Server::start(&db, &["--rate-limit", "2", "--trusted-proxy", "127.0.0.1"]);
-    let a: Vec<_> = (0..3).map(|_| status(&behind, "192.0.2.1")).collect();
-    assert_eq!(a, ["403", "403", "429"], "the third post of one client");
-    assert_eq!(
-        status(&behind, "192.0.2.2"),
-        "403",
-        "another client's first post"
-    );
+    let same = three(&behind, &|_| "192.0.2.1".into());
+    assert_eq!(same, one_client, "the third post of one client");
+    let other = status(&behind, "192.0.2.2");
+    assert_eq!(other, "403", "another client's first post");
     // What a client writes before the proxy's entry picks no bucket of its own.
-    let chosen: Vec<_> = (1..=3)
-        .map(|n| status(&behind, &format!("203.0.113.{n}, 192.0.2.3")))
-        .collect();
-    assert_eq!(
-        chosen,
-        ["403", "403", "429"],
-        "one client, whatever it prepends"
-    );
-    assert!(
-        behind.log().contains("client=192.0.2.1"),
-        "{}",
-        behind.log()
-    );
+    let chosen = three(&behind, &|n| format!("203.0.113.{n}, 192.0.2.3"));
+    assert_eq!(chosen, one_client, "one client, whatever it prepends");
+    let log = behind.log();
+    assert!(log.contains("client=192.0.2.1"), "{log}");
     drop(behind);
     let direct = Server::start(&db, &["--rate-limit", "2"]);
-    let spoofed: Vec<_> = (1..=3)
-        .map(|n| status(&direct, &format!("192.0.2.{n}")))
-        .collect();
-    assert_eq!(
-        spoofed,
-        ["403", "403", "429"],
-        "a forged header is no new client"
-    );
+    let spoofed = three(&direct, &|n| format!("192.0.2.{n}"));
+    assert_eq!(spoofed, one_client, "a forged header is no new client");
     drop(direct);
     let _ = std::fs::remove_dir_all(&dir);
 }
