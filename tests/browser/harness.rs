@@ -398,6 +398,12 @@ impl Browser {
         self.submit("form[action='/login'] button").await;
     }
 
+    /// The menu's ログアウト, and the login page's notice that it worked.
+    pub async fn logout(&self) {
+        self.submit("form[action='/logout'] button").await;
+        self.expect_text("ログアウトしました").await;
+    }
+
     /// Waits until the page shows `text`.
     pub async fn expect_text(&self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);

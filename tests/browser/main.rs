@@ -201,8 +201,7 @@ async fn member_pages(b: &Browser, server: &Server) {
     b.go("/settings/email/code").await;
     b.expect_heading("登録情報の変更").await;
 
-    b.submit("form[action='/logout'] button").await;
-    b.expect_text("ログアウトしました").await;
+    b.logout().await;
 }
 
 /// A forged CSRF token in the browser, and the lockout.
@@ -250,8 +249,7 @@ async fn recovery(b: &Browser, server: &Server) {
     b.expect_text("パスワードを再設定しました").await;
     b.login(USER, NEW_PASSWORD).await;
     b.expect_text("ようこそ").await;
-    b.submit("form[action='/logout'] button").await;
-    b.expect_text("ログアウトしました").await;
+    b.logout().await;
 
     // User-ID reminder: the identity (name in hiragana this time) and the address.
     b.click_link("ユーザーIDを忘れた方はこちら").await;
