@@ -154,6 +154,14 @@ fn is_for_good(wait: Duration) -> bool {
     wait > Duration::from_secs(31 * 24 * 60 * 60)
 }
 
+/// A wait in whole seconds for the member and the `Retry-After` header: rounded up, and at
+/// least one, so that trying again after the time shown is never too soon.
+fn whole_seconds(wait: Duration) -> u64 {
+    wait.as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0))
+        .max(1)
+}
+
 const HELP_DESK_JA: &str = "お手数ですが、ご加入の健康保険組合にお問い合わせください。";
 
 /// The same message as [`Error::message_ja`], for code generic over the member's errors.
@@ -216,7 +224,7 @@ impl Error {
             }
             Self::ResendTooSoon { retry_after } => format!(
                 "認証番号を再送信するには、{}秒ほどお待ちください。",
-                retry_after.as_secs().max(1)
+                whole_seconds(*retry_after)
             ),
             Self::ResendLimitReached => "認証番号の再送信回数の上限に達しました。\
                 お手数ですが、最初からやり直してください。"
@@ -348,7 +356,7 @@ pub struct ErrorBody {
     pub code: &'static str,
     /// The member's message, in Japanese.
     pub message: String,
-    /// Seconds to wait before trying again, if there is a wait.
+    /// Seconds to wait before trying again, if there is a wait: rounded up, at least one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
     /// One message per bad field, by the field's name.
@@ -474,7 +482,7 @@ impl Error {
         ErrorBody {
             code: self.code(),
             message: self.message_ja(),
-            retry_after: self.retry_after().map(|wait| wait.as_secs().max(1)),
+            retry_after: self.retry_after().map(whole_seconds),
             fields,
         }
     }

@@ -133,6 +133,17 @@ fn waits_are_in_the_body_and_retry_after() {
     };
     assert_eq!(locked.retry_after(), Some(30 * MINUTE));
     assert_eq!(locked.body().retry_after, Some(1800));
+    // A part of a second counts as a whole one: trying again after the time shown is never
+    // too soon.
+    let soon = Error::ResendTooSoon {
+        retry_after: Duration::from_millis(14_200),
+    };
+    assert_eq!(soon.body().retry_after, Some(15));
+    assert!(soon.message_ja().contains("15秒"), "{}", soon.message_ja());
+    let now = Error::Busy {
+        retry_after: Duration::from_millis(1),
+    };
+    assert_eq!(now.body().retry_after, Some(1));
 }
 
 #[test]
