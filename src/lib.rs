@@ -281,7 +281,7 @@ pub use identity::{
 pub use ja::MessageJa;
 pub use mail::{Mail, MailKind, Mailer};
 pub use memory::{MailerDown, MemoryStore, RecordingMailer};
-pub use otp::{CodeShape, SecretKey};
+pub use otp::{CodeShape, ResendableTicket, SecretKey};
 pub use password::{
     NewPassword, PasswordCharset, PasswordError, PasswordPolicy, PasswordViolation,
 };

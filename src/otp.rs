@@ -14,7 +14,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::clock::{later, until};
 use crate::random::{self, RandomError, SecretParseError};
-use crate::ticket::TicketId;
+use crate::ticket::{PendingEmailChange, PendingRegistration, TicketId};
 
 /// The longest code, in characters (a reset code).
 const MAX_CODE_CHARS: usize = 12;
@@ -85,6 +85,49 @@ impl Purpose {
             Self::Registration | Self::EmailChange => CodeShape::SixDigits,
             Self::PasswordReset => CodeShape::TwelveChars,
         }
+    }
+}
+
+/// A ticket waiting for a mailed code that the member may have sent again:
+/// [`PendingRegistration`] and [`PendingEmailChange`]. It lets one
+/// [`Portal::resend_wait`](crate::Portal::resend_wait) serve both code screens. Sealed: the
+/// crate's two tickets are the only ones.
+///
+/// ```
+/// use std::time::Duration;
+/// use kenpo_auth::{Mailer, Portal, ResendableTicket, Store};
+///
+/// /// The wait a code screen shows, in whole seconds rounded up.
+/// async fn wait_shown<S: Store, M: Mailer>(
+///     portal: &Portal<S, M>,
+///     pending: &impl ResendableTicket,
+/// ) -> u64 {
+///     let wait = portal.resend_wait(pending).await.unwrap_or(Duration::ZERO);
+///     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+/// }
+/// ```
+pub trait ResendableTicket: sealed::Sealed {
+    /// The challenge in the store, and the purpose its code must have.
+    #[doc(hidden)]
+    fn challenge(&self) -> (TicketId, Purpose);
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+impl sealed::Sealed for PendingRegistration {}
+impl sealed::Sealed for PendingEmailChange {}
+
+impl ResendableTicket for PendingRegistration {
+    fn challenge(&self) -> (TicketId, Purpose) {
+        (self.id(), Purpose::Registration)
+    }
+}
+
+impl ResendableTicket for PendingEmailChange {
+    fn challenge(&self) -> (TicketId, Purpose) {
+        (self.id(), Purpose::EmailChange)
     }
 }
 
@@ -458,11 +501,9 @@ impl CodeChallenge {
         new_mac: CodeMac,
         rules: ResendRules,
     ) -> ResendOutcome {
-        let since_last = now.duration_since(self.issued_at).unwrap_or(Duration::ZERO);
-        if since_last < rules.cooldown {
-            return ResendOutcome::TooSoon {
-                retry_after: rules.cooldown.saturating_sub(since_last),
-            };
+        let wait = self.resend_wait(now, rules.cooldown);
+        if !wait.is_zero() {
+            return ResendOutcome::TooSoon { retry_after: wait };
         }
         if self.sends >= rules.max_sends {
             return ResendOutcome::LimitReached;

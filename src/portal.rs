@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use argon2::Block;
 use zeroize::Zeroizing;
@@ -22,6 +22,7 @@ use crate::identity::{
     Field, FieldError, FieldErrorKind, IdentityForm, InsuredIdentity, InsuredKey, join3,
 };
 use crate::mail::{Mail, Mailer};
+use crate::otp::ResendableTicket;
 use crate::password::{NewPassword, PasswordPolicy};
 use crate::random::{self, RandomError};
 use crate::runner::{Inline, Runner};
@@ -872,6 +873,49 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             },
         };
         self.resend_challenge(pending.id(), &record, resend).await
+    }
+
+    /// How long until the code `pending` waits for may be sent again (zero if it may be now):
+    /// what a code screen shows beside its resend button, read from the store by the same rule
+    /// [`resend_code`](Self::resend_code) and
+    /// [`resend_email_change_code`](Self::resend_email_change_code) apply. It changes nothing
+    /// and spends no budget; whether a resend is still within [`Config::code_max_sends`] is
+    /// the resend's answer.
+    ///
+    /// ```
+    /// # pollster::block_on(async {
+    /// use std::time::Duration;
+    /// use kenpo_auth::{BirthDate, Config, HashParams, IdentityForm, InsuredRecord, ManualClock};
+    /// use kenpo_auth::{MemoryStore, Portal, RecordingMailer, RegistrationForm};
+    ///
+    /// let store = MemoryStore::new();
+    /// let birth = BirthDate::new(1980, 4, 1)?;
+    /// store.add_insured(InsuredRecord::new("06139999", "12", "345", birth, "ケンポ ハナコ")?);
+    /// let config = Config { hash_params: HashParams::insecure_for_tests(), ..Config::default() };
+    /// let clock = ManualClock::new(std::time::SystemTime::now());
+    /// let portal = Portal::new(store, RecordingMailer::new(), config).with_clock(clock.clone());
+    /// # let form = IdentityForm {
+    /// #     insurer_code: "06139999".into(), symbol: "12".into(), number: "345".into(),
+    /// #     birth_date: "1980-04-01".into(), name_kana: "ケンポ ハナコ".into(),
+    /// # };
+    /// # let ticket = portal.authenticate_insured(&form).await?;
+    /// # let form = RegistrationForm {
+    /// #     user_id: "NGK000123".into(), password: "Sakura#2024x".into(),
+    /// #     email: "hanako@example.co.jp".into(),
+    /// # };
+    /// let pending = portal.begin_registration(&ticket, &form).await?;
+    /// clock.advance(Duration::from_secs(45));
+    /// assert_eq!(portal.resend_wait(&pending).await?, Duration::from_secs(15));
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::ChallengeGone`] (confirmed, cancelled, purged or replaced), [`Error::Store`].
+    pub async fn resend_wait(&self, pending: &impl ResendableTicket) -> Result<Duration, Error> {
+        let (id, purpose) = pending.challenge();
+        let record = self.challenge_for(id, purpose).await?;
+        let cooldown = self.config.code_resend_cooldown;
+        Ok(record.code.resend_wait(self.clock.now(), cooldown))
     }
 
     /// Mails a new code for challenge `id` (whose `record` was just read), voiding the old one:

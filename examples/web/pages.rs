@@ -9,7 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kenpo_auth::{
     BirthDate, Error, PasswordResetTicket, PendingEmailChange, PendingRegistration,
-    RegistrationForm, SignupTicket, UserId,
+    RegistrationForm, ResendableTicket, SignupTicket, UserId,
 };
 use serde::de::DeserializeOwned;
 use tower_sessions::Session;
@@ -27,10 +27,8 @@ const TERMS_DUE: &str = "terms_due";
 const FLASH: &str = "flash";
 const SIGNUP: &str = "signup";
 const PENDING: &str = "pending";
-const SENT_AT: &str = "sent_at";
 const RESET: &str = "reset";
 const EMAIL_PENDING: &str = "email_pending";
-const EMAIL_SENT_AT: &str = "email_sent_at";
 
 const SETTINGS: &str = "登録情報の変更";
 const FORGOT: &str = "パスワードをお忘れの方";
@@ -48,12 +46,6 @@ async fn forget(session: &Session, keys: &[&str]) {
     for key in keys {
         let _ = session.remove_value(key).await;
     }
-}
-
-fn now_s() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 fn to(path: &str) -> Response {
@@ -207,7 +199,10 @@ pub async fn logout(session: Session) -> Response {
 
 /// The year drop-down: this year back to 1900, each with its era (1989 is 昭和64／平成元).
 fn years() -> Vec<(String, String)> {
-    let this_year = 1970 + u16::try_from(now_s() / 31_556_952).unwrap_or(56);
+    let since_1970 = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let this_year = 1970 + u16::try_from(since_1970.as_secs() / 31_556_952).unwrap_or(56);
     let era = |m, d, y| match BirthDate::new(y, m, d).map(|date| date.japanese_era()) {
         Ok((name, 1)) => format!("{name}元"),
         Ok((name, n)) => format!("{name}{n}"),
@@ -286,7 +281,6 @@ pub async fn register(
     match portal!(app.portal, p => p.begin_registration(&ticket, &form).await) {
         Ok(pending) => {
             put(&session, PENDING, pending).await;
-            put(&session, SENT_AT, now_s()).await;
             to("/register/code")
         }
         Err(error) => refuse::<Register>(typed(&session, "ユーザーID登録", f).await, &error),
@@ -295,12 +289,10 @@ pub async fn register(
 
 /// The two flows that prove an e-mail address with a code: registration and the e-mail
 /// change. One code screen, confirm and resend serve both.
-pub trait CodeFlow: Ticket + Send + Sync + 'static {
+pub trait CodeFlow: Ticket + ResendableTicket + Send + Sync + 'static {
     /// Where the flow's code screen and its forms are.
     const PATH: &'static str;
     const TITLE: &'static str;
-    /// The session's record of the last send (for the resend wait).
-    const SENT_AT: &'static str;
     /// Where a confirmed flow goes, with which notice, and what the session forgets.
     const DONE: (&'static str, &'static str);
     const FORGET: &'static [&'static str];
@@ -311,12 +303,11 @@ pub trait CodeFlow: Ticket + Send + Sync + 'static {
 impl CodeFlow for PendingRegistration {
     const PATH: &'static str = "/register";
     const TITLE: &'static str = "認証番号入力";
-    const SENT_AT: &'static str = SENT_AT;
     const DONE: (&'static str, &'static str) = (
         "/login",
         "ユーザーIDの作成が完了しました。ユーザーIDとパスワードでログインしてください。",
     );
-    const FORGET: &'static [&'static str] = &[SIGNUP, PENDING, SENT_AT];
+    const FORGET: &'static [&'static str] = &[SIGNUP, PENDING];
 
     async fn confirm(&self, app: &App, code: &str) -> Result<(), Error> {
         portal!(app.portal, p => p.confirm_registration(self, code).await.map(drop))
@@ -330,9 +321,8 @@ impl CodeFlow for PendingRegistration {
 impl CodeFlow for PendingEmailChange {
     const PATH: &'static str = "/settings/email";
     const TITLE: &'static str = "メールアドレス変更の認証番号入力";
-    const SENT_AT: &'static str = EMAIL_SENT_AT;
     const DONE: (&'static str, &'static str) = ("/settings", "メールアドレスを変更しました。");
-    const FORGET: &'static [&'static str] = &[EMAIL_PENDING, EMAIL_SENT_AT];
+    const FORGET: &'static [&'static str] = &[EMAIL_PENDING];
 
     async fn confirm(&self, app: &App, code: &str) -> Result<(), Error> {
         portal!(app.portal, p => p.confirm_email_change(self, code).await.map(drop))
@@ -343,26 +333,25 @@ impl CodeFlow for PendingEmailChange {
     }
 }
 
-/// A flow's code screen, with the resend wait from the time of the last send.
-async fn code_screen<F: CodeFlow>(app: &App, session: &Session) -> Screen {
-    let (validity, cooldown) =
-        portal!(app.portal, p => (p.config().code_validity, p.config().code_resend_cooldown));
-    let sent_at: u64 = get(session, F::SENT_AT).await.unwrap_or(0);
-    let elapsed = now_s().saturating_sub(sent_at);
+/// A flow's code screen, with the wait until a resend (the library's, from the last send).
+async fn code_screen<F: CodeFlow>(app: &App, session: &Session, pending: &F) -> Screen {
+    let validity = portal!(app.portal, p => p.config().code_validity);
+    let wait = portal!(app.portal, p => p.resend_wait(pending).await).unwrap_or_default();
     Screen {
         flow: F::PATH,
         minutes: validity.as_secs() / 60,
-        wait: cooldown.as_secs().saturating_sub(elapsed),
+        // In whole seconds, rounded up: a resend at the time shown is never too soon.
+        wait: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
         ..screen(session, F::TITLE).await
     }
 }
 
 pub async fn code_page<F: CodeFlow>(
     State(app): State<App>,
-    _: Held<F>,
+    Held(pending): Held<F>,
     session: Session,
 ) -> Response {
-    show::<Code>(code_screen::<F>(&app, &session).await)
+    show::<Code>(code_screen(&app, &session, &pending).await)
 }
 
 pub async fn confirm<F: CodeFlow>(
@@ -377,7 +366,7 @@ pub async fn confirm<F: CodeFlow>(
             let (path, done) = F::DONE;
             flash_to(&session, done, path).await
         }
-        Err(error) => refuse::<Code>(code_screen::<F>(&app, &session).await, &error),
+        Err(error) => refuse::<Code>(code_screen(&app, &session, &pending).await, &error),
     }
 }
 
@@ -388,16 +377,15 @@ pub async fn resend<F: CodeFlow>(
 ) -> Response {
     match pending.resend(&app).await {
         Ok(()) => {
-            put(&session, F::SENT_AT, now_s()).await;
             let code_screen = format!("{}/code", F::PATH);
             flash_to(&session, "認証番号を再送信しました。", &code_screen).await
         }
-        Err(error) => refuse::<Code>(code_screen::<F>(&app, &session).await, &error),
+        Err(error) => refuse::<Code>(code_screen(&app, &session, &pending).await, &error),
     }
 }
 
 pub async fn cancel(session: Session) -> Response {
-    forget(&session, &[SIGNUP, PENDING, SENT_AT]).await;
+    forget(&session, &[SIGNUP, PENDING]).await;
     flash_to(&session, "ユーザーIDの登録を中止しました。", "/first").await
 }
 
@@ -474,7 +462,6 @@ pub async fn change_email(
     match portal!(app.portal, p => p.begin_email_change(&user_id, current, email).await) {
         Ok(pending) => {
             put(&session, EMAIL_PENDING, pending).await;
-            put(&session, EMAIL_SENT_AT, now_s()).await;
             to("/settings/email/code")
         }
         Err(error) => refuse::<Settings>(typed(&session, SETTINGS, f).await, &error),

@@ -130,6 +130,33 @@ fn resend_waits_sixty_seconds() {
     assert_eq!(fx.mailer.sent().len(), 2);
 }
 
+/// The wait a code screen shows is the one a resend would answer, from the last send, until
+/// the registration is done.
+#[test]
+fn the_resend_wait_counts_down_from_the_last_send() {
+    let fx = fixture();
+    let pending = begin(&fx, &shoko(), &registration_form());
+    assert_eq!(fx.resend_wait(&pending).unwrap(), MINUTE);
+    fx.clock.advance(Duration::from_secs(45));
+    let wait = fx.resend_wait(&pending).unwrap();
+    assert_eq!(wait, Duration::from_secs(15));
+    assert_error!(
+        fx.resend_code(&pending),
+        Error::ResendTooSoon { retry_after } if retry_after == wait
+    );
+    fx.clock.advance(wait);
+    assert_eq!(fx.resend_wait(&pending).unwrap(), Duration::ZERO);
+    fx.resend_code(&pending).unwrap();
+    assert_eq!(fx.resend_wait(&pending).unwrap(), MINUTE);
+    assert_eq!(
+        fx.mailer.sent().len(),
+        2,
+        "asking for the wait sends nothing"
+    );
+    assert!(fx.confirm_registration(&pending, &last_code(&fx)).is_ok());
+    assert_error!(fx.resend_wait(&pending), Error::ChallengeGone);
+}
+
 #[test]
 fn resend_voids_the_old_code_and_issues_a_new_one() {
     let fx = fixture();

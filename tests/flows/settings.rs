@@ -2,6 +2,8 @@
 //! a login; reset codes die; a notice mailed) and the e-mail address (a code to the new
 //! address through the usual code rules and budgets; a notice to the old one).
 
+use std::time::Duration;
+
 use kenpo_auth::{Error, MailKind, PendingEmailChange, UserId};
 
 use crate::support::*;
@@ -218,4 +220,18 @@ fn a_member_who_left_cannot_change_settings() {
         fx.begin_email_change(&user_id, PASSWORD, NEW_EMAIL),
         Error::CoverageEnded
     );
+}
+
+/// The e-mail change's code screen reads its wait like registration's; a registration's
+/// ticket, respelt as an e-mail change's, names no e-mail change.
+#[test]
+fn the_email_change_resend_wait_is_its_own_challenges() {
+    let (fx, _, pending, _) = email_change_begun();
+    fx.clock.advance(Duration::from_secs(20));
+    let wait = block_on(fx.portal.resend_wait(&pending)).unwrap();
+    assert_eq!(wait, Duration::from_secs(40));
+    let registration = begin(&fx, &taro(), &with_user_id("NGK000456"));
+    let respelt: PendingEmailChange = registration.to_string().parse().unwrap();
+    let wait = block_on(fx.portal.resend_wait(&respelt));
+    assert_error!(wait, Error::ChallengeGone);
 }

@@ -48,6 +48,7 @@ steps_run_to_completion! {
     authenticate_insured(form: &IdentityForm) -> SignupTicket;
     begin_registration(ticket: &SignupTicket, form: &RegistrationForm) -> PendingRegistration;
     resend_code(pending: &PendingRegistration) -> ();
+    resend_wait(pending: &PendingRegistration) -> Duration;
     confirm_registration(pending: &PendingRegistration, code: &str) -> UserId;
     login(user_id: &str, password: &str) -> LoginSuccess;
     accept_terms(user_id: &UserId, version: TermsVersion) -> ();
