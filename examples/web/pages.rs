@@ -1,8 +1,6 @@
 //! The handlers: one per screen and form, each a call into the portal and a page. Tickets
 //! live in the session only; the browser holds nothing but the session cookie.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use axum::extract::{Form, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -197,25 +195,11 @@ pub async fn logout(session: Session) -> Response {
 
 // ── 初回ログイン (first authentication) and ユーザーIDを忘れた方 (reminder) ──────────────────────
 
-/// The year drop-down: this year back to 1900, each with its era (1989 is 昭和64／平成元).
+/// The year drop-down: this year in Japan back to 1900, each with its era years (the
+/// library's, e.g. 1989 is 昭和64／平成元).
 fn years() -> Vec<(String, String)> {
-    let since_1970 = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let this_year = 1970 + u16::try_from(since_1970.as_secs() / 31_556_952).unwrap_or(56);
-    let era = |m, d, y| match BirthDate::new(y, m, d).map(|date| date.japanese_era()) {
-        Ok((name, 1)) => format!("{name}元"),
-        Ok((name, n)) => format!("{name}{n}"),
-        Err(_) => String::new(),
-    };
-    let label = |y| match (era(1, 1, y), era(12, 31, y)) {
-        (first, last) if first == last || first.is_empty() => last,
-        (first, last) => format!("{first}／{last}"),
-    };
-    (1900..=this_year)
-        .rev()
-        .map(|y| (y.to_string(), format!("{y}年（{}年）", label(y))))
-        .collect()
+    let label = |(year, eras)| (format!("{year}"), format!("{year}年（{eras}年）"));
+    BirthDate::year_choices().into_iter().map(label).collect()
 }
 
 async fn identity_screen(session: &Session, reminder: bool, input: Input) -> Screen {

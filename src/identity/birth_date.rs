@@ -311,6 +311,48 @@ impl BirthDate {
         let era = Era::of((self.year, self.month, self.day));
         (era.name(), self.year - era.start().0 + 1)
     }
+
+    /// The years a date of birth can fall in, for the year drop-down of an identity form:
+    /// this year in Japan back to [`MIN_YEAR`](Self::MIN_YEAR), newest first, each with the
+    /// era years it spans (`元` for an era's first), both where an era began in it.
+    ///
+    /// ```
+    /// use kenpo_auth::BirthDate;
+    ///
+    /// let years = BirthDate::year_choices();
+    /// assert_eq!(years.last(), Some(&(1900, "明治33".to_owned())));
+    /// assert!(years.contains(&(1989, "昭和64／平成元".to_owned())));
+    /// assert!(years.contains(&(1990, "平成2".to_owned())));
+    /// ```
+    #[must_use]
+    pub fn year_choices() -> Vec<(u16, String)> {
+        Self::year_choices_as_of(SystemTime::now())
+    }
+
+    /// Like [`BirthDate::year_choices`], with "this year" being the year in Japan at `now`.
+    #[must_use]
+    pub fn year_choices_as_of(now: SystemTime) -> Vec<(u16, String)> {
+        let (this_year, _, _) = today_in_japan(now);
+        let this_year = u16::try_from(this_year.max(0)).unwrap_or(u16::MAX);
+        (Self::MIN_YEAR..=this_year)
+            .rev()
+            .map(|year| (year, era_years(year)))
+            .collect()
+    }
+}
+
+/// The era years Gregorian `year` spans: `昭和50`, or `昭和64／平成元` where an era began in it.
+fn era_years(year: u16) -> String {
+    let in_era = |era: Era| match year.saturating_sub(era.start().0).saturating_add(1) {
+        1 => format!("{}元", era.name()),
+        n => format!("{}{n}", era.name()),
+    };
+    let (first, last) = (Era::of((year, 1, 1)), Era::of((year, 12, 31)));
+    if first == last {
+        in_era(last)
+    } else {
+        format!("{}／{}", in_era(first), in_era(last))
+    }
 }
 
 impl fmt::Display for BirthDate {
@@ -567,6 +609,46 @@ mod tests {
                 ("明治", 33)
             );
             assert!(Era::Reiwa.contains((2100, 1, 1)));
+        }
+
+        #[test]
+        fn year_choices_span_the_accepted_years_with_their_eras() {
+            let years = BirthDate::year_choices_as_of(now());
+            assert_eq!(years.len(), 2024 - 1900 + 1);
+            assert_eq!(years.first(), Some(&(2024, "令和6".to_owned())));
+            assert_eq!(years.last(), Some(&(1900, "明治33".to_owned())));
+            for (year, label) in [
+                (2019, "平成31／令和元"),
+                (2020, "令和2"),
+                (1989, "昭和64／平成元"),
+                (1988, "昭和63"),
+                (1926, "大正15／昭和元"),
+                (1927, "昭和2"),
+                (1912, "明治45／大正元"),
+                (1913, "大正2"),
+            ] {
+                assert!(years.contains(&(year, label.to_owned())), "{year}");
+            }
+            // Every year offered is one a date of birth may have, and none later is.
+            for (year, _) in &years {
+                assert!(BirthDate::new_as_of(*year, 1, 1, now()).is_ok(), "{year}");
+            }
+            assert!(BirthDate::new_as_of(2025, 1, 1, now()).is_err());
+        }
+
+        #[test]
+        fn this_year_is_the_year_in_japan() {
+            // 2024-12-31 15:00 UTC is 2025-01-01 00:00 in Japan.
+            let new_year_in_japan = UNIX_EPOCH + Duration::from_secs(1_735_657_200);
+            let first = BirthDate::year_choices_as_of(new_year_in_japan)
+                .first()
+                .cloned();
+            assert_eq!(first, Some((2025, "令和7".to_owned())));
+            let before = new_year_in_japan - Duration::from_secs(1);
+            let first = BirthDate::year_choices_as_of(before).first().cloned();
+            assert_eq!(first.map(|(year, _)| year), Some(2024));
+            let in_1899 = UNIX_EPOCH - Duration::from_secs(71 * 365 * 86_400);
+            assert!(BirthDate::year_choices_as_of(in_1899).is_empty());
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Laws of the identity parsers in proptest: no input panics, dates round-trip, keys are
-//! normal forms, and every valid date is accepted.
+//! normal forms, every valid date is accepted, and the year drop-down offers it.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -92,4 +92,33 @@ fn iso_date(t: SystemTime) -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// A date's year is offered in the year drop-down, labelled with the date's era year, and the
+/// year offered first is the one of today in Japan. Every day from 1900 is checked: a sample
+/// would rarely land in the few days an era shares a year with the next (1989-01-01..07).
+#[test]
+fn the_year_choices_offer_every_date_its_era_year() {
+    let years = BirthDate::year_choices_as_of(now());
+    let in_japan = now() + Duration::from_secs(9 * 60 * 60);
+    let this_year: u16 = iso_date(in_japan)[..4].parse().unwrap();
+    assert_eq!(years.first().map(|(year, _)| *year), Some(this_year));
+    let start = UNIX_EPOCH - Duration::from_secs(2_208_988_800); // 1900-01-01T00:00:00Z
+    for t in (0..)
+        .map(|day| start + Duration::from_secs(day * 86_400))
+        .take_while(|t| *t <= now())
+    {
+        let d = BirthDate::parse_as_of(&iso_date(t), now()).unwrap();
+        let (_, label) = years.iter().find(|(year, _)| *year == d.year()).unwrap();
+        let (era, n) = d.japanese_era();
+        let era_year = if n == 1 {
+            format!("{era}元")
+        } else {
+            format!("{era}{n}")
+        };
+        assert!(
+            label.split('／').any(|part| part == era_year),
+            "{d}: {label}"
+        );
+    }
 }
