@@ -359,7 +359,9 @@ pub struct ErrorBody {
     /// Seconds to wait before trying again, if there is a wait: rounded up, at least one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
-    /// One message per bad field, by the field's name.
+    /// One message per bad field, by the field's name (the forms' names: `user_id`, `password`,
+    /// `new_password`, `email`, `code` and the identity form's), so that a page can show each
+    /// beside its field.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<&'static str, String>,
 }
@@ -474,6 +476,7 @@ impl Error {
             Self::Password(error) => single("new_password", error.message_ja()),
             Self::Email(error) => single("email", error.message_ja()),
             Self::UserId(error) => single("user_id", error.message_ja()),
+            Self::UserIdTaken => single("user_id", self.message_ja()),
             Self::CodeFormat { .. } | Self::CodeMismatch { .. } => {
                 single("code", self.message_ja())
             }

@@ -171,14 +171,11 @@ pub fn show<T: Template + From<Screen>>(s: Screen) -> Response {
 /// the error's kind and its wait.
 pub fn refuse<T: Template + From<Screen>>(mut s: Screen, error: &Error) -> Response {
     let body = error.body();
-    let mut fields: BTreeMap<String, String> = body
+    let fields: BTreeMap<String, String> = body
         .fields
         .into_iter()
         .map(|(name, message)| (name.to_owned(), message))
         .collect();
-    if matches!(error, Error::UserIdTaken) {
-        fields.insert("user_id".into(), body.message.clone());
-    }
     s.c.alert = Some(if fields.is_empty() {
         body.message
     } else {

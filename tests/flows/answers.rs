@@ -146,6 +146,19 @@ fn waits_are_in_the_body_and_retry_after() {
     assert_eq!(now.body().retry_after, Some(1));
 }
 
+/// An error that is one field's fault is shown beside that field.
+#[test]
+fn a_taken_user_id_and_a_wrong_code_name_their_fields() {
+    for (error, field) in [
+        (Error::UserIdTaken, "user_id"),
+        (Error::CodeMismatch { remaining: 2 }, "code"),
+    ] {
+        let body = error.body();
+        assert_eq!(body.fields.get(field), Some(&body.message), "{error:?}");
+        assert_eq!(body.fields.len(), 1);
+    }
+}
+
 #[test]
 fn a_registration_body_names_the_forms_fields() {
     let error = registration_with_every_field_bad();
