@@ -779,6 +779,53 @@ mod tests {
         }
     }
 
+    /// A resend is refused exactly while `resend_wait` is not zero, and told that wait; a clock
+    /// that reads before the last send waits the cooldown plus the difference.
+    #[test]
+    fn a_resend_waits_what_resend_wait_says() {
+        let key = SecretKey::from_bytes([1; 32]);
+        let id = TicketId::from_bytes([2; 16]);
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let Ok((_, challenge)) = CodeChallenge::issue(
+            &key,
+            id,
+            Purpose::Registration,
+            at,
+            Duration::from_secs(600),
+            &mut rand::rngs::StdRng::seed_from_u64(3),
+        );
+        let rules = |cooldown| ResendRules {
+            cooldown: Duration::from_secs(cooldown),
+            max_sends: 5,
+            validity: Duration::from_secs(600),
+        };
+        for (cooldown, offset, wait) in [
+            (60, 45_i64, 15),
+            (60, 60, 0),
+            (60, 61, 0),
+            (60, -10, 70),
+            (0, 0, 0),
+            (0, -10, 10),
+        ] {
+            let now = if offset < 0 {
+                at - Duration::from_secs(offset.unsigned_abs())
+            } else {
+                at + Duration::from_secs(offset.unsigned_abs())
+            };
+            let wait = Duration::from_secs(wait);
+            let rules = rules(cooldown);
+            assert_eq!(challenge.resend_wait(now, rules.cooldown), wait);
+            let mut resent = challenge.clone();
+            let outcome = resent.resend(now, challenge.code_mac.clone(), rules);
+            let expected = if wait.is_zero() {
+                ResendOutcome::Replaced
+            } else {
+                ResendOutcome::TooSoon { retry_after: wait }
+            };
+            assert_eq!(outcome, expected, "cooldown {cooldown} s, {offset} s after");
+        }
+    }
+
     #[test]
     fn typed_codes_by_shape() {
         let six = CodeShape::SixDigits;
