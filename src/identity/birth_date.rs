@@ -309,7 +309,7 @@ impl BirthDate {
     #[must_use]
     pub fn japanese_era(&self) -> (&'static str, u16) {
         let era = Era::of((self.year, self.month, self.day));
-        (era.name(), self.year - era.start().0 + 1)
+        (era.name(), era.year_of(self.year))
     }
 
     /// The years a date of birth can fall in, for the year drop-down of an identity form:
@@ -343,7 +343,7 @@ impl BirthDate {
 
 /// The era years Gregorian `year` spans: `昭和50`, or `昭和64／平成元` where an era began in it.
 fn era_years(year: u16) -> String {
-    let in_era = |era: Era| match year.saturating_sub(era.start().0).saturating_add(1) {
+    let in_era = |era: Era| match era.year_of(year) {
         1 => format!("{}元", era.name()),
         n => format!("{}{n}", era.name()),
     };

@@ -81,6 +81,12 @@ impl Era {
             .unwrap_or(Era::Meiji)
     }
 
+    /// The year of the era that Gregorian `year` is (1 = 元年), the inverse of
+    /// [`gregorian_year`](Self::gregorian_year); 1 for a year before the era.
+    pub(crate) fn year_of(self, year: u16) -> u16 {
+        year.saturating_sub(self.start().0).saturating_add(1)
+    }
+
     /// The Gregorian year of year `n` of the era (1 = 元年).
     pub(crate) fn gregorian_year(self, n: u16) -> Result<u16, EraError> {
         n.checked_sub(1)
