@@ -107,6 +107,12 @@ pub fn until(now: SystemTime, until: SystemTime) -> Duration {
     until.duration_since(now).unwrap_or(Duration::ZERO)
 }
 
+/// `wait` rounded up to whole seconds: waiting that long is never too soon.
+pub(crate) fn whole_seconds_up(wait: Duration) -> Duration {
+    let part = u64::from(wait.subsec_nanos() > 0);
+    Duration::from_secs(wait.as_secs().saturating_add(part))
+}
+
 /// `time - by`, saturating at the mirror of [`horizon`] before the Unix epoch (1677).
 #[must_use]
 pub fn earlier(time: SystemTime, by: Duration) -> SystemTime {

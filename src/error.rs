@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::clock::whole_seconds_up;
 use crate::config::ConfigError;
 use crate::email::EmailError;
 use crate::hashing::HashError;
@@ -157,9 +158,7 @@ fn is_for_good(wait: Duration) -> bool {
 /// A wait in whole seconds for the member and the `Retry-After` header: rounded up, and at
 /// least one, so that trying again after the time shown is never too soon.
 fn whole_seconds(wait: Duration) -> u64 {
-    wait.as_secs()
-        .saturating_add(u64::from(wait.subsec_nanos() > 0))
-        .max(1)
+    whole_seconds_up(wait).as_secs().max(1)
 }
 
 const HELP_DESK_JA: &str = "お手数ですが、ご加入の健康保険組合にお問い合わせください。";

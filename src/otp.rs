@@ -97,13 +97,12 @@ impl Purpose {
 /// use std::time::Duration;
 /// use kenpo_auth::{Mailer, Portal, ResendableTicket, Store};
 ///
-/// /// The wait a code screen shows, in whole seconds rounded up.
+/// /// The seconds a code screen shows before its resend button works.
 /// async fn wait_shown<S: Store, M: Mailer>(
 ///     portal: &Portal<S, M>,
 ///     pending: &impl ResendableTicket,
 /// ) -> u64 {
-///     let wait = portal.resend_wait(pending).await.unwrap_or(Duration::ZERO);
-///     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+///     portal.resend_wait(pending).await.unwrap_or(Duration::ZERO).as_secs()
 /// }
 /// ```
 pub trait ResendableTicket: sealed::Sealed {

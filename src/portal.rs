@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{audit, insured_subject, user_subject};
 use crate::branding::Branding;
-use crate::clock::{Clock, SystemClock, horizon, later, until};
+use crate::clock::{Clock, SystemClock, horizon, later, until, whole_seconds_up};
 use crate::config::{Config, TermsVersion};
 use crate::email::{EmailAddress, EmailError, EmailRules};
 use crate::error::{Error, mail_error, store_error};
@@ -875,8 +875,9 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         self.resend_challenge(pending.id(), &record, resend).await
     }
 
-    /// How long until the code `pending` waits for may be sent again (zero if it may be now):
-    /// what a code screen shows beside its resend button, read from the store by the same rule
+    /// How long until the code `pending` waits for may be sent again (zero if it may be now), in
+    /// whole seconds rounded up: what a code screen shows beside its resend button, in
+    /// `as_secs()`, read from the store by the same rule
     /// [`resend_code`](Self::resend_code) and
     /// [`resend_email_change_code`](Self::resend_email_change_code) apply. It changes nothing
     /// and spends no budget; whether a resend is still within [`Config::code_max_sends`] is
@@ -915,7 +916,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         let (id, purpose) = pending.challenge();
         let record = self.challenge_for(id, purpose).await?;
         let cooldown = self.config.code_resend_cooldown;
-        Ok(record.code.resend_wait(self.clock.now(), cooldown))
+        let wait = record.code.resend_wait(self.clock.now(), cooldown);
+        Ok(whole_seconds_up(wait))
     }
 
     /// Mails a new code for challenge `id` (whose `record` was just read), voiding the old one:

@@ -324,8 +324,7 @@ async fn code_screen<F: CodeFlow>(app: &App, session: &Session, pending: &F) -> 
     Screen {
         flow: F::PATH,
         minutes: validity.as_secs() / 60,
-        // In whole seconds, rounded up: a resend at the time shown is never too soon.
-        wait: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        wait: wait.as_secs(),
         ..screen(session, F::TITLE).await
     }
 }

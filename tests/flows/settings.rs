@@ -230,6 +230,10 @@ fn the_email_change_resend_wait_is_its_own_challenges() {
     fx.clock.advance(Duration::from_secs(20));
     let wait = block_on(fx.portal.resend_wait(&pending)).unwrap();
     assert_eq!(wait, Duration::from_secs(40));
+    // In whole seconds, rounded up: 39.6 s read 40, so a resend then is never too soon.
+    fx.clock.advance(Duration::from_millis(400));
+    let wait = block_on(fx.portal.resend_wait(&pending)).unwrap();
+    assert_eq!(wait, Duration::from_secs(40));
     let registration = begin(&fx, &taro(), &with_user_id("NGK000456"));
     let respelt: PendingEmailChange = registration.to_string().parse().unwrap();
     let wait = block_on(fx.portal.resend_wait(&respelt));
