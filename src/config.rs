@@ -9,6 +9,7 @@ use crate::branding::{Branding, Brandings};
 use crate::email::EmailAddress;
 use crate::hashing::{HashParams, Pepper};
 use crate::identity::InsuredKey;
+use crate::ja;
 use crate::mail::Mail;
 use crate::otp::SecretKey;
 use crate::otp::{OtpCode, Purpose};
@@ -212,6 +213,21 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// How long a mailed code stays valid, in whole minutes rounded up: the figure the code
+    /// mails give (「発行から10分間」), for a code screen to say the same.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kenpo_auth::Config;
+    /// assert_eq!(Config::default().code_validity_minutes(), 10);
+    /// let config = Config { code_validity: Duration::from_secs(90), ..Config::default() };
+    /// assert_eq!(config.code_validity_minutes(), 2);
+    /// ```
+    #[must_use]
+    pub fn code_validity_minutes(&self) -> u64 {
+        ja::minutes(self.code_validity)
+    }
+
     /// The most consecutive failures any one account may suffer before only a success (a
     /// password reset, or the help desk) lets anyone try again: NIST SP 800-63B rev. 4 §3.2.2
     /// allows no more than 100. [`Config::check`] refuses ceilings above it.

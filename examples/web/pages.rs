@@ -319,11 +319,11 @@ impl CodeFlow for PendingEmailChange {
 
 /// A flow's code screen, with the wait until a resend (the library's, from the last send).
 async fn code_screen<F: CodeFlow>(app: &App, session: &Session, pending: &F) -> Screen {
-    let validity = portal!(app.portal, p => p.config().code_validity);
+    let minutes = portal!(app.portal, p => p.config().code_validity_minutes());
     let wait = portal!(app.portal, p => p.resend_wait(pending).await).unwrap_or_default();
     Screen {
         flow: F::PATH,
-        minutes: validity.as_secs() / 60,
+        minutes,
         wait: wait.as_secs(),
         ..screen(session, F::TITLE).await
     }
@@ -468,7 +468,7 @@ pub async fn forgot(State(app): State<App>, session: Session, Form(f): Form<Inpu
 }
 
 async fn reset_screen(app: &App, session: &Session) -> Screen {
-    let minutes = portal!(app.portal, p => p.config().code_validity.as_secs() / 60);
+    let minutes = portal!(app.portal, p => p.config().code_validity_minutes());
     Screen {
         minutes,
         ..screen(session, "パスワードの再設定").await

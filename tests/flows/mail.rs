@@ -1,13 +1,32 @@
 //! The mails: subjects, exactly one code per code mail, the notices, redacted Debug.
 
 use crate::support::*;
-use kenpo_auth::MailKind;
+use kenpo_auth::{Config, MailKind};
+use std::time::Duration;
 
 /// Every maximal run of exactly six ASCII digits in `text`.
 fn six_digit_runs(text: &str) -> usize {
     text.split(|c: char| !c.is_ascii_digit())
         .filter(|run| run.len() == 6)
         .count()
+}
+
+/// A code screen that shows `Config::code_validity_minutes` says what the mail says, for a
+/// validity that is not whole minutes too.
+#[test]
+fn the_code_mail_gives_the_validity_a_code_screen_shows() {
+    for seconds in [600, 90, 59, 61] {
+        let config = Config {
+            code_validity: Duration::from_secs(seconds),
+            ..test_config()
+        };
+        let minutes = config.code_validity_minutes();
+        let fx = fixture_with(config);
+        mailed_registration(&fx);
+        let body = fx.mailer.sent().last().unwrap().body.clone();
+        let says = format!("発行から{minutes}分間です");
+        assert!(body.contains(&says), "{seconds} s, not {says}: {body}");
+    }
 }
 
 #[test]
