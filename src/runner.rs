@@ -1,22 +1,5 @@
-//! Where argon2 runs: a [`Runner`] for blocking work, chosen by the host.
-//!
-//! One argon2id run at the OWASP parameters takes about 20 ms of CPU. Run inside an async
-//! task, it stalls every other task of that worker thread for as long. A runner moves it
-//! elsewhere:
-//!
-//! - [`Inline`] (the default) runs the work where the future is polled: no runtime needed,
-//!   right for a synchronous host, a test, or an executor whose threads may block.
-//! - `TokioRunner` (feature `tokio`) runs it on Tokio's blocking pool
-//!   (`tokio::task::spawn_blocking`), so that a Tokio host simply `.await`s the portal.
-//!
-//! Any other pool fits behind the trait: it is given a [`Job`] and resolves when the job has
-//! run.
-//!
-//! ```
-//! use kenpo_auth::{Config, HashParams, Inline, MemoryStore, Portal, RecordingMailer};
-//! let config = Config { hash_params: HashParams::insecure_for_tests(), ..Config::default() };
-//! let portal = Portal::new(MemoryStore::new(), RecordingMailer::new(), config).with_runner(Inline);
-//! ```
+//! Where argon2 runs: the [`Runner`] trait for blocking work, chosen by the host, and the
+//! runners the crate ships.
 
 use std::fmt;
 use std::future::Future;
@@ -51,7 +34,27 @@ pub struct JobFailed;
 /// The future a [`Runner`] returns.
 pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), JobFailed>> + Send + 'static>>;
 
-/// Runs blocking work for the portal. See the [module documentation](self).
+/// Runs blocking work for the portal.
+///
+/// One argon2id run at the OWASP parameters takes about 20 ms of CPU. Run inside an async
+/// task, it stalls every other task of that worker thread for as long. A runner moves it
+/// elsewhere:
+///
+/// - [`Inline`] (the default) runs the work where the future is polled: no runtime needed,
+///   right for a synchronous host, a test, or an executor whose threads may block.
+/// - `TokioRunner` (feature `tokio`) runs it on Tokio's blocking pool
+///   (`tokio::task::spawn_blocking`), so that a Tokio host simply `.await`s the portal.
+///
+/// Any other pool fits behind the trait: it is given a [`Job`] and resolves when the job has
+/// run.
+///
+/// ```
+/// use kenpo_auth::{Config, HashParams, Inline, MemoryStore, Portal, RecordingMailer};
+/// let config = Config { hash_params: HashParams::insecure_for_tests(), ..Config::default() };
+/// let portal = Portal::new(MemoryStore::new(), RecordingMailer::new(), config).with_runner(Inline);
+/// ```
+///
+/// A runner of one's own:
 ///
 /// ```
 /// use kenpo_auth::{Job, JobFuture, Runner};
