@@ -404,7 +404,8 @@ impl EmailAddress {
     /// Most octets in one domain label (RFC 1035).
     pub const MAX_LABEL_LEN: usize = 63;
 
-    /// Validates `input` with the strict rules (see the module docs). Taken as is: no trimming.
+    /// Validates `input` with the strict rules (listed on [`EmailAddress`]). Taken as is: no
+    /// trimming.
     ///
     /// # Errors
     /// [`EmailError`] naming the first problem. [`EmailError::QuotedLocalPart`] and

@@ -159,7 +159,9 @@ pub struct PasswordPolicy {
     pub require_symbol: bool,
     /// Refuse a password containing the user ID, ignoring case (when one is given).
     pub forbid_user_id: bool,
-    /// Refuse passwords on the bundled common-password list (see the module docs).
+    /// Refuse passwords on the bundled list of 19,640 common passwords (Django 5.2's), seen
+    /// through the usual dressing-up: case, leading and trailing digits and symbols, look-alike
+    /// characters (`Tru5tn01` is `trustno1`, `@dmin123!` is `admin123`).
     pub forbid_common: bool,
     /// Refuse a password that is a shorter unit repeated: the whole password, or what is left
     /// once its leading and trailing digits and symbols are cut off, lower-cased, is made of a
