@@ -771,10 +771,12 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// mails a six-digit code to the address, voiding any earlier pending registration of the
     /// same ticket.
     ///
-    /// "This person already has an account" is checked before "this user ID is taken", and a
-    /// taken user ID counts against the insured person's identity budget, so that a ticket is
-    /// no oracle for which user IDs exist. Each mail counts against the ticket's and the insured
-    /// person's registration-mail budgets.
+    /// "This person already has an account" is checked before "this user ID is taken", so that
+    /// a ticket is no oracle for which user IDs exist. Every attempt that gets as far as the
+    /// user ID, taken or not, counts against the ticket's and the insured person's
+    /// registration-mail budgets ([`Config::code_max_sends`], then locks that lengthen), and a
+    /// taken one against the insured person's identity budget as well: one person learns
+    /// whether a user ID is taken at most five times per lock, however many tickets they get.
     ///
     /// # Errors
     /// [`Error::SignupExpired`]; [`Error::Registration`] listing every bad field;
@@ -804,6 +806,12 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         {
             return Err(Error::AlreadyRegistered);
         }
+        let reservation = self.reserve_argon2(self.hasher.blocks_per_hash()).await?;
+        // Spent before the user ID is looked up, taken or not: a member can always get a new
+        // ticket for their own identity (which also clears its identity budget), so only the
+        // insured person's mail budget bounds how many user IDs one person can test.
+        self.spend_registration_mail(signup.id, &signup.insured_key)
+            .await?;
         if self
             .store
             .find_account(&user_id.key())
@@ -816,9 +824,6 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
                 .await?;
             return Err(Error::UserIdTaken);
         }
-        let reservation = self.reserve_argon2(self.hasher.blocks_per_hash()).await?;
-        self.spend_registration_mail(signup.id, &signup.insured_key)
-            .await?;
         let (password_hash, _) = self
             .hash_password(password.into_secret(), reservation)
             .await?;

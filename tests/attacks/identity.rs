@@ -16,9 +16,8 @@ fn wrong_birth(n: u32) -> IdentityForm {
     }
 }
 
-/// Tries whenever allowed. `rest`: once a lock of at least this long starts, wait for the
-/// failures to be forgotten instead (the patient attacker's best strategy).
-fn attack(world: &mut World, rest: Option<std::time::Duration>) {
+/// Tries whenever allowed, meeting each lock as `rest` says.
+fn attack(world: &mut World, rest: Rest) {
     let mut n = 0;
     while world.running() {
         match block_on(world.portal.authenticate_insured(&wrong_birth(n))) {
@@ -27,40 +26,15 @@ fn attack(world: &mut World, rest: Option<std::time::Duration>) {
                 world.evaluated();
                 world.wait(SECOND);
             }
-            Err(Error::TooManyAttempts { retry_after }) => match rest {
-                Some(rest) if retry_after >= rest => {
-                    world.wait(retry_after + world.portal.config().throttle_forget_after);
-                }
-                _ => world.wait(retry_after),
-            },
+            Err(Error::TooManyAttempts { retry_after }) => world.wait_out(retry_after, rest),
             other => panic!("{other:?}"),
         }
     }
 }
 
-/// Both attackers; the worse figures.
-fn worst(days: usize) -> World {
-    let mut greedy = World::new(2, days);
-    attack(&mut greedy, None);
-    greedy.report(&format!("identity checks, greedy, {days} days"));
-    let mut worst = greedy;
-    for rest in [HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR] {
-        let mut patient = World::new(2, days);
-        attack(&mut patient, Some(rest));
-        patient.report(&format!(
-            "identity checks, resting at {}h locks, {days} days",
-            rest.as_secs() / 3600
-        ));
-        if patient.total() > worst.total() {
-            worst = patient;
-        }
-    }
-    worst
-}
-
 #[test]
 fn thirty_days_of_identity_checks_stay_within_the_budget() {
-    let world = worst(30);
+    let world = worst("identity checks", 30, attack);
     // Budget (security manual): five per lock, locks doubling from 15 minutes to 24 hours,
     // failures forgotten a week after the last lock: at most 35 on the first day, then five a
     // day, whichever way the attacker paces it.
@@ -82,6 +56,6 @@ fn thirty_days_of_identity_checks_stay_within_the_budget() {
 
 #[test]
 fn a_year_of_identity_checks() {
-    let world = worst(365);
+    let world = worst("identity checks", 365, attack);
     assert!(world.total() <= 35 + 5 * 364, "{}", world.total());
 }

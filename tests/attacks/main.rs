@@ -13,3 +13,4 @@ mod identity;
 mod passwords;
 mod reset_codes;
 mod spraying;
+mod user_ids;

@@ -17,6 +17,38 @@ pub const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 pub const PASSWORD: &str = "Sakura#2024x";
 pub const NEW_PASSWORD: &str = "Momiji(2025)z";
 
+/// How an attacker meets a lock: `None` tries again the moment it ends; `Some(rest)`, once a
+/// lock of at least `rest` starts, waits for the failures to be forgotten instead (the patient
+/// attacker's best strategy against a budget that forgets).
+pub type Rest = Option<Duration>;
+
+/// The greedy attacker and patient ones resting at 1, 2, 4 and 8 h locks, each in a new world
+/// of two members for `days`: the world where the most got through.
+pub fn worst(what: &str, days: usize, attack: impl Fn(&mut World, Rest)) -> World {
+    let mut worst: Option<World> = None;
+    for rest in [
+        None,
+        Some(HOUR),
+        Some(2 * HOUR),
+        Some(4 * HOUR),
+        Some(8 * HOUR),
+    ] {
+        let mut world = World::new(2, days);
+        attack(&mut world, rest);
+        let pace = rest.map_or("greedy".to_owned(), |rest| {
+            format!("resting at {}h locks", rest.as_secs() / 3600)
+        });
+        world.report(&format!("{what}, {pace}, {days} days"));
+        if worst
+            .as_ref()
+            .is_none_or(|worst| world.total() > worst.total())
+        {
+            worst = Some(world);
+        }
+    }
+    worst.unwrap()
+}
+
 pub struct World {
     pub portal: Portal<MemoryStore, RecordingMailer, ManualClock>,
     pub store: MemoryStore,
@@ -55,20 +87,6 @@ impl World {
     /// A world with `members` insured persons, each registered as `NGK<n>`.
     pub fn new(members: usize, days: usize) -> World {
         let store = MemoryStore::new();
-        for n in 0..members {
-            let form = identity(n);
-            let birth = BirthDate::new(1975, 3, 2).unwrap();
-            store.add_insured(
-                InsuredRecord::new(
-                    &form.insurer_code,
-                    &form.symbol,
-                    &form.number,
-                    birth,
-                    &form.name_kana,
-                )
-                .unwrap(),
-            );
-        }
         let mailer = RecordingMailer::new();
         let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000);
         let clock = ManualClock::new(start);
@@ -84,10 +102,25 @@ impl World {
             per_day: vec![0; days],
         };
         for n in 0..members {
+            world.enrol(n);
             world.register(n);
         }
         let _ = world.mailer.take();
         world
+    }
+
+    /// Puts the insured person `n` on the roster.
+    pub fn enrol(&self, n: usize) {
+        let form = identity(n);
+        let birth = BirthDate::new(1975, 3, 2).unwrap();
+        let record = InsuredRecord::new(
+            &form.insurer_code,
+            &form.symbol,
+            &form.number,
+            birth,
+            &form.name_kana,
+        );
+        self.store.add_insured(record.unwrap());
     }
 
     fn register(&self, n: usize) {
@@ -130,6 +163,16 @@ impl World {
             self.next_purge += HOUR;
         }
         self.clock.set(target);
+    }
+
+    /// Waits out a lock of `retry_after` as the attacker paces itself (see [`Rest`]).
+    pub fn wait_out(&mut self, retry_after: Duration, rest: Rest) {
+        match rest {
+            Some(rest) if retry_after >= rest => {
+                self.wait(retry_after + self.portal.config().throttle_forget_after);
+            }
+            _ => self.wait(retry_after),
+        }
     }
 
     pub fn total(&self) -> u32 {
