@@ -40,6 +40,14 @@ async fn put(session: &Session, key: &str, value: impl serde::Serialize) {
     let _ = session.insert(key, value).await;
 }
 
+/// Stores what lets the visit go on as someone — a member, a sign-up or reset ticket — under a
+/// new session id, so that an id planted in the browser before (session fixation) or copied
+/// from it names nothing worth having.
+async fn grant(session: &Session, key: &str, value: impl serde::Serialize) {
+    let _ = session.cycle_id().await;
+    put(session, key, value).await;
+}
+
 async fn forget(session: &Session, keys: &[&str]) {
     for key in keys {
         let _ = session.remove_value(key).await;
@@ -174,13 +182,12 @@ pub async fn login_page(State(app): State<App>, session: Session) -> Response {
 pub async fn login(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
     match portal!(app.portal, p => p.login(&f.user_id, &f.password).await) {
         Ok(success) => {
-            // A new session id for the logged-in member (no fixation), nothing left of the
-            // visit before (another member's e-mail change, say), and a new CSRF token.
-            let _ = session.cycle_id().await;
+            // Nothing left of the visit before (another member's e-mail change, say), a new
+            // CSRF token, and a new session id for the logged-in member.
             session.clear().await;
             new_csrf_token(&session).await;
             let due = success.terms_consent_required;
-            put(&session, MEMBER, success.user_id.as_str()).await;
+            grant(&session, MEMBER, success.user_id.as_str()).await;
             put(&session, TERMS_DUE, due).await;
             to(if due { "/terms" } else { "/home" })
         }
@@ -188,6 +195,7 @@ pub async fn login(State(app): State<App>, session: Session, Form(f): Form<Input
     }
 }
 
+/// Deletes the session; the notice goes into a new one (the session store never reuses an id).
 pub async fn logout(session: Session) -> Response {
     let _ = session.flush().await;
     flash_to(&session, "ログアウトしました。", "/login").await
@@ -222,7 +230,7 @@ pub async fn first_page(session: Session) -> Response {
 pub async fn first(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
     match portal!(app.portal, p => p.authenticate_insured(&f.identity()).await) {
         Ok(ticket) => {
-            put(&session, SIGNUP, ticket).await;
+            grant(&session, SIGNUP, ticket).await;
             to("/register")
         }
         Err(error) => refuse::<Identity>(identity_screen(&session, false, f).await, &error),
@@ -460,7 +468,7 @@ pub async fn forgot_page(session: Session) -> Response {
 pub async fn forgot(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
     match portal!(app.portal, p => p.request_password_reset(&f.user_id).await) {
         Ok(ticket) => {
-            put(&session, RESET, ticket).await;
+            grant(&session, RESET, ticket).await;
             to("/password/reset")
         }
         Err(error) => refuse::<Forgot>(typed(&session, FORGOT, f).await, &error),

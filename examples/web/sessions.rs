@@ -77,7 +77,11 @@ fn make_room(records: &mut HashMap<Id, Record>, keep: usize) {
 
 #[async_trait::async_trait]
 impl SessionStore for BoundedSessions {
+    /// Always under a new id: the record may carry one the client presented (tower-sessions
+    /// recreates a flushed session under its old id), and a session id the client chose, or
+    /// one a thief still holds, must never name a session again.
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        record.id = Id::default();
         while self.records().contains_key(&record.id) {
             record.id = Id::default();
         }
@@ -153,6 +157,22 @@ mod tests {
         }
         assert!(!store.records().contains_key(&old.id));
         assert_eq!(store.records().len(), 10);
+    }
+
+    /// Logout flushes the session and then stores its notice: the session that comes back
+    /// must not have the id the logged-out cookie still carries.
+    #[tokio::test]
+    async fn a_created_session_never_keeps_the_id_it_came_with() {
+        let store = BoundedSessions::new(10);
+        let mut member = record(30, &[CSRF, "member"]);
+        store.create(&mut member).await.unwrap();
+        let old = member.id;
+        store.delete(&old).await.unwrap();
+        let mut after_logout = record(30, &["flash"]);
+        after_logout.id = old;
+        store.create(&mut after_logout).await.unwrap();
+        assert_ne!(after_logout.id, old);
+        assert!(store.load(&old).await.unwrap().is_none());
     }
 
     #[tokio::test]

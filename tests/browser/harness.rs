@@ -398,6 +398,12 @@ impl Browser {
         self.submit("form[action='/login'] button").await;
     }
 
+    /// The value of the session cookie the browser holds (it is `HttpOnly`; `WebDriver` sees it).
+    pub async fn session_cookie(&self) -> String {
+        let cookie = self.client.get_named_cookie("kenpo").await;
+        cookie.expect("a session cookie").value().to_owned()
+    }
+
     /// The menu's ログアウト, and the login page's notice that it worked.
     pub async fn logout(&self) {
         self.submit("form[action='/logout'] button").await;

@@ -125,8 +125,15 @@ async fn sign_up(b: &Browser, server: &Server) {
     b.fill_shokos_card().await;
     // Half-width kana, with a separate voicing mark; submitted from the keyboard (Enter).
     b.fill("#name_kana", "ｹﾝﾎﾟ ｼｮｳｺ").await;
+    let anonymous = b.session_cookie().await;
     b.press_enter("#name_kana").await;
     b.expect_heading("ユーザーID登録").await;
+    // The sign-up ticket lives under a new session id (an id planted before names nothing).
+    assert_ne!(
+        b.session_cookie().await,
+        anonymous,
+        "session id kept at 初回ログイン"
+    );
     b.shot("04-register").await;
 
     // A weak password and a legacy-carrier address: every violation beside its field.
@@ -201,7 +208,15 @@ async fn member_pages(b: &Browser, server: &Server) {
     b.go("/settings/email/code").await;
     b.expect_heading("登録情報の変更").await;
 
+    // Logout leaves the browser with a new session id: a copy of the member's cookie names
+    // nothing afterwards, neither the member nor the next visitor of this browser.
+    let member = b.session_cookie().await;
     b.logout().await;
+    assert_ne!(
+        b.session_cookie().await,
+        member,
+        "session id kept at logout"
+    );
 }
 
 /// A forged CSRF token in the browser, and the lockout.
