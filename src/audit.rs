@@ -51,6 +51,7 @@
 //! | `roster_imported` | info | an insurer's roster was replaced (or a dry run reported) |
 //! | `coverage_ended` / `coverage_restored` | warn | an operator marked 資格喪失, or undid it |
 //! | `help_desk_lookup` / `account_deleted` | warn | the help desk looked an account up, or deleted it |
+//! | `session_ended` | info | [`Portal::check_session`](crate::Portal::check_session) ended a session (password changed, account gone, lifetime over) |
 //! | `busy` | warn | an argon2 run was refused for lack of capacity |
 
 use blake2::Blake2sMac256;

@@ -111,6 +111,12 @@ pub struct Config {
     /// How long a successful first authentication may be used to register (30 minutes).
     #[serde(with = "human_duration")]
     pub signup_validity: Duration,
+    /// How long a logged-in member's session lasts however active it is (12 hours): past it,
+    /// [`Portal::check_session`](crate::Portal::check_session) ends the session and the member
+    /// logs in again. NIST SP 800-63B rev. 4 §2.2.3 asks for at most 24 hours at AAL2; twelve
+    /// is a working day. The host's own idle timeout comes on top.
+    #[serde(with = "human_duration")]
+    pub session_lifetime: Duration,
     /// How long past their expiry [`Portal::purge_expired`](crate::Portal::purge_expired)
     /// keeps sign-ups and challenges (1 hour), so that a member who just missed the end sees
     /// "expired" rather than "unknown". Counters go when they limit nothing, whatever this is.
@@ -152,6 +158,7 @@ impl Default for Config {
             max_lockout: Duration::from_secs(24 * 60 * 60),
             throttle_forget_after: Duration::from_secs(7 * 24 * 60 * 60),
             signup_validity: Duration::from_secs(30 * 60),
+            session_lifetime: Duration::from_secs(12 * 60 * 60),
             max_concurrent_hashes: std::thread::available_parallelism()
                 .map_or(1, std::num::NonZero::get),
             max_queued_hashes: 64,

@@ -121,6 +121,11 @@ pub enum Error {
     /// out, so it reveals nothing to someone without it.
     #[error("the insured person's coverage has ended")]
     CoverageEnded,
+    /// The member's session no longer holds: their password was changed or reset since the
+    /// session's [`SessionStamp`](crate::SessionStamp) was issued, the account is gone, or
+    /// [`Config::session_lifetime`](crate::Config::session_lifetime) has passed. Log in again.
+    #[error("the session has ended; log in again")]
+    SessionEnded,
     /// The host asked to record consent to terms newer than [`Config::terms_version`](crate::Config::terms_version).
     #[error("unknown terms version")]
     UnknownTermsVersion,
@@ -253,6 +258,9 @@ impl Error {
                 "健康保険の資格を喪失されているため、このユーザーIDはご利用いただけません。\
                  資格や手続きについては、{HELP_DESK_JA}"
             ),
+            Self::SessionEnded => "ログインの有効期限が切れたか、パスワードが変更されたため、\
+                ログアウトしました。お手数ですが、もう一度ログインしてください。"
+                .to_owned(),
             Self::Mail(_) => "メールを送信できませんでした。しばらく時間をおいてから、もう一度お試しください。"
                 .to_owned(),
             Self::Busy { .. } => {
@@ -276,7 +284,7 @@ impl Error {
 /// | kind | status | errors |
 /// |---|---|---|
 /// | [`BadRequest`](Self::BadRequest) | 400 | a code of the wrong shape; terms that do not exist (a host bug) |
-/// | [`Unauthorized`](Self::Unauthorized) | 401 | wrong password or unknown user ID, identity not confirmed, wrong code |
+/// | [`Unauthorized`](Self::Unauthorized) | 401 | wrong password or unknown user ID, identity not confirmed, wrong code, session ended |
 /// | [`Conflict`](Self::Conflict) | 409 | already registered, user ID taken |
 /// | [`Gone`](Self::Gone) | 410 | sign-up or code expired, code used up or replaced, resend limit, account gone |
 /// | [`Unprocessable`](Self::Unprocessable) | 422 | bad form fields: identity, registration, password, e-mail, user ID |
@@ -371,9 +379,10 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::CodeFormat { .. } | Self::UnknownTermsVersion => ErrorKind::BadRequest,
-            Self::AuthenticationFailed | Self::IdentityNotConfirmed | Self::CodeMismatch { .. } => {
-                ErrorKind::Unauthorized
-            }
+            Self::AuthenticationFailed
+            | Self::IdentityNotConfirmed
+            | Self::CodeMismatch { .. }
+            | Self::SessionEnded => ErrorKind::Unauthorized,
             Self::AlreadyRegistered | Self::UserIdTaken => ErrorKind::Conflict,
             Self::SignupExpired
             | Self::CodeExpired
@@ -415,8 +424,8 @@ impl Error {
     /// `already_registered`, `user_id_taken`, `signup_expired`, `code_mismatch`,
     /// `code_expired`, `code_attempts_exhausted`, `reset_suspended`, `challenge_gone`,
     /// `resend_too_soon`, `resend_limit_reached`, `authentication_failed`, `account_locked`,
-    /// `login_suspended`, `account_not_found`, `coverage_ended`, `unknown_terms_version`,
-    /// `hashing_failed`,
+    /// `login_suspended`, `account_not_found`, `coverage_ended`, `session_ended`,
+    /// `unknown_terms_version`, `hashing_failed`,
     /// `busy`, `config_invalid`, `randomness_failed`, `store_failed`, `mail_failed`.
     #[must_use]
     pub const fn code(&self) -> &'static str {
@@ -444,6 +453,7 @@ impl Error {
             Self::LoginSuspended => "login_suspended",
             Self::AccountNotFound => "account_not_found",
             Self::CoverageEnded => "coverage_ended",
+            Self::SessionEnded => "session_ended",
             Self::UnknownTermsVersion => "unknown_terms_version",
             Self::Hashing(_) => "hashing_failed",
             Self::Busy { .. } => "busy",

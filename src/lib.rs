@@ -239,6 +239,7 @@ mod otp;
 mod random;
 mod roster;
 mod runner;
+mod session;
 mod text;
 mod throttle;
 mod ticket;
@@ -297,6 +298,7 @@ pub use roster::csv::{
 #[cfg(feature = "tokio")]
 pub use runner::TokioRunner;
 pub use runner::{Inline, Job, JobFailed, JobFuture, Runner};
+pub use session::SessionStamp;
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteError, SqliteStore};
 pub use store::Store;

@@ -36,6 +36,7 @@ use crate::user_id::{UserId, UserKey};
 
 mod help_desk;
 mod roster;
+mod session;
 mod settings;
 
 pub use help_desk::{CoverageState, HelpDeskView, LockState};

@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kenpo_auth::{
     BirthDate, Error, PasswordResetTicket, PendingEmailChange, PendingRegistration,
-    RegistrationForm, ResendableTicket, SignupTicket, UserId,
+    RegistrationForm, ResendableTicket, SessionStamp, SignupTicket, UserId,
 };
 use serde::de::DeserializeOwned;
 use tower_sessions::Session;
@@ -21,6 +21,7 @@ use crate::{App, portal};
 
 // What the session holds: the member, one-time notices, and the flows' tickets.
 const MEMBER: &str = "member";
+const STAMP: &str = "stamp";
 const TERMS_DUE: &str = "terms_due";
 const FLASH: &str = "flash";
 const SIGNUP: &str = "signup";
@@ -86,15 +87,40 @@ async fn typed(session: &Session, title: &'static str, input: Input) -> Screen {
     }
 }
 
-/// The logged-in member, or where to send the browser: the login page, or the terms first.
-async fn member(session: &Session) -> Result<UserId, Response> {
-    let Some(user_id) = get::<String>(session, MEMBER).await else {
+/// Starts the session of a member who just proved their password: the user ID and the
+/// library's stamp, which `signed_in` checks on every request.
+async fn sign_in(app: &App, session: &Session, user_id: &UserId) -> Result<(), Error> {
+    let stamp = portal!(app.portal, p => p.session_stamp(user_id).await)?;
+    grant(session, MEMBER, user_id.as_str()).await;
+    put(session, STAMP, stamp).await;
+    Ok(())
+}
+
+/// The member this session was started for, if the library says it still holds (the password
+/// unchanged, the account there, covered, and twelve hours not yet over); otherwise the
+/// session ends and the browser goes to the login page with the reason.
+async fn signed_in(app: &App, session: &Session) -> Result<UserId, Response> {
+    let member = get::<String>(session, MEMBER).await;
+    let user_id = member.and_then(|user_id| UserId::parse(&user_id).ok());
+    let (Some(user_id), Some(stamp)) = (user_id, get::<SessionStamp>(session, STAMP).await) else {
         return Err(to("/login"));
     };
+    match portal!(app.portal, p => p.check_session(&user_id, &stamp).await) {
+        Ok(()) => Ok(user_id),
+        Err(error) => {
+            let _ = session.flush().await;
+            Err(flash_to(session, &error.message_ja(), "/login").await)
+        }
+    }
+}
+
+/// The logged-in member, or where to send the browser: the login page, or the terms first.
+async fn member(app: &App, session: &Session) -> Result<UserId, Response> {
+    let user_id = signed_in(app, session).await?;
     if get::<bool>(session, TERMS_DUE).await.unwrap_or(false) {
         return Err(to("/terms"));
     }
-    UserId::parse(&user_id).map_err(|_| to("/login"))
+    Ok(user_id)
 }
 
 /// The logged-in member as an extractor: handlers that take it never run for anyone else.
@@ -107,7 +133,7 @@ impl FromRequestParts<App> for Member {
         let session = Session::from_request_parts(parts, app)
             .await
             .map_err(IntoResponse::into_response)?;
-        member(&session).await.map(Member)
+        member(app, &session).await.map(Member)
     }
 }
 
@@ -151,7 +177,7 @@ impl<T: Ticket> FromRequestParts<App> for Held<T> {
             .await
             .map_err(IntoResponse::into_response)?;
         if T::MEMBERS_ONLY {
-            member(&session).await?;
+            member(app, &session).await?;
         }
         get(&session, T::KEY)
             .await
@@ -186,8 +212,10 @@ pub async fn login(State(app): State<App>, session: Session, Form(f): Form<Input
             // CSRF token, and a new session id for the logged-in member.
             session.clear().await;
             new_csrf_token(&session).await;
+            if let Err(error) = sign_in(&app, &session, &success.user_id).await {
+                return refuse::<Login>(login_screen(&app, &session, f).await, &error);
+            }
             let due = success.terms_consent_required;
-            grant(&session, MEMBER, success.user_id.as_str()).await;
             put(&session, TERMS_DUE, due).await;
             to(if due { "/terms" } else { "/home" })
         }
@@ -392,16 +420,16 @@ async fn terms_screen(app: &App, session: &Session) -> Screen {
 }
 
 pub async fn terms_page(State(app): State<App>, session: Session) -> Response {
-    if get::<String>(&session, MEMBER).await.is_none() {
-        return to("/login");
+    if let Err(elsewhere) = signed_in(&app, &session).await {
+        return elsewhere;
     }
     show::<Terms>(terms_screen(&app, &session).await)
 }
 
 pub async fn terms(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
-    let member = get::<String>(&session, MEMBER).await;
-    let Some(user_id) = member.and_then(|u| UserId::parse(&u).ok()) else {
-        return to("/login");
+    let user_id = match signed_in(&app, &session).await {
+        Ok(user_id) => user_id,
+        Err(elsewhere) => return elsewhere,
     };
     if f.agree.is_none() {
         // The one message the library has no part in: the box was not ticked.
@@ -437,7 +465,13 @@ pub async fn change_password(
     Form(f): Form<Input>,
 ) -> Response {
     let (current, new) = (&f.current_password, &f.new_password);
-    match portal!(app.portal, p => p.change_password(&user_id, current, new).await) {
+    let changed = match portal!(app.portal, p => p.change_password(&user_id, current, new).await) {
+        // Every session of the member ended with the old password; this one goes on, stamped
+        // anew.
+        Ok(()) => sign_in(&app, &session, &user_id).await,
+        Err(error) => Err(error),
+    };
+    match changed {
         Ok(()) => flash_to(&session, "パスワードを変更しました。", "/settings").await,
         Err(error) => refuse::<Settings>(screen(&session, SETTINGS).await, &error),
     }

@@ -214,6 +214,59 @@ pub fn http(base: &str, request_line: &str, form: &str) -> (String, String) {
     )
 }
 
+/// Every byte as `%XX`: a form value that needs no thought about which bytes are safe.
+pub fn percent_encode(text: &str) -> String {
+    text.bytes().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "%{b:02X}");
+        out
+    })
+}
+
+/// The `name=value` of the session cookie a response sets.
+fn set_cookie(head: &str) -> String {
+    let line = head.lines().find_map(|line| {
+        line.strip_prefix("set-cookie: ")
+            .or(line.strip_prefix("Set-Cookie: "))
+    });
+    let cookie = line.unwrap_or_else(|| panic!("no session cookie in\n{head}"));
+    cookie.split(';').next().unwrap_or_default().to_owned()
+}
+
+/// Logs `user_id` in over plain HTTP, as a second device would: its session cookie.
+pub fn http_login(base: &str, user_id: &str, password: &str) -> String {
+    let (head, body) = http(base, "GET /login HTTP/1.1", "");
+    let cookie = set_cookie(&head);
+    let csrf = body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the login form's CSRF field");
+    let line = format!("POST /login HTTP/1.1\r\nCookie: {cookie}");
+    let form = format!(
+        "csrf={csrf}&user_id={user_id}&password={}",
+        percent_encode(password)
+    );
+    let (head, _) = http(base, &line, &form);
+    assert!(head.starts_with("HTTP/1.1 303"), "the login: {head}");
+    set_cookie(&head)
+}
+
+/// The status line and `Location` of a page fetched with `cookie`.
+pub fn http_get_as(base: &str, path: &str, cookie: &str) -> String {
+    let (head, _) = http(
+        base,
+        &format!("GET {path} HTTP/1.1\r\nCookie: {cookie}"),
+        "",
+    );
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    let location = head.lines().find_map(|line| {
+        line.to_ascii_lowercase()
+            .strip_prefix("location: ")
+            .map(str::to_owned)
+    });
+    format!("{status} -> {}", location.unwrap_or_default())
+}
+
 fn http_json(base: &str, request_line: &str, json: &str) -> (String, String) {
     send(base, request_line, "application/json", json)
 }

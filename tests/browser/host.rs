@@ -1,8 +1,6 @@
 //! What the web example does without a browser: its per-client rate limit, and the portal on
 //! PostgreSQL (`--postgres URL`). These run the example's binary and speak plain HTTP.
 
-use std::fmt::Write as _;
-
 use crate::harness::{self, Server};
 use crate::tempdir;
 
@@ -144,7 +142,7 @@ async fn the_portal_runs_on_postgresql() {
     let form = format!(
         "csrf={csrf}&insurer_code=06139999&symbol=1234&number=568&birth_year=1980\
          &birth_month=12&birth_day=31&name_kana={}",
-        percent_encode("サトウ タロウ")
+        harness::percent_encode("サトウ タロウ")
     );
     let request = format!("POST /first HTTP/1.1\r\nCookie: {cookie}");
     let (head, body) = harness::http(&server.base, &request, &form);
@@ -157,11 +155,4 @@ async fn the_portal_runs_on_postgresql() {
     let _ = std::fs::remove_dir_all(&dir);
     let drop_schema = format!("DROP SCHEMA {schema} CASCADE");
     admin.batch_execute(&drop_schema).await.unwrap();
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes().fold(String::new(), |mut out, b| {
-        let _ = write!(out, "%{b:02X}");
-        out
-    })
 }

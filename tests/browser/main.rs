@@ -57,9 +57,9 @@ async fn journey(chromium: &std::path::Path, chromedriver: &std::path::Path) {
     let b = Browser::start(chromium, chromedriver, &server.base).await;
     headers_and_forged_post(&server.base);
     sign_up(&b, &server).await;
-    member_pages(&b, &server).await;
+    let other_device = member_pages(&b, &server).await;
     refusals(&b).await;
-    recovery(&b, &server).await;
+    recovery(&b, &server, &other_device).await;
 
     // A terms revision: the same database served with terms version 2.
     drop(server);
@@ -171,8 +171,9 @@ async fn sign_up(b: &Browser, server: &Server) {
     b.expect_text("ユーザーIDの作成が完了しました").await;
 }
 
-/// Login, terms at first login, home, settings (a new e-mail address), logout.
-async fn member_pages(b: &Browser, server: &Server) {
+/// Login, terms at first login, home, settings (a new e-mail address), logout; and a second
+/// device logged in over plain HTTP: its session cookie.
+async fn member_pages(b: &Browser, server: &Server) -> String {
     b.login(USER, PASSWORD).await;
     b.expect_heading("利用規約").await;
     b.shot("08-terms").await;
@@ -217,6 +218,11 @@ async fn member_pages(b: &Browser, server: &Server) {
         member,
         "session id kept at logout"
     );
+
+    let other_device = harness::http_login(&server.base, USER, PASSWORD);
+    let home = harness::http_get_as(&server.base, "/home", &other_device);
+    assert!(home.starts_with("HTTP/1.1 200"), "{home}");
+    other_device
 }
 
 /// A forged CSRF token in the browser, and the lockout.
@@ -243,8 +249,9 @@ async fn refusals(b: &Browser) {
     b.shot("13-lockout").await;
 }
 
-/// Password reset (it also lifts the lock), and the user-ID reminder.
-async fn recovery(b: &Browser, server: &Server) {
+/// Password reset (it also lifts the lock, and ends the other device's session), and the
+/// user-ID reminder.
+async fn recovery(b: &Browser, server: &Server, other_device: &str) {
     b.click_link("パスワードを忘れた方はこちら").await;
     b.expect_heading("パスワードをお忘れの方").await;
     b.shot("14-password-forgot").await;
@@ -262,6 +269,8 @@ async fn recovery(b: &Browser, server: &Server) {
     b.fill("#new_password", NEW_PASSWORD).await;
     b.submit("form[action='/password/reset'] button").await;
     b.expect_text("パスワードを再設定しました").await;
+    let home = harness::http_get_as(&server.base, "/home", other_device);
+    assert!(home.ends_with("-> /login"), "after the reset: {home}");
     b.login(USER, NEW_PASSWORD).await;
     b.expect_text("ようこそ").await;
     b.logout().await;

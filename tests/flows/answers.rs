@@ -65,6 +65,7 @@ fn every_error() -> Vec<Error> {
         Error::LoginSuspended,
         Error::AccountNotFound,
         Error::CoverageEnded,
+        Error::SessionEnded,
         Error::UnknownTermsVersion,
         Error::Hashing(HashError::Malformed),
         Error::Busy { retry_after: wait },
@@ -116,7 +117,7 @@ fn codes_are_distinct_snake_case() {
         );
         seen.insert(code);
     }
-    assert_eq!(seen.len(), 30, "one code per variant: {seen:?}");
+    assert_eq!(seen.len(), 31, "one code per variant: {seen:?}");
 }
 
 #[test]

@@ -19,5 +19,6 @@ mod login;
 mod mail;
 mod password_reset;
 mod registration;
+mod sessions;
 mod settings;
 mod user_id_reminder;

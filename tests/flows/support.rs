@@ -9,7 +9,7 @@ use kenpo_auth::{
     BirthDate, Config, CoverageEnd, EmailAddress, Error, HashParams, HelpDeskView, IdentityForm,
     InsuredKey, InsuredRecord, LoginSuccess, ManualClock, MemoryStore, PasswordHash,
     PasswordResetTicket, PendingEmailChange, PendingRegistration, Portal, RecordingMailer,
-    RegistrationForm, SecretKey, SignupTicket, Store, TermsVersion, UserId,
+    RegistrationForm, SecretKey, SessionStamp, SignupTicket, Store, TermsVersion, UserId,
 };
 
 pub type TestPortal = Portal<MemoryStore, RecordingMailer, ManualClock>;
@@ -65,6 +65,8 @@ steps_run_to_completion! {
     roster_count(insurer_code: &str) -> u64;
     help_desk_find(insurer_code: &str, symbol: &str, number: &str) -> Option<HelpDeskView>;
     help_desk_delete_account(user_id: &UserId) -> ();
+    session_stamp(user_id: &UserId) -> SessionStamp;
+    check_session(user_id: &UserId, stamp: &SessionStamp) -> ();
 }
 
 /// ケンポ ショウコ's key on the roster.

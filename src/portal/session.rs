@@ -1,0 +1,103 @@
+//! Checking a logged-in member's session again on every request, so that it ends with the
+//! credentials it was granted for ([`SessionStamp`] says why).
+
+use crate::audit::{audit, user_subject};
+use crate::clock::Clock;
+use crate::error::Error;
+use crate::mail::Mailer;
+use crate::session::SessionStamp;
+use crate::store::Store;
+use crate::user_id::UserId;
+
+use super::Portal;
+
+impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
+    /// The stamp of a session that starts now for `user_id`: call it right after a successful
+    /// [`login`](Self::login) and keep it in the session beside the user ID, and again after
+    /// the member changes their own password in this session (the old stamp no longer holds,
+    /// so every other session of the member ends: OWASP ASVS 5.0 V7.4.3).
+    ///
+    /// ```
+    /// # pollster::block_on(async {
+    /// # use kenpo_auth::*;
+    /// # use std::time::{Duration, SystemTime};
+    /// # let store = MemoryStore::new();
+    /// # let birth = BirthDate::new(1975, 3, 2).unwrap();
+    /// # store.add_insured(InsuredRecord::new("06139999", "1234", "567", birth, "ケンポ ショウコ").unwrap());
+    /// # let mailer = RecordingMailer::new();
+    /// # let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000));
+    /// # let config = Config { hash_params: HashParams::insecure_for_tests(), ..Config::default() };
+    /// # let portal = Portal::new(store, mailer.clone(), config).with_clock(clock.clone());
+    /// # let identity = IdentityForm { insurer_code: "06139999".into(), symbol: "1234".into(),
+    /// #     number: "567".into(), birth_date: "1975-03-02".into(), name_kana: "ケンポ ショウコ".into() };
+    /// # let ticket = portal.authenticate_insured(&identity).await.unwrap();
+    /// # let form = RegistrationForm { user_id: "NGK000123".into(), password: "Sakura#2024x".into(),
+    /// #     email: "shoko@example.co.jp".into() };
+    /// # let pending = portal.begin_registration(&ticket, &form).await.unwrap();
+    /// # portal.confirm_registration(&pending, &mailer.last_code().unwrap()).await.unwrap();
+    /// let user_id = portal.login("NGK000123", "Sakura#2024x").await.unwrap().user_id;
+    /// let stamp = portal.session_stamp(&user_id).await.unwrap();
+    /// assert!(portal.check_session(&user_id, &stamp).await.is_ok());
+    ///
+    /// // A password reset (here a change, in another session) ends this session.
+    /// portal.change_password(&user_id, "Sakura#2024x", "Momiji(2025)z").await.unwrap();
+    /// assert!(matches!(portal.check_session(&user_id, &stamp).await, Err(Error::SessionEnded)));
+    ///
+    /// // A fresh stamp holds for twelve hours, however busy the session.
+    /// let stamp = portal.session_stamp(&user_id).await.unwrap();
+    /// clock.advance(Duration::from_secs(12 * 60 * 60));
+    /// assert!(matches!(portal.check_session(&user_id, &stamp).await, Err(Error::SessionEnded)));
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::AccountNotFound`] if the account does not exist; [`Error::Store`].
+    pub async fn session_stamp(&self, user_id: &UserId) -> Result<SessionStamp, Error> {
+        let account = self
+            .find_account_exactly(user_id)
+            .await?
+            .ok_or(Error::AccountNotFound)?;
+        let now = self.clock.now();
+        let key = &self.config.secret_key;
+        Ok(SessionStamp::issue(
+            key,
+            &user_id.key(),
+            &account.password_hash,
+            now,
+        ))
+    }
+
+    /// Whether the session of `user_id` that holds `stamp` may go on: the account still
+    /// exists with the password it had when the stamp was issued, the stamp is younger than
+    /// [`Config::session_lifetime`](crate::Config::session_lifetime), and the insured person is
+    /// still covered. Call it on every request of a logged-in member (one or two store reads)
+    /// and, on an error, end the session and show the error's message (ASVS 5.0 V7.4.1-2,
+    /// V7.3.2). An example is at [`session_stamp`](Self::session_stamp).
+    ///
+    /// # Errors
+    /// [`Error::SessionEnded`] if the password changed or was reset, the account is gone or the
+    /// lifetime is over (a help-desk deletion included); [`Error::CoverageEnded`]; [`Error::Store`].
+    pub async fn check_session(&self, user_id: &UserId, stamp: &SessionStamp) -> Result<(), Error> {
+        let account = self.find_account_exactly(user_id).await?;
+        let now = self.clock.now();
+        let user_key = user_id.key();
+        let holds = account.as_ref().is_some_and(|account| {
+            stamp.holds(
+                &self.config.secret_key,
+                &user_key,
+                &account.password_hash,
+                now,
+                self.config.session_lifetime,
+            )
+        });
+        let Some(account) = account.filter(|_| holds) else {
+            let subject = user_subject(&self.config.secret_key, &user_key);
+            audit!(INFO, "session_ended", subject);
+            return Err(Error::SessionEnded);
+        };
+        if !self.is_covered(&account.insured_key).await? {
+            return Err(Error::CoverageEnded);
+        }
+        Ok(())
+    }
+}
