@@ -20,7 +20,7 @@ use crate::views::{
 use crate::{App, portal};
 
 // What the session holds: the member, one-time notices, and the flows' tickets.
-const MEMBER: &str = "member";
+pub const MEMBER: &str = "member";
 const STAMP: &str = "stamp";
 const TERMS_DUE: &str = "terms_due";
 const FLASH: &str = "flash";

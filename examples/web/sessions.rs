@@ -3,10 +3,13 @@
 //! token of the login form), so a client fetching pages without cookies would grow it without
 //! limit. This store holds at most `capacity` sessions. When it is full it forgets the expired
 //! ones, then the oldest sessions that hold nothing but a CSRF token — what a flood of
-//! cookie-less requests makes — and only then, if every session carries a member or a flow,
-//! the least recently active; each time down to nine tenths, so that a flood pays for one
-//! sweep in ten thousand requests. Sessions that carry state are made only by form posts,
-//! which the per-client rate limit holds back. Several host processes need a shared store
+//! cookie-less requests makes — then those without a logged-in member (a notice, a flow
+//! begun), and only then, if every session is a member's, the least recently active; each
+//! time down to nine tenths, so that a flood pays for one sweep in ten thousand requests.
+//! Sessions that carry state are made only by form posts, which the per-client rate limit
+//! holds back, and a session with a member only by a login; so a flood from many clients
+//! costs members their half-finished flows before it costs anyone a login. Several host
+//! processes need a shared store
 //! instead (Redis, the database): the portal's state is in the `Store`, only these sessions
 //! are per process.
 
@@ -18,6 +21,7 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::{SessionStore, session_store};
 
 use crate::guard::CSRF;
+use crate::pages::MEMBER;
 
 /// Clones share the sessions.
 #[derive(Clone, Debug)]
@@ -51,13 +55,20 @@ impl BoundedSessions {
     }
 }
 
-/// Whether a session holds nothing but its CSRF token: an anonymous visit, nothing lost.
-fn is_bare(record: &Record) -> bool {
-    record.data.keys().all(|key| key == CSRF)
+/// What forgetting a session costs, cheapest first: an anonymous visit (nothing but its CSRF
+/// token), a visit with state but no member (a notice, a flow begun), a logged-in member.
+fn worth(record: &Record) -> u8 {
+    if record.data.contains_key(MEMBER) {
+        2
+    } else if record.data.keys().all(|key| key == CSRF) {
+        0
+    } else {
+        1
+    }
 }
 
-/// Forgets sessions until at most `keep` are left: the expired, then bare sessions, then
-/// the rest, each group least recently active (earliest expiry) first.
+/// Forgets sessions until at most `keep` are left: the expired, then by [`worth`], each
+/// group least recently active (earliest expiry) first.
 fn make_room(records: &mut HashMap<Id, Record>, keep: usize) {
     let now = OffsetDateTime::now_utc();
     records.retain(|_, r| r.expiry_date > now);
@@ -65,11 +76,11 @@ fn make_room(records: &mut HashMap<Id, Record>, keep: usize) {
     if excess == 0 {
         return;
     }
-    let mut order: Vec<(bool, OffsetDateTime, Id)> = records
+    let mut order: Vec<(u8, OffsetDateTime, Id)> = records
         .values()
-        .map(|r| (!is_bare(r), r.expiry_date, r.id))
+        .map(|r| (worth(r), r.expiry_date, r.id))
         .collect();
-    order.sort_unstable_by_key(|&(keeps_state, expiry, _)| (keeps_state, expiry));
+    order.sort_unstable_by_key(|&(worth, expiry, _)| (worth, expiry));
     for (_, _, id) in order.into_iter().take(excess) {
         records.remove(&id);
     }
@@ -134,7 +145,7 @@ mod tests {
     #[tokio::test]
     async fn a_flood_of_bare_sessions_stays_bounded_and_does_not_log_members_out() {
         let store = BoundedSessions::new(1_000);
-        let mut member = record(1, &[CSRF, "member"]);
+        let mut member = record(1, &[CSRF, MEMBER]);
         store.create(&mut member).await.unwrap();
         for _ in 0..100_000 {
             store.create(&mut record(30, &[CSRF])).await.unwrap();
@@ -143,15 +154,32 @@ mod tests {
         assert!(store.load(&member.id).await.unwrap().is_some());
     }
 
+    /// Many clients, each within its rate limit, leave sessions with state but no member (a
+    /// logout notice, a flow begun): they go before the member's, even when newer.
+    #[tokio::test]
+    async fn a_flood_of_sessions_with_state_does_not_log_members_out() {
+        let store = BoundedSessions::new(1_000);
+        let mut member = record(1, &[CSRF, MEMBER]);
+        store.create(&mut member).await.unwrap();
+        for _ in 0..100_000 {
+            store
+                .create(&mut record(30, &[CSRF, "flash"]))
+                .await
+                .unwrap();
+            assert!(store.records().len() <= 1_000);
+        }
+        assert!(store.load(&member.id).await.unwrap().is_some());
+    }
+
     #[tokio::test]
     async fn expired_sessions_go_first_and_are_never_loaded() {
         let store = BoundedSessions::new(10);
-        let mut old = record(-1, &[CSRF, "member"]);
+        let mut old = record(-1, &[CSRF, MEMBER]);
         store.create(&mut old).await.unwrap();
         assert!(store.load(&old.id).await.unwrap().is_none());
         for _ in 0..10 {
             store
-                .create(&mut record(30, &[CSRF, "member"]))
+                .create(&mut record(30, &[CSRF, MEMBER]))
                 .await
                 .unwrap();
         }
@@ -164,7 +192,7 @@ mod tests {
     #[tokio::test]
     async fn a_created_session_never_keeps_the_id_it_came_with() {
         let store = BoundedSessions::new(10);
-        let mut member = record(30, &[CSRF, "member"]);
+        let mut member = record(30, &[CSRF, MEMBER]);
         store.create(&mut member).await.unwrap();
         let old = member.id;
         store.delete(&old).await.unwrap();
@@ -178,7 +206,7 @@ mod tests {
     #[tokio::test]
     async fn a_deleted_session_is_not_brought_back_by_a_late_save() {
         let store = BoundedSessions::new(10);
-        let mut member = record(30, &[CSRF, "member"]);
+        let mut member = record(30, &[CSRF, MEMBER]);
         store.create(&mut member).await.unwrap();
         store.delete(&member.id).await.unwrap();
         store.save(&member).await.unwrap();
