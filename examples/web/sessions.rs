@@ -58,12 +58,11 @@ impl BoundedSessions {
 /// What forgetting a session costs, cheapest first: an anonymous visit (nothing but its CSRF
 /// token), a visit with state but no member (a notice, a flow begun), a logged-in member.
 fn worth(record: &Record) -> u8 {
-    if record.data.contains_key(MEMBER) {
-        2
-    } else if record.data.keys().all(|key| key == CSRF) {
-        0
-    } else {
-        1
+    let bare = record.data.keys().all(|key| key == CSRF);
+    match (record.data.contains_key(MEMBER), bare) {
+        (true, _) => 2,
+        (false, false) => 1,
+        (false, true) => 0,
     }
 }
 
