@@ -452,6 +452,9 @@ impl Store for MemoryStore {
         };
         let old = std::mem::replace(&mut account.email, new_email);
         state.remove_challenge(id);
+        // Reset codes went to the old address: they die with it.
+        let owner = ChallengeOwner::Account(user_key);
+        state.remove_owner(&owner, Some(Purpose::PasswordReset));
         Ok(Some(old))
     }
 

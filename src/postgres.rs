@@ -954,6 +954,10 @@ impl Store for PostgresStore {
             .backend
             .sql("UPDATE @.accounts SET email = $2 WHERE user_key = $1");
         let consume = self.backend.sql("DELETE FROM @.challenges WHERE id = $1");
+        let void = self
+            .backend
+            .sql("DELETE FROM @.challenges WHERE owner = $1 AND purpose = $2");
+        let reset = purpose_to_sql(Purpose::PasswordReset);
         let replaced: Option<String> = in_transaction!(self, |tx, session| {
             let lock = lock_challenge(&session, &select, id, KIND_EMAIL_CHANGE, code_mac);
             let Some(row) = lock.await? else {
@@ -976,6 +980,8 @@ impl Store for PostgresStore {
                 .query(&update, &[text(&user), text(&new_email)])
                 .await?;
             session.query(&consume, &[bytea(&id)]).await?;
+            // Reset codes went to the old address: they die with it.
+            session.query(&void, &[text(&owner), int8(&reset)]).await?;
             commit(tx, Some(old_email)).await
         })?;
         Ok(replaced.map(|old| email_from_sql(&old)).transpose()?)

@@ -778,6 +778,9 @@ impl Store for SqliteStore {
                 .execute(params![user_key.as_str(), new_email])?;
             tx.prepare_cached("DELETE FROM challenges WHERE id = ?1")?
                 .execute([id.as_bytes()])?;
+            // Reset codes went to the old address: they die with it.
+            tx.prepare_cached("DELETE FROM challenges WHERE owner = ?1 AND purpose = ?2")?
+                .execute(params![owner, purpose_to_sql(Purpose::PasswordReset)])?;
             tx.commit()?;
             Ok(Some(old_email))
         })?;

@@ -367,9 +367,10 @@ pub trait Store: Send + Sync {
 
     /// In one atomic step: if challenge `id` is an unconsumed
     /// [`ChallengePayload::EmailChange`] whose live code has MAC `code_mac` and whose owner's
-    /// account exists, set that account's address to the challenge's and consume the challenge.
-    /// Returns the address it replaced, for exactly one of many parallel callers; `None`
-    /// otherwise.
+    /// account exists, set that account's address to the challenge's, consume the challenge and
+    /// delete the unconsumed password-reset challenges of [`ChallengeOwner::Account`] of that
+    /// account (their codes went to the address being replaced). Returns the address it
+    /// replaced, for exactly one of many parallel callers; `None` otherwise.
     fn complete_email_change(
         &self,
         id: TicketId,

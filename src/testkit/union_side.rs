@@ -355,7 +355,8 @@ pub(super) fn email_change(user_id: &str, mac_byte: u8) -> ChallengeRecord {
     }
 }
 
-/// An e-mail change completes once, with the live code, for an account that exists.
+/// An e-mail change completes once, with the live code, for an account that exists, and
+/// voids the account's reset codes (mailed to the address it replaces).
 pub(super) async fn email_change_completes<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "email_change";
     let member = create_account(store, "member01", 1).await?;
@@ -377,6 +378,10 @@ pub(super) async fn email_change_completes<S: Store>(store: &S) -> Outcome {
         ok(CHECK, store.complete_email_change(id, &mac(6)).await)?.is_none(),
         "a wrong MAC changed the address"
     );
+    let detail = "a refused e-mail change must keep the reset code";
+    expect_stored(CHECK, store, &[(reset_id, true, detail)]).await?;
+    let others_reset = reset_challenge("member02", false, 7);
+    let others_reset_id = insert_challenge(CHECK, store, others_reset).await?;
     let old = ok(CHECK, store.complete_email_change(id, &mac(7)).await)?;
     ensure!(
         CHECK,
@@ -389,6 +394,15 @@ pub(super) async fn email_change_completes<S: Store>(store: &S) -> Outcome {
         now == Some(new_address()),
         "address not replaced: {now:?}"
     );
+    let expected = [
+        (reset_id, false, "a reset code outlived the e-mail change"),
+        (
+            others_reset_id,
+            true,
+            "another user ID's reset code was voided",
+        ),
+    ];
+    expect_stored(CHECK, store, &expected).await?;
     ensure!(
         CHECK,
         ok(CHECK, store.complete_email_change(id, &mac(7)).await)?.is_none()

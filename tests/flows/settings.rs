@@ -96,6 +96,24 @@ fn a_password_change_kills_outstanding_reset_codes() {
     assert!(fx.login(USER_ID, NEW_PASSWORD).is_ok());
 }
 
+/// A reset code mailed to the old address dies when the address changes: whoever still reads
+/// the old mailbox (the reason for the change, often) cannot take the account with it.
+#[test]
+fn an_address_change_kills_reset_codes_mailed_to_the_old_address() {
+    let fx = registered();
+    let (ticket, reset_code) = mailed_reset(&fx);
+    let user_id = fx.login(USER_ID, PASSWORD).unwrap().user_id;
+    let pending = fx
+        .begin_email_change(&user_id, PASSWORD, NEW_EMAIL)
+        .unwrap();
+    fx.confirm_email_change(&pending, &last_code(&fx)).unwrap();
+    assert_error!(
+        fx.reset_password(&ticket, &reset_code, NEW_PASSWORD),
+        Error::ChallengeGone
+    );
+    assert!(fx.login(USER_ID, PASSWORD).is_ok());
+}
+
 #[test]
 fn a_member_changes_the_address_with_a_code_mailed_to_the_new_one() {
     let fx = registered();
