@@ -243,7 +243,10 @@ fn router(app: App, args: &Args) -> Router {
         .layer(sessions)
         .layer(GovernorLayer::new(per_client).error_handler(|e| guard::too_many(&e)))
         .layer(from_fn_with_state(client, guard::log_rate_limited))
-        .layer(from_fn(guard::headers))
+        .layer(from_fn_with_state(
+            guard::Tls(args.secure_cookies),
+            guard::headers,
+        ))
 }
 
 #[tokio::main]

@@ -48,6 +48,42 @@ fn a_client_posting_past_the_rate_limit_is_told_to_wait() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// HSTS (a year, subdomains) on every answer over TLS (`--secure-cookies`), and never over
+/// plain HTTP, where a browser would ignore it anyway and a local developer would be locked out.
+#[test]
+fn hsts_is_sent_when_the_portal_is_served_over_tls() {
+    let dir = tempdir("hsts");
+    let db = dir.join("portal.db");
+    let hsts = |server: &Server, request: &str| {
+        let (head, _) = harness::http(&server.base, request, "");
+        head.lines()
+            .find_map(|line| {
+                let lower = line.to_ascii_lowercase();
+                lower
+                    .strip_prefix("strict-transport-security: ")
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default()
+    };
+    let tls = Server::start(&db, &["--secure-cookies"]);
+    for request in [
+        "GET /login HTTP/1.1",
+        "GET /nowhere HTTP/1.1",
+        "POST /login HTTP/1.1",
+    ] {
+        assert_eq!(
+            hsts(&tls, request),
+            "max-age=31536000; includesubdomains",
+            "{request}"
+        );
+    }
+    drop(tls);
+    let plain = Server::start(&db, &[]);
+    assert_eq!(hsts(&plain, "GET /login HTTP/1.1"), "");
+    drop(plain);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `--trusted-proxy IP`: behind the proxy each client (the address the proxy forwards) has a
 /// bucket of its own; a client's own `X-Forwarded-For` is not believed without the flag.
 #[test]
