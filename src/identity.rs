@@ -156,6 +156,16 @@ impl InsuredKey {
         &self.number
     }
 
+    /// A key no insurer issues (insurer code `00000000`): what the portal looks up when there
+    /// is no person to look up, so that "nobody" costs the store the same read as somebody.
+    pub(crate) fn placeholder() -> InsuredKey {
+        InsuredKey {
+            insurer_code: "00000000".to_owned(),
+            symbol: "0".to_owned(),
+            number: "0".to_owned(),
+        }
+    }
+
     /// One unambiguous string for a database key: `insurer_code/symbol/number`, e.g.
     /// `"06139999/12-3/4567"`. No part can contain `/`, so distinct keys give distinct strings.
     ///

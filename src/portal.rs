@@ -495,12 +495,17 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     }
 
     /// The account, if its insured person is covered: for the flows that must treat an account
-    /// whose person left the roster as one that does not exist.
+    /// whose person left the roster as one that does not exist. The roster is read whether or
+    /// not there is an account, so that an unknown user ID costs the store what a known one
+    /// does (a reset request answers both alike, in time too).
     async fn covered(&self, account: Option<Account>) -> Result<Option<Account>, Error> {
-        match account {
-            Some(account) if self.is_covered(&account.insured_key).await? => Ok(Some(account)),
-            _ => Ok(None),
-        }
+        let insured = account
+            .as_ref()
+            .map_or_else(InsuredKey::placeholder, |account| {
+                account.insured_key.clone()
+            });
+        let covered = self.is_covered(&insured).await?;
+        Ok(account.filter(|_| covered))
     }
 
     fn dummy(&self) -> Result<StoredHash, Error> {
