@@ -184,11 +184,13 @@
 //!              user_id.rs  password.rs + password/common.rs  email.rs  text.rs
 //! rules        otp.rs        codes: issue, check, resend, void; the MAC and its SecretKey
 //!              throttle.rs   budgets: locks that lengthen, ceilings, forgetting
+//!              session.rs    SessionStamp: a session bound to the password it was granted for
 //!              roster.rs     the tally of a roster import (+ roster/csv.rs, feature `roster-csv`)
 //!              hashing.rs + hashing/{permits, pool}.rs   argon2id, bounded in runs and memory
 //!              ticket.rs  random.rs  clock.rs  runner.rs  ja.rs (the member's language)
 //! portal       config.rs  branding.rs  error.rs  mail.rs  audit.rs
-//!              portal.rs + portal/{settings, roster, help_desk}.rs   the manual's flows, the union's side
+//!              portal.rs + portal/{session, settings, roster, help_desk}.rs   the manual's flows,
+//!                            the member's session, the union's side
 //! storage      store.rs + store/columns.rs   the trait, its records, the rules a store applies,
 //!                            and the column layout both SQL stores share: each row described
 //!                            once, from which both drivers' readers are made
