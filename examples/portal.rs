@@ -335,12 +335,18 @@ fn forgotten<S: Store>(portal: &Portal<S, PrintingMailer, ManualClock>, mailer: 
 fn settings<S: Store>(portal: &Portal<S, PrintingMailer, ManualClock>, mailer: &PrintingMailer) {
     step("設定 / settings after login: password and e-mail address");
     let user_id = block_on(portal.login(USER_ID, PASSWORD)).unwrap().user_id;
+    // What the host keeps in the session beside the user ID, and checks on every request.
+    let other_device = block_on(portal.session_stamp(&user_id)).unwrap();
     refused(
         "changing the password asks for the current one (counted like a login)",
         &block_on(portal.change_password(&user_id, "Wrong#pass1", "Hinoki#2026a")).unwrap_err(),
     );
     block_on(portal.change_password(&user_id, PASSWORD, "Hinoki#2026a")).unwrap();
     ok("password changed; a notice went to the registered address, reset codes died");
+    refused(
+        "a session stamped before the change (another device) has ended",
+        &block_on(portal.check_session(&user_id, &other_device)).unwrap_err(),
+    );
     let pending =
         block_on(portal.begin_email_change(&user_id, "Hinoki#2026a", "shoko.new@example.ne.jp"))
             .unwrap();
