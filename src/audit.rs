@@ -54,11 +54,11 @@
 //! | `session_ended` | info | [`Portal::check_session`](crate::Portal::check_session) ended a session (password changed, account gone, lifetime over) |
 //! | `busy` | warn | an argon2 run was refused for lack of capacity |
 
-use blake2::Blake2sMac256;
-use blake2::digest::{KeyInit, Mac};
+use blake2::digest::Mac;
 
 use crate::identity::InsuredKey;
 use crate::otp::SecretKey;
+use crate::random;
 use crate::user_id::UserKey;
 
 /// Emits one audit event: `audit!(Level, "name", field = value, …)`.
@@ -75,19 +75,11 @@ macro_rules! audit {
 pub(crate) use audit;
 
 fn pseudonym(key: &SecretKey, kind: u8, value: &str) -> String {
-    use std::fmt::Write as _;
-    let mut mac = <Blake2sMac256 as KeyInit>::new(&(*key.as_bytes()).into());
-    mac.update(b"kenpo-auth audit subject v1");
+    let mut mac = key.mac(b"kenpo-auth audit subject v1");
     mac.update(&[kind]);
     mac.update(value.as_bytes());
     let digest = mac.finalize().into_bytes();
-    digest
-        .iter()
-        .take(8)
-        .fold(String::with_capacity(16), |mut out, byte| {
-            let _ = write!(out, "{byte:02x}");
-            out
-        })
+    random::to_hex(digest.get(..8).unwrap_or_default())
 }
 
 /// The pseudonym of a user ID in the audit trail.

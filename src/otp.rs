@@ -311,8 +311,7 @@ pub struct CodeMac([u8; 32]);
 impl CodeMac {
     /// Computes the MAC of `chars` for challenge `id` and `purpose` under `key`.
     fn compute(key: &SecretKey, id: TicketId, purpose: Purpose, chars: &Chars) -> Self {
-        let mut mac = <Blake2sMac256 as KeyInit>::new(&(*key.as_bytes()).into());
-        mac.update(b"kenpo-auth code v1");
+        let mut mac = key.mac(b"kenpo-auth code v1");
         mac.update(&[purpose.tag()]);
         mac.update(id.as_bytes());
         mac.update(chars.as_bytes());
@@ -626,8 +625,13 @@ impl SecretKey {
         Ok(Self(bytes))
     }
 
-    pub(crate) fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
+    /// A BLAKE2s MAC under this key, already fed `label`: every MAC the crate makes (codes,
+    /// session stamps, audit pseudonyms) starts here, each with a label of its own so that no
+    /// MAC of one kind is ever a valid MAC of another.
+    pub(crate) fn mac(&self, label: &[u8]) -> Blake2sMac256 {
+        let mut mac = <Blake2sMac256 as KeyInit>::new(&self.0.into());
+        mac.update(label);
+        mac
     }
 }
 

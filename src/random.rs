@@ -92,6 +92,18 @@ pub(crate) fn decode_secret(
 }
 
 /// Hex digits (already checked) to bytes.
+/// Bytes as lower-case hex digits, two a byte: how tickets, session stamps and audit
+/// pseudonyms are written.
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(2 * bytes.len()), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
+}
+
 fn decode_hex(text: &str) -> zeroize::Zeroizing<Vec<u8>> {
     // Branch-free per digit: '0'-'9' and 'a'-'f'/'A'-'F' differ in bit 6.
     let value = |b: u8| (b & 0x0F) + 9 * (b >> 6);

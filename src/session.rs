@@ -14,8 +14,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use blake2::Blake2sMac256;
-use blake2::digest::{KeyInit, Mac};
+use blake2::digest::Mac;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use subtle::ConstantTimeEq;
 
@@ -100,8 +99,7 @@ fn mac(
     password_hash: &PasswordHash,
     issued_at: u64,
 ) -> [u8; 32] {
-    let mut mac = <Blake2sMac256 as KeyInit>::new(&(*key.as_bytes()).into());
-    mac.update(b"kenpo-auth session v1");
+    let mut mac = key.mac(b"kenpo-auth session v1");
     mac.update(&issued_at.to_be_bytes());
     for part in [user_key.as_str(), password_hash.as_str()] {
         mac.update(&(part.len() as u64).to_be_bytes());
@@ -127,12 +125,7 @@ impl fmt::Debug for SessionStamp {
 
 impl Serialize for SessionStamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use fmt::Write as _;
-        let hex = self.to_bytes().iter().fold(String::new(), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        });
-        serializer.serialize_str(&hex)
+        serializer.serialize_str(&random::to_hex(&self.to_bytes()))
     }
 }
 

@@ -45,11 +45,7 @@ impl TicketId {
     /// The 32 lower-case hex digits.
     #[must_use]
     pub fn to_hex(&self) -> String {
-        use fmt::Write as _;
-        self.0.iter().fold(String::with_capacity(32), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        })
+        random::to_hex(&self.0)
     }
 }
 
