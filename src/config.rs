@@ -217,6 +217,13 @@ pub enum ConfigError {
         /// Its value.
         value: u32,
     },
+    /// A session lifetime longer than the 24 hours NIST SP 800-63B rev. 4 §2.2.3 allows at
+    /// AAL2 between authentications.
+    #[error("Config::session_lifetime is {hours} h; NIST SP 800-63B allows at most 24 h")]
+    SessionTooLong {
+        /// The lifetime set, in whole hours rounded down.
+        hours: u64,
+    },
 }
 
 impl Config {
@@ -240,9 +247,22 @@ impl Config {
     /// allows no more than 100. [`Config::check`] refuses ceilings above it.
     pub const NIST_FAILURE_CEILING: u32 = 100;
 
+    /// The longest [`Config::session_lifetime`] [`Config::check`] accepts: NIST SP 800-63B
+    /// rev. 4 §2.2.3 asks a member at AAL2 to authenticate again at least every 24 hours,
+    /// however active the session.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kenpo_auth::{Config, ConfigError};
+    /// let config = Config { session_lifetime: Duration::from_secs(48 * 3600), ..Config::default() };
+    /// assert_eq!(config.check(), Err(ConfigError::SessionTooLong { hours: 48 }));
+    /// ```
+    pub const MAX_SESSION_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
     /// Whether the settings keep every budget: counts of at least 1, ceilings of at most
-    /// [`Config::NIST_FAILURE_CEILING`]. Durations may be anything from zero to `Duration::MAX`: time
-    /// arithmetic saturates.
+    /// [`Config::NIST_FAILURE_CEILING`], a session lifetime of at most
+    /// [`Config::MAX_SESSION_LIFETIME`]. Other durations may be anything from zero to
+    /// `Duration::MAX`: time arithmetic saturates.
     ///
     /// # Errors
     /// The first [`ConfigError`].
@@ -280,6 +300,10 @@ impl Config {
             if value > Config::NIST_FAILURE_CEILING {
                 return Err(ConfigError::CeilingTooHigh { field, value });
             }
+        }
+        if self.session_lifetime > Config::MAX_SESSION_LIFETIME {
+            let hours = self.session_lifetime.as_secs() / 3600;
+            return Err(ConfigError::SessionTooLong { hours });
         }
         for (insurer, branding) in self.branding.all() {
             check_branding(insurer, branding).map_err(|(field, problem)| {

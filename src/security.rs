@@ -162,7 +162,8 @@
 //!   [`Portal::check_session`](crate::Portal::check_session) on every request: the session then
 //!   ends with a password change or reset, the account's deletion or the end of coverage
 //!   (ASVS 5.0 V7.4.1-3), and twelve hours after login however active
-//!   ([`Config::session_lifetime`](crate::Config::session_lifetime); V7.3.2, NIST SP 800-63B
+//!   ([`Config::session_lifetime`](crate::Config::session_lifetime), which
+//!   [`Config::check`](crate::Config::check) refuses past 24 hours; V7.3.2, NIST SP 800-63B
 //!   rev. 4 §2.2.3). Rotate the session id whenever the session gains a member or a ticket
 //!   (V7.2.4), and end it at logout (V7.4.1); the reference web host does all of this.
 //! - **Hourly [`purge_expired`](crate::Store::purge_expired)**: safe with any grace.

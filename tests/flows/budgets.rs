@@ -2,6 +2,8 @@
 //! only a success lifts, and the ways back for the member.
 
 use crate::support::*;
+use std::time::Duration;
+
 use kenpo_auth::{Clock, Config, ConfigError, Error, Store, UserId};
 
 #[test]
@@ -235,7 +237,7 @@ fn resends_count_against_the_tickets_mails_too() {
 }
 
 #[test]
-fn check_refuses_ceilings_above_a_hundred_and_zero_counts() {
+fn check_refuses_ceilings_above_a_hundred_zero_counts_and_sessions_past_a_day() {
     for too_high in [
         Config {
             login_failure_ceiling: 101,
@@ -253,6 +255,19 @@ fn check_refuses_ceilings_above_a_hundred_and_zero_counts() {
         ..test_config()
     };
     assert_error!(zero.check(), ConfigError::Zero { .. });
+    let a_day = Config {
+        session_lifetime: Config::MAX_SESSION_LIFETIME,
+        ..test_config()
+    };
+    assert!(a_day.check().is_ok());
+    let past_a_day = Config {
+        session_lifetime: Config::MAX_SESSION_LIFETIME + Duration::from_secs(1),
+        ..test_config()
+    };
+    assert_error!(
+        past_a_day.check(),
+        ConfigError::SessionTooLong { hours: 24 }
+    );
     let fx = fixture_with(zero);
     assert_error!(fx.portal.check_config(), Error::Config(_));
     assert!(test_config().check().is_ok());
