@@ -182,6 +182,7 @@
 //! parsers      kana.rs + kana/table.rs          folding: the one grammar of kana names
 //!              identity.rs + identity/          BirthDate (+ era), InsuredKey, coverage, the forms' errors
 //!              user_id.rs  password.rs + password/common.rs  email.rs  text.rs
+//!              client.rs     ClientNetworks: the client a request counts against, for host limits
 //! rules        otp.rs        codes: issue, check, resend, void; the MAC and its SecretKey
 //!              throttle.rs   budgets: locks that lengthen, ceilings, forgetting
 //!              session.rs    SessionStamp: a session bound to the password it was granted for
@@ -227,6 +228,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // Parsers: raw strings to validated types.
+mod client;
 mod email;
 mod identity;
 pub mod kana;
@@ -272,6 +274,7 @@ pub mod scaling;
 pub mod security;
 
 pub use branding::{Branding, Brandings};
+pub use client::{Client, ClientNetworks};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConfigError, TermsVersion};
 pub use email::{DotProblem, EmailAddress, EmailError, EmailRules};

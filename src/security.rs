@@ -143,6 +143,9 @@
 //!   session): the library limits per account and per insured person, which stops guessing
 //!   against one target but not one attempt against each of many targets, nor the storage and
 //!   CPU each attempt costs (one argon2 run per login, one counter row per user ID tried).
+//!   [`ClientNetworks`](crate::ClientNetworks) tells one client from another for such a limit:
+//!   an IPv6 client is its /64, and behind a reverse proxy the client is the entry that proxy
+//!   added to `X-Forwarded-For` (ASVS 5.0 V2.4.1).
 //! - **TLS** everywhere, secure cookies, CSRF tokens, and the reference web host's headers.
 //! - **A queueing mailer**: enqueue and return, so that flows that mail and flows that do not
 //!   take the same time; and monitor `mail_failed` events.

@@ -2,7 +2,7 @@
 //! middleware, the session's CSRF token, and the per-client rate limit's refusal page.
 
 use std::fmt::Write as _;
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::body::{Body, to_bytes};
@@ -10,6 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use kenpo_auth::ClientNetworks;
 use rand::TryRng as _;
 use subtle::ConstantTimeEq as _;
 use tower_governor::GovernorError;
@@ -118,64 +119,28 @@ pub async fn csrf(request: Request, next: Next) -> Response {
         .await
 }
 
-/// The per-client rate limit's key: the client's IPv4 address, or its IPv6 /64 network. One
-/// IPv6 client usually holds a whole /64 (2^64 addresses), so keying on the full address would
-/// let it take a fresh bucket for every post, and would let the limiter's table grow with it.
-///
-/// Behind a reverse proxy every request comes from the proxy, and all clients would share one
-/// bucket: name the proxy (`--trusted-proxy`), and for requests from it alone the client is
-/// the last `X-Forwarded-For` entry, the one the proxy added. From anyone else the header is
-/// ignored, since a client can send any it likes (`tower_governor`'s `SmartIpKeyExtractor`
-/// trusts it from anyone). This holds for one proxy at one address that appends to the header
-/// or replaces it (nginx with `$proxy_add_x_forwarded_for`, `HAProxy` with `option
-/// forwardfor`), with the portal reachable from that proxy only.
+/// The per-client rate limit's key: the library's [`ClientNetworks`] tells clients apart (an
+/// IPv4 address or an IPv6 /64; behind `--trusted-proxy`, the entry that proxy added to
+/// `X-Forwarded-For`, and from anyone else the header is ignored).
 #[derive(Clone, Copy)]
-pub struct ClientNetwork {
-    pub trusted_proxy: Option<IpAddr>,
-}
+pub struct ClientKey(pub ClientNetworks);
 
-impl KeyExtractor for ClientNetwork {
+impl KeyExtractor for ClientKey {
     type Key = IpAddr;
 
     fn extract<T>(&self, request: &axum::http::Request<T>) -> Result<IpAddr, GovernorError> {
-        let peer = PeerIpKeyExtractor.extract(request)?.to_canonical();
-        let from_proxy = self
-            .trusted_proxy
-            .is_some_and(|proxy| proxy.to_canonical() == peer);
-        let client = match forwarded_client(request) {
-            Some(client) if from_proxy => client,
-            None if from_proxy => {
-                // Every such request shares the proxy's own bucket: say so, once.
-                static SAID: AtomicBool = AtomicBool::new(false);
-                if !SAID.swap(true, Ordering::Relaxed) {
-                    tracing::warn!(target: "web", event = "proxy_sent_no_client", proxy = %peer);
-                }
-                peer
-            }
-            _ => peer,
-        };
-        Ok(match client {
-            IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
-            v4 @ IpAddr::V4(_) => v4,
-        })
+        // Every request the proxy sends without a client shares its own bucket: say so, once.
+        static SAID: AtomicBool = AtomicBool::new(false);
+        let peer = PeerIpKeyExtractor.extract(request)?;
+        let forwarded = request.headers().get_all("x-forwarded-for");
+        let client = self
+            .0
+            .client(peer, forwarded.iter().map(HeaderValue::as_bytes));
+        if client.unnamed_by_proxy && !SAID.swap(true, Ordering::Relaxed) {
+            tracing::warn!(target: "web", event = "proxy_sent_no_client", proxy = %peer);
+        }
+        Ok(client.network)
     }
-}
-
-/// The entry the proxy added: the last one of the last `X-Forwarded-For` line, an address
-/// alone or with a port (`192.0.2.7:5000`, `[2001:db8::7]:5000`). Only that entry's bytes are
-/// read, since what comes before it on the line is whatever the client sent.
-fn forwarded_client<T>(request: &axum::http::Request<T>) -> Option<IpAddr> {
-    let line = request
-        .headers()
-        .get_all("x-forwarded-for")
-        .iter()
-        .next_back()?;
-    let entry = line.as_bytes().rsplit(|&b| b == b',').next()?;
-    let entry = std::str::from_utf8(entry).ok()?.trim();
-    let ip = (entry.parse().ok())
-        .or_else(|| entry.parse::<SocketAddr>().ok().map(|at| at.ip()))
-        .or_else(|| entry.strip_prefix('[')?.strip_suffix(']')?.parse().ok())?;
-    Some(ip.to_canonical())
 }
 
 /// The per-client rate limit's refusal (`tower_governor` in front of the portal, see `router`).
@@ -200,7 +165,7 @@ pub fn too_many(error: &GovernorError) -> Response {
 /// Logs each refusal of the per-client rate limit with the client refused, which the refusal
 /// page above is not told: the operator's view of who is being held back.
 pub async fn log_rate_limited(
-    State(key): State<ClientNetwork>,
+    State(key): State<ClientKey>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -213,92 +178,4 @@ pub async fn log_rate_limited(
         tracing::warn!(target: "web", event = "rate_limited", client = %client, wait_s = %wait_s);
     }
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use std::net::SocketAddr;
-
-    use axum::extract::ConnectInfo;
-
-    use super::*;
-
-    const DIRECT: ClientNetwork = ClientNetwork {
-        trusted_proxy: None,
-    };
-
-    fn request(peer: &str, forwarded: &[&str]) -> axum::http::Request<()> {
-        let mut request = axum::http::Request::new(());
-        let peer: SocketAddr = peer.parse().unwrap();
-        request.extensions_mut().insert(ConnectInfo(peer));
-        for value in forwarded {
-            let value = HeaderValue::from_bytes(value.as_bytes()).unwrap();
-            request.headers_mut().append("x-forwarded-for", value);
-        }
-        request
-    }
-
-    fn key(peer: &str) -> IpAddr {
-        DIRECT.extract(&request(peer, &[])).unwrap()
-    }
-
-    #[test]
-    fn an_ipv6_client_is_its_64_network_and_an_ipv4_client_its_address() {
-        assert_eq!(
-            key("[2001:db8:1:2::1]:5000"),
-            key("[2001:db8:1:2:ffff::9]:6000")
-        );
-        assert_ne!(key("[2001:db8:1:2::1]:5000"), key("[2001:db8:1:3::1]:5000"));
-        assert_eq!(key("192.0.2.7:5000"), key("[::ffff:192.0.2.7]:6000"));
-        assert_ne!(key("192.0.2.7:5000"), key("192.0.2.8:5000"));
-    }
-
-    #[test]
-    fn behind_the_trusted_proxy_the_client_is_the_address_it_added_and_no_one_else_is_believed() {
-        let proxy = ClientNetwork {
-            trusted_proxy: Some("10.0.0.1".parse().unwrap()),
-        };
-        let via = |peer, forwarded: &[&str]| proxy.extract(&request(peer, forwarded)).unwrap();
-        let client = key("198.51.100.9:1");
-        // The client may send its own header, alone or on the proxy's line (nginx appends to
-        // it), in any bytes: the proxy's entry is the last one.
-        for sent in [
-            &["192.0.2.66, 192.0.2.7", "198.51.100.9"][..],
-            &["192.0.2.66, 198.51.100.9"],
-            &["\u{fc}\u{fc}, 198.51.100.9"],
-            &["198.51.100.9:5555"],
-        ] {
-            assert_eq!(via("10.0.0.1:443", sent), client, "{sent:?}");
-        }
-        let v6 = key("[2001:db8:1:2::9]:1");
-        for sent in [
-            "2001:db8:1:2::1",
-            "[2001:db8:1:2::1]",
-            "[2001:db8:1:2::1]:443",
-        ] {
-            assert_eq!(via("10.0.0.1:443", &[sent]), v6, "{sent}");
-        }
-        assert_eq!(
-            via("10.0.0.1:443", &["::ffff:192.0.2.7"]),
-            key("192.0.2.7:1")
-        );
-        assert_eq!(via("[::ffff:10.0.0.1]:443", &["198.51.100.9"]), client);
-        let mapped = ClientNetwork {
-            trusted_proxy: Some("::ffff:10.0.0.1".parse().unwrap()),
-        };
-        let from_mapped = mapped.extract(&request("10.0.0.1:443", &["198.51.100.9"]));
-        assert_eq!(
-            from_mapped.unwrap(),
-            client,
-            "a proxy named as a mapped address"
-        );
-        // Nothing readable from the proxy: the proxy's own bucket.
-        for sent in [&["junk"][..], &["198.51.100.9,"], &[]] {
-            assert_eq!(via("10.0.0.1:443", sent), key("10.0.0.1:1"), "{sent:?}");
-        }
-        // From anyone but the proxy the header is ignored, and without a proxy always.
-        assert_eq!(via("192.0.2.8:5000", &["198.51.100.9"]), key("192.0.2.8:1"));
-        let direct = DIRECT.extract(&request("10.0.0.1:443", &["198.51.100.9"]));
-        assert_eq!(direct.unwrap(), key("10.0.0.1:1"));
-    }
 }

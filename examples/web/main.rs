@@ -43,8 +43,8 @@ use axum::routing::{get, post};
 use clap::Parser;
 use kenpo_auth::postgres::PostgresOptions;
 use kenpo_auth::{
-    BirthDate, Config, InsuredRecord, Portal, PostgresStore, SecretKey, SqliteStore, TermsVersion,
-    TokioRunner,
+    BirthDate, ClientNetworks, Config, InsuredRecord, Portal, PostgresStore, SecretKey,
+    SqliteStore, TermsVersion, TokioRunner,
 };
 use kenpo_auth::{PendingEmailChange as Email, PendingRegistration as Signup};
 use tower_governor::GovernorLayer;
@@ -189,9 +189,10 @@ fn router(app: App, args: &Args) -> Router {
     // A token bucket per client address for form posts: `rate_limit` in a burst, refilled at
     // `rate_limit` a minute. The library limits per account and per insured person; this
     // limits one client spraying many of them (a client: an IPv4 address or an IPv6 /64).
-    let client = guard::ClientNetwork {
-        trusted_proxy: args.trusted_proxy.map(|ip| ip.to_canonical()),
-    };
+    let client = guard::ClientKey(match args.trusted_proxy {
+        Some(proxy) => ClientNetworks::behind_proxy(proxy),
+        None => ClientNetworks::direct(),
+    });
     let per_client = GovernorConfigBuilder::default()
         .key_extractor(client)
         .period(Duration::from_secs(60) / args.rate_limit.max(1))

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod client_network;
 mod config;
 mod email;
 mod identity_form;
