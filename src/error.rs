@@ -122,7 +122,8 @@ pub enum Error {
     #[error("the insured person's coverage has ended")]
     CoverageEnded,
     /// The member's session no longer holds: their password was changed or reset since the
-    /// session's [`SessionStamp`](crate::SessionStamp) was issued, the account is gone, or
+    /// session's [`SessionStamp`](crate::SessionStamp) was issued, the account is gone, the help
+    /// desk ended the member's sessions, or
     /// [`Config::session_lifetime`](crate::Config::session_lifetime) has passed. Log in again.
     #[error("the session has ended; log in again")]
     SessionEnded,
@@ -258,7 +259,7 @@ impl Error {
                 "健康保険の資格を喪失されているため、このユーザーIDはご利用いただけません。\
                  資格や手続きについては、{HELP_DESK_JA}"
             ),
-            Self::SessionEnded => "ログインの有効期限が切れたか、パスワードが変更されたため、\
+            Self::SessionEnded => "ログインの有効期限切れ、またはパスワードの変更などにより、\
                 ログアウトしました。お手数ですが、もう一度ログインしてください。"
                 .to_owned(),
             Self::Mail(_) => "メールを送信できませんでした。しばらく時間をおいてから、もう一度お試しください。"

@@ -368,6 +368,19 @@ impl PostgresStore {
         Ok(!self.statement(template, params).await?.is_empty())
     }
 
+    /// Sets the time `column` of the account of `user` (a column name of this crate's, never
+    /// input); `false` if there is no such account.
+    async fn set_account_time(
+        &self,
+        user: &UserKey,
+        column: &'static str,
+        at: SystemTime,
+    ) -> Result<bool, PostgresError> {
+        let (user, at) = (user.as_str(), time_to_sql(at)?);
+        let sql = format!("UPDATE @.accounts SET {column} = $2 WHERE user_key = $1 RETURNING 1");
+        self.changed(&sql, &[text(&user), int8(&at)]).await
+    }
+
     /// Adds (or replaces) a person on the insurer's roster.
     ///
     /// ```no_run
@@ -988,13 +1001,11 @@ impl Store for PostgresStore {
     }
 
     async fn record_login(&self, user: &UserKey, at: SystemTime) -> Result<bool, PostgresError> {
-        let user = user.as_str();
-        let at = time_to_sql(at)?;
-        self.changed(
-            "UPDATE @.accounts SET last_login_at = $2 WHERE user_key = $1 RETURNING 1",
-            &[text(&user), int8(&at)],
-        )
-        .await
+        self.set_account_time(user, "last_login_at", at).await
+    }
+
+    async fn end_sessions(&self, user: &UserKey, at: SystemTime) -> Result<bool, PostgresError> {
+        self.set_account_time(user, "sessions_ended_at", at).await
     }
 
     async fn find_counter(

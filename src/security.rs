@@ -154,6 +154,7 @@
 //! - **Staff authentication** for the union's operations — the help desk
 //!   ([`Portal::help_desk_find`](crate::Portal::help_desk_find),
 //!   [`Portal::unlock_account`](crate::Portal::unlock_account),
+//!   [`Portal::help_desk_end_sessions`](crate::Portal::help_desk_end_sessions),
 //!   [`Portal::help_desk_delete_account`](crate::Portal::help_desk_delete_account)) and the roster
 //!   ([`Portal::import_roster`](crate::Portal::import_roster),
 //!   [`Portal::end_coverage`](crate::Portal::end_coverage)) — which an operator uses only after
@@ -163,8 +164,8 @@
 //!   user ID from it. Keep a [`SessionStamp`](crate::SessionStamp) beside the user ID
 //!   ([`Portal::session_stamp`](crate::Portal::session_stamp) after the login) and call
 //!   [`Portal::check_session`](crate::Portal::check_session) on every request: the session then
-//!   ends with a password change or reset, the account's deletion or the end of coverage
-//!   (ASVS 5.0 V7.4.1-3), and twelve hours after login however active
+//!   ends with a password change or reset, the account's deletion, the end of coverage
+//!   (ASVS 5.0 V7.4.1-3) or the help desk's word (V7.4.5), and twelve hours after login however active
 //!   ([`Config::session_lifetime`](crate::Config::session_lifetime), which
 //!   [`Config::check`](crate::Config::check) refuses past 24 hours; V7.3.2, NIST SP 800-63B
 //!   rev. 4 §2.2.3). Rotate the session id whenever the session gains a member or a ticket

@@ -63,13 +63,16 @@ impl SessionStamp {
         }
     }
 
-    /// Whether this stamp was issued for the account as it is now, and no longer than
-    /// `lifetime` before `now`. The MAC is compared in constant time.
+    /// Whether this stamp was issued for the account as it is now, no longer than `lifetime`
+    /// before `now`, and after the help desk last ended the account's sessions
+    /// (`sessions_ended_at`). The MAC is compared in constant time. The stamp keeps whole
+    /// seconds, so one issued in the same second as the end has ended too.
     pub(crate) fn holds(
         &self,
         key: &SecretKey,
         user_key: &UserKey,
         password_hash: &PasswordHash,
+        sessions_ended_at: Option<SystemTime>,
         now: SystemTime,
         lifetime: Duration,
     ) -> bool {
@@ -79,7 +82,8 @@ impl SessionStamp {
             .checked_add(Duration::from_secs(self.issued_at))
             .unwrap_or(SystemTime::UNIX_EPOCH);
         let age = now.duration_since(issued).unwrap_or(Duration::ZERO);
-        genuine && age < lifetime
+        let ended = sessions_ended_at.is_some_and(|ended| ended >= issued);
+        genuine && age < lifetime && !ended
     }
 
     fn to_bytes(self) -> [u8; Self::BYTES] {
@@ -158,8 +162,8 @@ mod tests {
     fn a_stamp_holds_for_its_account_until_its_lifetime_ends() {
         let (key, user, hash, now) = parts();
         let stamp = SessionStamp::issue(&key, &user, &hash, now);
-        assert!(stamp.holds(&key, &user, &hash, now + HOUR, 12 * HOUR));
-        assert!(!stamp.holds(&key, &user, &hash, now + 12 * HOUR, 12 * HOUR));
+        assert!(stamp.holds(&key, &user, &hash, None, now + HOUR, 12 * HOUR));
+        assert!(!stamp.holds(&key, &user, &hash, None, now + 12 * HOUR, 12 * HOUR));
     }
 
     #[test]
@@ -167,11 +171,11 @@ mod tests {
         let (key, user, hash, now) = parts();
         let stamp = SessionStamp::issue(&key, &user, &hash, now);
         let new_hash = PasswordHash::from_phc("$argon2id$v=19$m=8,t=1,p=1$b3RoZXJzYWx0$aGFzaA");
-        assert!(!stamp.holds(&key, &user, &new_hash, now, 12 * HOUR));
+        assert!(!stamp.holds(&key, &user, &new_hash, None, now, 12 * HOUR));
         let other = crate::UserId::parse("NGK000124").unwrap().key();
-        assert!(!stamp.holds(&key, &other, &hash, now, 12 * HOUR));
+        assert!(!stamp.holds(&key, &other, &hash, None, now, 12 * HOUR));
         let other_key = SecretKey::from_bytes([8; 32]);
-        assert!(!stamp.holds(&other_key, &user, &hash, now, 12 * HOUR));
+        assert!(!stamp.holds(&other_key, &user, &hash, None, now, 12 * HOUR));
     }
 
     #[test]
@@ -179,7 +183,21 @@ mod tests {
         let (key, user, hash, now) = parts();
         let mut stamp = SessionStamp::issue(&key, &user, &hash, now);
         stamp.issued_at += 11 * 3600;
-        assert!(!stamp.holds(&key, &user, &hash, now + 12 * HOUR, 12 * HOUR));
+        assert!(!stamp.holds(&key, &user, &hash, None, now + 12 * HOUR, 12 * HOUR));
+    }
+
+    #[test]
+    fn a_help_desk_end_ends_the_stamps_issued_until_then_and_no_later_one() {
+        let (key, user, hash, now) = parts();
+        let stamp = SessionStamp::issue(&key, &user, &hash, now);
+        let later = |secs| Some(now + Duration::from_secs(secs));
+        assert!(!stamp.holds(&key, &user, &hash, later(0), now, 12 * HOUR));
+        assert!(!stamp.holds(&key, &user, &hash, later(3600), now + HOUR, 12 * HOUR));
+        let before = Some(now - Duration::from_secs(1));
+        assert!(stamp.holds(&key, &user, &hash, before, now + HOUR, 12 * HOUR));
+        // Whole seconds: a stamp issued in the second of the end has ended with it.
+        let same_second = Some(now + Duration::from_millis(999));
+        assert!(!stamp.holds(&key, &user, &hash, same_second, now, 12 * HOUR));
     }
 
     #[test]

@@ -271,6 +271,24 @@ impl SqliteStore {
         })?;
         Ok(found.map(decode).transpose()?)
     }
+
+    /// Sets the time `column` of the account of `user` (a column name of this crate's, never
+    /// input); `false` if there is no such account.
+    fn set_account_time(
+        &self,
+        user: &UserKey,
+        column: &'static str,
+        at: SystemTime,
+    ) -> Result<bool, SqliteError> {
+        let at = time_to_sql(at)?;
+        let sql = format!("UPDATE accounts SET {column} = ?2 WHERE user_key = ?1");
+        self.pool.with(|conn| {
+            let updated = conn
+                .prepare_cached(&sql)?
+                .execute(params![user.as_str(), at])?;
+            Ok(updated == 1)
+        })
+    }
 }
 
 /// Writes a code's changeable columns back (`Store::update_code`).
@@ -788,13 +806,11 @@ impl Store for SqliteStore {
     }
 
     async fn record_login(&self, user: &UserKey, at: SystemTime) -> Result<bool, SqliteError> {
-        let at = time_to_sql(at)?;
-        self.pool.with(|conn| {
-            let updated = conn
-                .prepare_cached("UPDATE accounts SET last_login_at = ?2 WHERE user_key = ?1")?
-                .execute(params![user.as_str(), at])?;
-            Ok(updated == 1)
-        })
+        self.set_account_time(user, "last_login_at", at)
+    }
+
+    async fn end_sessions(&self, user: &UserKey, at: SystemTime) -> Result<bool, SqliteError> {
+        self.set_account_time(user, "sessions_ended_at", at)
     }
 
     async fn find_counter(&self, key: &CounterKey) -> Result<Option<AttemptCounter>, SqliteError> {

@@ -74,6 +74,10 @@ pub struct Account {
     /// When the member last logged in, if ever ([`Store::record_login`]).
     #[serde(default)]
     pub last_login_at: Option<SystemTime>,
+    /// When the help desk last ended the member's sessions, if ever
+    /// ([`Store::end_sessions`]): every session whose login is not later than this has ended.
+    #[serde(default)]
+    pub sessions_ended_at: Option<SystemTime>,
 }
 
 /// The account a registration challenge creates once its code is entered.
@@ -380,6 +384,15 @@ pub trait Store: Send + Sync {
     /// Records that the account logged in at `at` ([`Account::last_login_at`]). `false` if
     /// there is no such account.
     fn record_login(
+        &self,
+        user: &UserKey,
+        at: SystemTime,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+
+    /// Records that every session of the account logged in at or before `at` has ended
+    /// ([`Account::sessions_ended_at`]), for the help desk. `false` if there is no such
+    /// account.
+    fn end_sessions(
         &self,
         user: &UserKey,
         at: SystemTime,

@@ -167,6 +167,7 @@ where
         "change_password" => change_password,
         "email_change" => email_change_completes,
         "record_login" => record_login,
+        "end_sessions" => end_sessions,
         "find_counter" => find_counter,
         "delete_account" => delete_account
     );

@@ -31,6 +31,9 @@ pub struct HelpDeskView {
     pub created_at: SystemTime,
     /// The last successful login, if any.
     pub last_login_at: Option<SystemTime>,
+    /// When the help desk last ended the member's sessions
+    /// ([`Portal::help_desk_end_sessions`]), if ever.
+    pub sessions_ended_at: Option<SystemTime>,
     /// The newest terms of use accepted.
     pub terms_accepted: Option<TermsVersion>,
     /// Whether logins are locked, and why.
@@ -119,6 +122,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             user_id: account.user_id,
             created_at: account.created_at,
             last_login_at: account.last_login_at,
+            sessions_ended_at: account.sessions_ended_at,
             terms_accepted: account.terms_accepted,
             login,
             reset_codes,
@@ -145,6 +149,55 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         }
         self.clear_account_budgets(&user_key).await?;
         audit!(WARN, "account_unlocked", user_id = user_id.as_str());
+        Ok(())
+    }
+
+    /// Ends every session of `user_id` logged in until now, on every device: from the next
+    /// request, [`check_session`](Self::check_session) answers [`Error::SessionEnded`] for
+    /// each, and the member logs in again (OWASP ASVS 5.0 V7.4.5). For a member who reports a
+    /// lost phone or a shared computer left logged in. The password stays as it is: if it may
+    /// be known to someone else, the member resets it too, which also ends every session.
+    /// A login in the same second as this call ends with it (stamps keep whole seconds).
+    ///
+    /// ```
+    /// # pollster::block_on(async {
+    /// # use kenpo_auth::*;
+    /// # use std::time::{Duration, SystemTime};
+    /// # let store = MemoryStore::new();
+    /// # let birth = BirthDate::new(1975, 3, 2).unwrap();
+    /// # store.add_insured(InsuredRecord::new("06139999", "1234", "567", birth, "ケンポ ショウコ").unwrap());
+    /// # let mailer = RecordingMailer::new();
+    /// # let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000));
+    /// # let config = Config { hash_params: HashParams::insecure_for_tests(), ..Config::default() };
+    /// # let portal = Portal::new(store, mailer.clone(), config).with_clock(clock.clone());
+    /// # let identity = IdentityForm { insurer_code: "06139999".into(), symbol: "1234".into(),
+    /// #     number: "567".into(), birth_date: "1975-03-02".into(), name_kana: "ケンポ ショウコ".into() };
+    /// # let ticket = portal.authenticate_insured(&identity).await.unwrap();
+    /// # let form = RegistrationForm { user_id: "NGK000123".into(), password: "Sakura#2024x".into(),
+    /// #     email: "shoko@example.co.jp".into() };
+    /// # let pending = portal.begin_registration(&ticket, &form).await.unwrap();
+    /// # portal.confirm_registration(&pending, &mailer.last_code().unwrap()).await.unwrap();
+    /// # let user_id = portal.login("NGK000123", "Sakura#2024x").await.unwrap().user_id;
+    /// let stamp = portal.session_stamp(&user_id).await.unwrap();
+    /// portal.help_desk_end_sessions(&user_id).await.unwrap();
+    /// assert!(matches!(portal.check_session(&user_id, &stamp).await, Err(Error::SessionEnded)));
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::AccountNotFound`]; [`Error::Store`].
+    pub async fn help_desk_end_sessions(&self, user_id: &UserId) -> Result<(), Error> {
+        let user_key = user_id.key();
+        let ended = self
+            .store
+            .end_sessions(&user_key, self.clock.now())
+            .await
+            .map_err(store_error)?;
+        if !ended {
+            return Err(Error::AccountNotFound);
+        }
+        let subject = user_subject(&self.config.secret_key, &user_key);
+        audit!(WARN, "sessions_ended", subject, user_id = user_id.as_str());
         Ok(())
     }
 

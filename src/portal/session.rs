@@ -75,8 +75,10 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// V7.3.2). An example is at [`session_stamp`](Self::session_stamp).
     ///
     /// # Errors
-    /// [`Error::SessionEnded`] if the password changed or was reset, the account is gone or the
-    /// lifetime is over (a help-desk deletion included); [`Error::CoverageEnded`]; [`Error::Store`].
+    /// [`Error::SessionEnded`] if the password changed or was reset, the account is gone, the
+    /// lifetime is over, or the help desk ended the member's sessions
+    /// ([`help_desk_end_sessions`](Self::help_desk_end_sessions)); [`Error::CoverageEnded`];
+    /// [`Error::Store`].
     pub async fn check_session(&self, user_id: &UserId, stamp: &SessionStamp) -> Result<(), Error> {
         let account = self.find_account_exactly(user_id).await?;
         let now = self.clock.now();
@@ -86,6 +88,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
                 &self.config.secret_key,
                 &user_key,
                 &account.password_hash,
+                account.sessions_ended_at,
                 now,
                 self.config.session_lifetime,
             )

@@ -93,11 +93,17 @@ CREATE TABLE @.counters (
 CREATE INDEX counters_by_forget_at ON @.counters (forget_at) WHERE forget_at IS NOT NULL;
 ";
 
+/// Version 2: when the help desk last ended a member's sessions (`Store::end_sessions`), as the
+/// SQLite store's version 4.
+const V2: &str = "
+ALTER TABLE @.accounts ADD COLUMN sessions_ended_at BIGINT;
+";
+
 /// One script per schema version, oldest first: `MIGRATIONS[v]` takes version `v` to `v + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this release writes and reads.
-pub(super) const SCHEMA_VERSION: u32 = 1;
+pub(super) const SCHEMA_VERSION: u32 = 2;
 
 // A new migration must come with a new version.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);

@@ -185,11 +185,16 @@ CREATE INDEX challenges_by_expiry ON challenges (expires_at);
 CREATE INDEX challenges_by_owner ON challenges (owner, purpose);
 ";
 
+/// Version 4: when the help desk last ended a member's sessions (`Store::end_sessions`).
+const V4: &str = "
+ALTER TABLE accounts ADD COLUMN sessions_ended_at INTEGER;
+";
+
 /// One script per schema version, oldest first: `MIGRATIONS[v]` takes version `v` to `v + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this release writes and reads.
-pub(crate) const SCHEMA_VERSION: u32 = 3;
+pub(crate) const SCHEMA_VERSION: u32 = 4;
 
 // A new migration must come with a new version.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);

@@ -190,6 +190,7 @@ macro_rules! each_row {
                 terms_accepted: Option<i64> = "terms version",
                 created_at: i64 = "time",
                 last_login_at: Option<i64> = "time",
+                sessions_ended_at: Option<i64> = "time",
             }
             /// A `signups` row.
             SignupRow {
@@ -301,6 +302,7 @@ impl AccountRow {
                 .transpose()?,
             created_at: time_from_sql(self.created_at)?,
             last_login_at: optional_time_from_sql(self.last_login_at)?,
+            sessions_ended_at: optional_time_from_sql(self.sessions_ended_at)?,
         })
     }
 }

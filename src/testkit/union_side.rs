@@ -4,7 +4,7 @@
 use crate::identity::{CoverageEnd, InsuredRecord};
 use crate::roster::{ImportMode, RosterChanges, RosterEntry};
 use crate::store::{
-    AttemptGate, ChallengeOwner, ChallengePayload, ChallengeRecord, CounterKey, Purpose,
+    Account, AttemptGate, ChallengeOwner, ChallengePayload, ChallengeRecord, CounterKey, Purpose,
     RegistrationOutcome, Store,
 };
 use crate::testkit::fixtures::{
@@ -414,6 +414,42 @@ pub(super) async fn email_change_completes<S: Store>(store: &S) -> Outcome {
         CHECK,
         ok(CHECK, store.complete_email_change(orphan_id, &mac(7)).await)?.is_none(),
         "an e-mail change completed for an account that does not exist"
+    );
+    Ok(())
+}
+
+/// `end_sessions` sets when the help desk last ended the account's sessions, for accounts that
+/// exist, and nothing else.
+pub(super) async fn end_sessions<S: Store>(store: &S) -> Outcome {
+    const CHECK: &str = "end_sessions";
+    let member = create_account(store, "member01", 1).await?;
+    let ended = |account: Option<Account>| account.and_then(|a| a.sessions_ended_at);
+    let before = ended(ok(CHECK, store.find_account(&member).await)?);
+    ensure!(
+        CHECK,
+        before.is_none(),
+        "a new account's sessions ended: {before:?}"
+    );
+    ensure!(
+        CHECK,
+        ok(CHECK, store.end_sessions(&member, at(90)).await)?,
+        "end_sessions refused an account"
+    );
+    let account = ok(CHECK, store.find_account(&member).await)?;
+    let last_login = account.as_ref().and_then(|a| a.last_login_at);
+    let after = ended(account);
+    ensure!(
+        CHECK,
+        after == Some(at(90)) && last_login.is_none(),
+        "sessions ended read back as {after:?}, last login as {last_login:?}"
+    );
+    ensure!(
+        CHECK,
+        !ok(
+            CHECK,
+            store.end_sessions(&user_key("nobody01"), at(90)).await
+        )?,
+        "end_sessions answered true for an account that does not exist"
     );
     Ok(())
 }

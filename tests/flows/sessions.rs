@@ -1,10 +1,11 @@
 //! A logged-in member's session checked again on every request (`Portal::check_session`): it
-//! ends when the password is changed or reset, the account is deleted, coverage ends, or
-//! twelve hours have passed since login, however busy the session.
+//! ends when the password is changed or reset, the account is deleted, the help desk ends the
+//! member's sessions, coverage ends, or twelve hours have passed since login, however busy the
+//! session.
 
 use std::time::Duration;
 
-use kenpo_auth::{Error, SessionStamp, UserId};
+use kenpo_auth::{Clock, Error, SessionStamp, UserId};
 
 use crate::support::*;
 
@@ -55,6 +56,30 @@ fn a_deleted_account_ends_its_sessions_and_a_new_one_of_the_same_id_does_not_inh
     assert_error!(fx.check_session(&user_id, &stamp), Error::SessionEnded);
     register(&fx);
     assert_error!(fx.check_session(&user_id, &stamp), Error::SessionEnded);
+}
+
+/// A lost phone: the help desk ends every session logged in until now, on every device; the
+/// member logs in again with the same password, and that session holds.
+#[test]
+fn the_help_desk_ends_every_session_until_now_and_a_later_login_holds() {
+    let (fx, user_id, phone) = logged_in();
+    let laptop = fx.session_stamp(&user_id).unwrap();
+    fx.clock.advance(Duration::from_secs(1));
+    fx.help_desk_end_sessions(&user_id).unwrap();
+    for stamp in [&phone, &laptop] {
+        assert_error!(fx.check_session(&user_id, stamp), Error::SessionEnded);
+    }
+    let view = fx
+        .help_desk_find("06139999", "1234", "567")
+        .unwrap()
+        .unwrap();
+    assert_eq!(view.sessions_ended_at, Some(fx.clock.now()));
+    fx.clock.advance(Duration::from_secs(1));
+    fx.login(USER_ID, PASSWORD).unwrap();
+    let again = fx.session_stamp(&user_id).unwrap();
+    fx.check_session(&user_id, &again).unwrap();
+    let nobody = UserId::parse("nobody01").unwrap();
+    assert_error!(fx.help_desk_end_sessions(&nobody), Error::AccountNotFound);
 }
 
 #[test]

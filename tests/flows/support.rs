@@ -65,6 +65,7 @@ steps_run_to_completion! {
     roster_count(insurer_code: &str) -> u64;
     help_desk_find(insurer_code: &str, symbol: &str, number: &str) -> Option<HelpDeskView>;
     help_desk_delete_account(user_id: &UserId) -> ();
+    help_desk_end_sessions(user_id: &UserId) -> ();
     session_stamp(user_id: &UserId) -> SessionStamp;
     check_session(user_id: &UserId, stamp: &SessionStamp) -> ();
 }

@@ -124,9 +124,40 @@ async fn many_stores_connecting_at_once_migrate_one_schema_once() {
         "SELECT version FROM \"{}\".schema_version",
         schema.name()
     ));
-    assert_eq!(version.as_deref(), Some("1"));
+    let current = PostgresStore::SCHEMA_VERSION.to_string();
+    assert_eq!(version.as_deref(), Some(current.as_str()));
     // Inside a multi-threaded runtime the store uses it; awaiting works as usual.
     assert_eq!(stores[3].count_roster("06139999").await.unwrap(), 0);
+}
+
+/// A schema at version 1 (the first release: no `sessions_ended_at`) is migrated on connect,
+/// keeping its accounts, whose sessions the help desk has never ended.
+#[test]
+fn a_version_one_schema_is_migrated_keeping_its_accounts() {
+    let _server = require_server!();
+    let schema = TestSchema::new("v1");
+    drop(schema.store());
+    let name = schema.name();
+    crate::support::admin(&format!(
+        "ALTER TABLE \"{name}\".accounts DROP COLUMN sessions_ended_at;
+         UPDATE \"{name}\".schema_version SET version = 1;
+         INSERT INTO \"{name}\".accounts (user_key, user_id, insurer_code, symbol, number,
+             email, password_hash, created_at)
+         VALUES ('ngk0001', 'NGK0001', '06139999', '1234', '567', 'shoko@example.co.jp',
+             '$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA', 0);"
+    ))
+    .unwrap();
+    let store = schema.store();
+    let version =
+        crate::support::admin_value(&format!("SELECT version FROM \"{name}\".schema_version"));
+    assert_eq!(version.as_deref(), Some("2"));
+    let member = kenpo_auth::UserId::parse("NGK0001").unwrap().key();
+    let account = block_on(store.find_account(&member)).unwrap().unwrap();
+    assert_eq!(account.sessions_ended_at, None);
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000);
+    assert!(block_on(store.end_sessions(&member, at)).unwrap());
+    let account = block_on(store.find_account(&member)).unwrap().unwrap();
+    assert_eq!(account.sessions_ended_at, Some(at));
 }
 
 /// A planted bug: `complete_registration` that checks the challenge with a plain read (no row
@@ -171,8 +202,8 @@ impl Store for RacyConsume {
         insert_challenge, find_challenge, count_code_attempt, delete_challenge,
         complete_password_reset, find_account, find_account_by_insured, update_password_hash,
         record_terms_acceptance, purge_expired, set_coverage_end, count_roster, change_password,
-        complete_email_change, record_login, find_counter, delete_account, import_roster,
-        update_code,
+        complete_email_change, record_login, end_sessions, find_counter, delete_account,
+        import_roster, update_code,
     );
 
     async fn complete_registration(

@@ -113,6 +113,8 @@ enum Bug {
     /// A roster import first removes and changes, then adds in a second step: readers between
     /// the two see a roster that is neither the old one nor the new one.
     ImportInTwoSteps,
+    /// Ending an account's sessions answers true and stores nothing.
+    EndSessionsForgotten,
 }
 
 struct Mutant {
@@ -197,6 +199,13 @@ impl Store for Mutant {
         complete_password_reset, find_account, find_account_by_insured, update_password_hash,
         set_coverage_end, count_roster, record_login, find_counter, complete_email_change,
     );
+
+    async fn end_sessions(&self, user: &UserKey, at: SystemTime) -> Result<bool, Infallible> {
+        if self.bug == Bug::EndSessionsForgotten {
+            return Ok(self.inner.find_account(user).await?.is_some());
+        }
+        self.inner.end_sessions(user, at).await
+    }
 
     async fn import_roster<I>(
         &self,
@@ -504,4 +513,6 @@ caught! {
         DeleteKeepsChallenges in "delete_account" saying "still live";
     the_suite_catches_an_import_that_swaps_the_roster_in_two_steps:
         ImportInTwoSteps in "race_import";
+    the_suite_catches_an_end_of_sessions_that_is_not_stored:
+        EndSessionsForgotten in "end_sessions" saying "read back";
 }

@@ -31,8 +31,8 @@ fn a_new_file_gets_the_current_schema_version_and_wal() {
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.connections(), 4);
     assert_eq!(store.path(), path.as_path());
-    assert_eq!(SqliteStore::SCHEMA_VERSION, 3);
-    assert_eq!(user_version(&path), 3);
+    assert_eq!(SqliteStore::SCHEMA_VERSION, 4);
+    assert_eq!(user_version(&path), SqliteStore::SCHEMA_VERSION.into());
     let mode: String = Connection::open(&path)
         .unwrap()
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
@@ -104,7 +104,7 @@ fn a_file_from_a_newer_release_is_refused_untouched() {
             error,
             SqliteError::SchemaTooNew {
                 found: 99,
-                supported: 3
+                supported: 4
             }
         ),
         "{error:?}"
@@ -125,7 +125,7 @@ fn reopening_does_not_run_the_migration_again() {
     drop(second);
     let third = SqliteStore::open(&path).unwrap();
     assert_eq!(third.account_count().unwrap(), 1);
-    assert_eq!(user_version(&path), 3);
+    assert_eq!(user_version(&path), SqliteStore::SCHEMA_VERSION.into());
 }
 
 /// An empty database as the release before schema version 2 created it: the file itself rather
@@ -202,7 +202,7 @@ fn a_version_one_database_is_migrated_keeping_login_counters() {
     }
 
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(user_version(&path), 3);
+    assert_eq!(user_version(&path), SqliteStore::SCHEMA_VERSION.into());
     assert_eq!(store.challenge_count().unwrap(), 0, "v1 challenges dropped");
     assert_eq!(
         store.counter_count().unwrap(),
@@ -458,7 +458,7 @@ fn a_version_two_database_is_migrated_keeping_everything() {
     }
 
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(user_version(&path), 3);
+    assert_eq!(user_version(&path), SqliteStore::SCHEMA_VERSION.into());
     let person = block_on(store.find_insured(&insured_key("345")))
         .unwrap()
         .unwrap();
@@ -470,6 +470,7 @@ fn a_version_two_database_is_migrated_keeping_everything() {
     let member = user_key("ngk0001");
     let account = block_on(store.find_account(&member)).unwrap().unwrap();
     assert_eq!(account.last_login_at, None);
+    assert_eq!(account.sessions_ended_at, None);
     let counter = block_on(store.find_counter(&CounterKey::Login(member.clone())))
         .unwrap()
         .unwrap();

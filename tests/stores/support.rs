@@ -296,7 +296,7 @@ macro_rules! on_both_stores {
 pub(crate) use on_both_stores;
 
 /// Every check of `testkit::run`, in the order it runs them (src/testkit.rs).
-pub const CHECKS: [&str; 33] = [
+pub const CHECKS: [&str; 34] = [
     "roster",
     "signups",
     "challenges",
@@ -319,6 +319,7 @@ pub const CHECKS: [&str; 33] = [
     "change_password",
     "email_change",
     "record_login",
+    "end_sessions",
     "find_counter",
     "delete_account",
     "race_consume",
@@ -353,7 +354,8 @@ macro_rules! pass_on {
             insert_challenge, find_challenge, count_code_attempt, delete_challenge,
             complete_registration, complete_password_reset, find_account, find_account_by_insured,
             update_password_hash, record_terms_acceptance, purge_expired, set_coverage_end,
-            count_roster, change_password, complete_email_change, record_login, find_counter,
+            count_roster, change_password, complete_email_change, record_login, end_sessions,
+            find_counter,
             delete_account, import_roster, update_code
         );
     };
@@ -379,6 +381,7 @@ macro_rules! pass_on {
     (@one $via:ident change_password) => { pass_on!(@fn $via change_password(user: &kenpo_auth::UserKey, expected: &kenpo_auth::PasswordHash, new_hash: kenpo_auth::PasswordHash) -> bool); };
     (@one $via:ident complete_email_change) => { pass_on!(@fn $via complete_email_change(id: kenpo_auth::store::TicketId, code_mac: &kenpo_auth::store::CodeMac) -> Option<kenpo_auth::EmailAddress>); };
     (@one $via:ident record_login) => { pass_on!(@fn $via record_login(user: &kenpo_auth::UserKey, at: std::time::SystemTime) -> bool); };
+    (@one $via:ident end_sessions) => { pass_on!(@fn $via end_sessions(user: &kenpo_auth::UserKey, at: std::time::SystemTime) -> bool); };
     (@one $via:ident find_counter) => { pass_on!(@fn $via find_counter(key: &kenpo_auth::store::CounterKey) -> Option<kenpo_auth::store::AttemptCounter>); };
     (@one $via:ident delete_account) => { pass_on!(@fn $via delete_account(user: &kenpo_auth::UserKey) -> bool); };
     (@one $via:ident import_roster) => {
