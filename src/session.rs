@@ -39,12 +39,15 @@ use crate::user_id::UserKey;
 /// ```
 #[derive(Clone, Copy)]
 pub struct SessionStamp {
-    issued_at: u64,
+    /// Milliseconds since the Unix epoch: fine enough that a stamp issued right after the
+    /// account's sessions were ended is told from one issued right before.
+    issued_ms: u64,
     mac: [u8; 32],
 }
 
 impl SessionStamp {
-    /// Bytes in the stamp: the issue time (seconds since the Unix epoch, big-endian) and the MAC.
+    /// Bytes in the stamp: the issue time (milliseconds since the Unix epoch, big-endian) and
+    /// the MAC.
     const BYTES: usize = 8 + 32;
 
     /// The stamp of the account with `user_key` and `password_hash`, issued at `now`.
@@ -54,19 +57,21 @@ impl SessionStamp {
         password_hash: &PasswordHash,
         now: SystemTime,
     ) -> Self {
-        let issued_at = now
+        let issued_ms = now
             .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |since| since.as_secs());
+            .map_or(0, |since| {
+                u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+            });
         Self {
-            issued_at,
-            mac: mac(key, user_key, password_hash, issued_at),
+            issued_ms,
+            mac: mac(key, user_key, password_hash, issued_ms),
         }
     }
 
     /// Whether this stamp was issued for the account as it is now, no longer than `lifetime`
     /// before `now`, and after the help desk last ended the account's sessions
     /// (`sessions_ended_at`). The MAC is compared in constant time. The stamp keeps whole
-    /// seconds, so one issued in the same second as the end has ended too.
+    /// milliseconds, so one issued in the millisecond of the end has ended too.
     pub(crate) fn holds(
         &self,
         key: &SecretKey,
@@ -76,10 +81,10 @@ impl SessionStamp {
         now: SystemTime,
         lifetime: Duration,
     ) -> bool {
-        let expected = mac(key, user_key, password_hash, self.issued_at);
+        let expected = mac(key, user_key, password_hash, self.issued_ms);
         let genuine: bool = expected.ct_eq(&self.mac).into();
         let issued = SystemTime::UNIX_EPOCH
-            .checked_add(Duration::from_secs(self.issued_at))
+            .checked_add(Duration::from_millis(self.issued_ms))
             .unwrap_or(SystemTime::UNIX_EPOCH);
         let age = now.duration_since(issued).unwrap_or(Duration::ZERO);
         let ended = sessions_ended_at.is_some_and(|ended| ended >= issued);
@@ -89,22 +94,23 @@ impl SessionStamp {
     fn to_bytes(self) -> [u8; Self::BYTES] {
         let mut bytes = [0_u8; Self::BYTES];
         let (time, mac) = bytes.split_at_mut(8);
-        time.copy_from_slice(&self.issued_at.to_be_bytes());
+        time.copy_from_slice(&self.issued_ms.to_be_bytes());
         mac.copy_from_slice(&self.mac);
         bytes
     }
 }
 
-/// The MAC of the account's user key and password hash at `issued_at`, under `key`. The user
+/// The MAC of the account's user key and password hash at `issued_ms`, under `key`. The user
 /// key and the hash are length-prefixed so that no two accounts' inputs run together.
 fn mac(
     key: &SecretKey,
     user_key: &UserKey,
     password_hash: &PasswordHash,
-    issued_at: u64,
+    issued_ms: u64,
 ) -> [u8; 32] {
-    let mut mac = key.mac(b"kenpo-auth session v1");
-    mac.update(&issued_at.to_be_bytes());
+    // v2: the time in milliseconds (v1 had seconds; its stamps no longer hold).
+    let mut mac = key.mac(b"kenpo-auth session v2");
+    mac.update(&issued_ms.to_be_bytes());
     for part in [user_key.as_str(), password_hash.as_str()] {
         mac.update(&(part.len() as u64).to_be_bytes());
         mac.update(part.as_bytes());
@@ -139,9 +145,9 @@ impl<'de> Deserialize<'de> for SessionStamp {
         let bytes = random::decode_secret(&text, Self::BYTES, Self::BYTES)
             .map_err(serde::de::Error::custom)?;
         let (time, mac) = bytes.split_at(8);
-        let issued_at = u64::from_be_bytes(time.try_into().map_err(serde::de::Error::custom)?);
+        let issued_ms = u64::from_be_bytes(time.try_into().map_err(serde::de::Error::custom)?);
         let mac = mac.try_into().map_err(serde::de::Error::custom)?;
-        Ok(Self { issued_at, mac })
+        Ok(Self { issued_ms, mac })
     }
 }
 
@@ -182,7 +188,7 @@ mod tests {
     fn a_stamp_moved_to_a_later_issue_time_is_refused() {
         let (key, user, hash, now) = parts();
         let mut stamp = SessionStamp::issue(&key, &user, &hash, now);
-        stamp.issued_at += 11 * 3600;
+        stamp.issued_ms += 11 * 3600 * 1000;
         assert!(!stamp.holds(&key, &user, &hash, None, now + 12 * HOUR, 12 * HOUR));
     }
 
@@ -195,9 +201,12 @@ mod tests {
         assert!(!stamp.holds(&key, &user, &hash, later(3600), now + HOUR, 12 * HOUR));
         let before = Some(now - Duration::from_secs(1));
         assert!(stamp.holds(&key, &user, &hash, before, now + HOUR, 12 * HOUR));
-        // Whole seconds: a stamp issued in the second of the end has ended with it.
-        let same_second = Some(now + Duration::from_millis(999));
-        assert!(!stamp.holds(&key, &user, &hash, same_second, now, 12 * HOUR));
+        // Whole milliseconds: a stamp issued in the millisecond of the end has ended with it,
+        // one issued in the next holds.
+        let same_ms = Some(now + Duration::from_micros(999));
+        assert!(!stamp.holds(&key, &user, &hash, same_ms, now, 12 * HOUR));
+        let next = SessionStamp::issue(&key, &user, &hash, now + Duration::from_millis(1));
+        assert!(next.holds(&key, &user, &hash, same_ms, now + HOUR, 12 * HOUR));
     }
 
     #[test]

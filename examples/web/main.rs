@@ -58,9 +58,10 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::mailer::DevMailer;
 use crate::pages::{
-    cancel, change_email, change_password, code_page, confirm, css, first, first_page, forgot,
-    forgot_page, home, login, login_page, logout, not_found, register, register_page, remind,
-    remind_page, resend, reset, reset_page, root, settings_page, terms, terms_page,
+    cancel, change_email, change_password, code_page, confirm, css, end_other_sessions, first,
+    first_page, forgot, forgot_page, home, login, login_page, logout, not_found, register,
+    register_page, remind, remind_page, resend, reset, reset_page, root, settings_page, terms,
+    terms_page,
 };
 use crate::sessions::BoundedSessions;
 
@@ -230,6 +231,7 @@ fn router(app: App, args: &Args) -> Router {
         .route("/settings", get(settings_page))
         .route("/settings/password", post(change_password))
         .route("/settings/email", post(change_email))
+        .route("/settings/sessions", post(end_other_sessions))
         .route(
             "/settings/email/code",
             get(code_page::<Email>).post(confirm::<Email>),

@@ -477,6 +477,24 @@ pub async fn change_password(
     }
 }
 
+/// Ends the member's sessions on every other device; this one goes on under the stamp the
+/// library returns.
+pub async fn end_other_sessions(
+    State(app): State<App>,
+    Member(user_id): Member,
+    session: Session,
+    Form(f): Form<Input>,
+) -> Response {
+    let current = &f.current_password;
+    match portal!(app.portal, p => p.end_other_sessions(&user_id, current).await) {
+        Ok(stamp) => {
+            put(&session, STAMP, stamp).await;
+            flash_to(&session, "他の端末からログアウトしました。", "/settings").await
+        }
+        Err(error) => refuse::<Settings>(screen(&session, SETTINGS).await, &error),
+    }
+}
+
 pub async fn change_email(
     State(app): State<App>,
     Member(user_id): Member,

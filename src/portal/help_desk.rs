@@ -157,7 +157,9 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// each, and the member logs in again (OWASP ASVS 5.0 V7.4.5). For a member who reports a
     /// lost phone or a shared computer left logged in. The password stays as it is: if it may
     /// be known to someone else, the member resets it too, which also ends every session.
-    /// A login in the same second as this call ends with it (stamps keep whole seconds).
+    /// A login in the same millisecond as this call ends with it (stamps keep whole
+    /// milliseconds). A member can do the same for themselves:
+    /// [`end_other_sessions`](Self::end_other_sessions).
     ///
     /// ```
     /// # pollster::block_on(async {

@@ -1,15 +1,17 @@
 //! Checking a logged-in member's session again on every request, so that it ends with the
 //! credentials it was granted for ([`SessionStamp`] says why).
 
+use std::time::Duration;
+
 use crate::audit::{audit, user_subject};
 use crate::clock::Clock;
-use crate::error::Error;
+use crate::error::{Error, store_error};
 use crate::mail::Mailer;
 use crate::session::SessionStamp;
 use crate::store::Store;
 use crate::user_id::UserId;
 
-use super::Portal;
+use super::{Portal, Proven};
 
 impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// The stamp of a session that starts now for `user_id`: call it right after a successful
@@ -102,5 +104,73 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             return Err(Error::CoverageEnded);
         }
         Ok(())
+    }
+
+    /// The member ends every other session of theirs — a phone lost, a shared computer left
+    /// logged in — after proving the password again (OWASP ASVS 5.0 V7.5.2, V7.4.5): the
+    /// password is checked as a login's is and counts against the same budget, so a stolen
+    /// session alone cannot lock the member out of their other devices. Every session logged
+    /// in until now ends, this one included; keep the stamp returned in this session instead
+    /// of the old one. The password stays as it is (change it too if it may be known).
+    ///
+    /// ```
+    /// # pollster::block_on(async {
+    /// # use kenpo_auth::*;
+    /// # use std::time::{Duration, SystemTime};
+    /// # let store = MemoryStore::new();
+    /// # let birth = BirthDate::new(1975, 3, 2).unwrap();
+    /// # store.add_insured(InsuredRecord::new("06139999", "1234", "567", birth, "ケンポ ショウコ").unwrap());
+    /// # let mailer = RecordingMailer::new();
+    /// # let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000));
+    /// # let config = Config { hash_params: HashParams::insecure_for_tests(), ..Config::default() };
+    /// # let portal = Portal::new(store, mailer.clone(), config).with_clock(clock.clone());
+    /// # let identity = IdentityForm { insurer_code: "06139999".into(), symbol: "1234".into(),
+    /// #     number: "567".into(), birth_date: "1975-03-02".into(), name_kana: "ケンポ ショウコ".into() };
+    /// # let ticket = portal.authenticate_insured(&identity).await.unwrap();
+    /// # let form = RegistrationForm { user_id: "NGK000123".into(), password: "Sakura#2024x".into(),
+    /// #     email: "shoko@example.co.jp".into() };
+    /// # let pending = portal.begin_registration(&ticket, &form).await.unwrap();
+    /// # portal.confirm_registration(&pending, &mailer.last_code().unwrap()).await.unwrap();
+    /// # let user_id = portal.login("NGK000123", "Sakura#2024x").await.unwrap().user_id;
+    /// let laptop = portal.session_stamp(&user_id).await.unwrap();
+    /// let phone = portal.session_stamp(&user_id).await.unwrap();
+    /// let laptop = portal.end_other_sessions(&user_id, "Sakura#2024x").await.unwrap();
+    /// assert!(portal.check_session(&user_id, &laptop).await.is_ok());
+    /// assert!(matches!(portal.check_session(&user_id, &phone).await, Err(Error::SessionEnded)));
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::AuthenticationFailed`] for a wrong password (and nothing ends);
+    /// [`Error::AccountLocked`], [`Error::LoginSuspended`], [`Error::CoverageEnded`],
+    /// [`Error::Busy`]; [`Error::SessionEnded`] if the account went meanwhile;
+    /// [`Error::Store`], [`Error::Hashing`].
+    pub async fn end_other_sessions(
+        &self,
+        user_id: &UserId,
+        current_password: &str,
+    ) -> Result<SessionStamp, Error> {
+        let Proven { account, .. } = self.prove_password(user_id, current_password).await?;
+        let user_key = user_id.key();
+        let now = self.clock.now();
+        let ended = self
+            .store
+            .end_sessions(&user_key, now)
+            .await
+            .map_err(store_error)?;
+        if !ended {
+            return Err(Error::SessionEnded);
+        }
+        let subject = user_subject(&self.config.secret_key, &user_key);
+        audit!(INFO, "other_sessions_ended", subject);
+        // One millisecond on: the stamps keep milliseconds, and this one must come after the end.
+        let after = now.checked_add(Duration::from_millis(1)).unwrap_or(now);
+        let key = &self.config.secret_key;
+        Ok(SessionStamp::issue(
+            key,
+            &user_key,
+            &account.password_hash,
+            after,
+        ))
     }
 }

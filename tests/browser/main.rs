@@ -249,8 +249,8 @@ async fn refusals(b: &Browser) {
     b.shot("13-lockout").await;
 }
 
-/// Password reset (it also lifts the lock, and ends the other device's session), and the
-/// user-ID reminder.
+/// Password reset (it also lifts the lock, and ends the other device's session), a member
+/// ending another device's session from the settings, and the user-ID reminder.
 async fn recovery(b: &Browser, server: &Server, other_device: &str) {
     b.click_link("パスワードを忘れた方はこちら").await;
     b.expect_heading("パスワードをお忘れの方").await;
@@ -272,6 +272,19 @@ async fn recovery(b: &Browser, server: &Server, other_device: &str) {
     let home = harness::http_get_as(&server.base, "/home", other_device);
     assert!(home.ends_with("-> /login"), "after the reset: {home}");
     b.login(USER, NEW_PASSWORD).await;
+    b.expect_text("ようこそ").await;
+    // From the settings the member ends the session of another device and keeps this one.
+    let third_device = harness::http_login(&server.base, USER, NEW_PASSWORD);
+    b.go("/settings").await;
+    b.fill("#so-current", NEW_PASSWORD).await;
+    b.submit("form[action='/settings/sessions'] button").await;
+    b.expect_text("他の端末からログアウトしました").await;
+    let home = harness::http_get_as(&server.base, "/home", &third_device);
+    assert!(
+        home.ends_with("-> /login"),
+        "after ending the others: {home}"
+    );
+    b.go("/home").await;
     b.expect_text("ようこそ").await;
     b.logout().await;
 

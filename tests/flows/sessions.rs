@@ -1,11 +1,11 @@
 //! A logged-in member's session checked again on every request (`Portal::check_session`): it
-//! ends when the password is changed or reset, the account is deleted, the help desk ends the
-//! member's sessions, coverage ends, or twelve hours have passed since login, however busy the
+//! ends when the password is changed or reset, the account is deleted, the help desk or the
+//! member on another device ends the member's sessions, coverage ends, or twelve hours have passed since login, however busy the
 //! session.
 
 use std::time::Duration;
 
-use kenpo_auth::{Clock, Error, SessionStamp, UserId};
+use kenpo_auth::{Clock, Error, LockState, SessionStamp, UserId};
 
 use crate::support::*;
 
@@ -80,6 +80,39 @@ fn the_help_desk_ends_every_session_until_now_and_a_later_login_holds() {
     fx.check_session(&user_id, &again).unwrap();
     let nobody = UserId::parse("nobody01").unwrap();
     assert_error!(fx.help_desk_end_sessions(&nobody), Error::AccountNotFound);
+}
+
+/// The member ends their other sessions with the password: the others end, the stamp returned
+/// holds for this one. A wrong password ends nothing and counts as a failed login.
+#[test]
+fn a_member_ends_their_other_sessions_with_the_password_and_keeps_this_one() {
+    let (fx, user_id, phone) = logged_in();
+    let laptop = fx.session_stamp(&user_id).unwrap();
+    assert_error!(
+        fx.end_other_sessions(&user_id, "Wrong#pass1"),
+        Error::AuthenticationFailed
+    );
+    fx.check_session(&user_id, &phone).unwrap();
+    let failures = fx
+        .help_desk_find("06139999", "1234", "567")
+        .unwrap()
+        .unwrap();
+    assert_eq!(failures.login, LockState::Open { failures: 1 });
+    let laptop_now = fx.end_other_sessions(&user_id, PASSWORD).unwrap();
+    for ended in [&phone, &laptop] {
+        assert_error!(fx.check_session(&user_id, ended), Error::SessionEnded);
+    }
+    fx.check_session(&user_id, &laptop_now).unwrap();
+    // A login in the same instant as the end has ended with it; one later holds.
+    fx.login(USER_ID, PASSWORD).unwrap();
+    let same_instant = fx.session_stamp(&user_id).unwrap();
+    assert_error!(
+        fx.check_session(&user_id, &same_instant),
+        Error::SessionEnded
+    );
+    fx.clock.advance(Duration::from_millis(1));
+    let later = fx.session_stamp(&user_id).unwrap();
+    fx.check_session(&user_id, &later).unwrap();
 }
 
 #[test]

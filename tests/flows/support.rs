@@ -68,6 +68,7 @@ steps_run_to_completion! {
     help_desk_end_sessions(user_id: &UserId) -> ();
     session_stamp(user_id: &UserId) -> SessionStamp;
     check_session(user_id: &UserId, stamp: &SessionStamp) -> ();
+    end_other_sessions(user_id: &UserId, current_password: &str) -> SessionStamp;
 }
 
 /// ケンポ ショウコ's key on the roster.
