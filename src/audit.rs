@@ -53,7 +53,7 @@
 //! | `help_desk_lookup` / `account_deleted` | warn | the help desk looked an account up, or deleted it |
 //! | `sessions_ended` | warn | the help desk ended every session of an account |
 //! | `other_sessions_ended` | info | a member ended every other session of theirs |
-//! | `session_ended` | info | [`Portal::check_session`](crate::Portal::check_session) ended a session (password changed, account gone, lifetime over) |
+//! | `session_ended` | info | [`Portal::check_session`](crate::Portal::check_session) ended a session (password changed, account gone, lifetime over, sessions ended) |
 //! | `busy` | warn | an argon2 run was refused for lack of capacity |
 
 use blake2::digest::Mac;

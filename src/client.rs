@@ -18,7 +18,13 @@
 //!
 //! This holds for one proxy at one address that appends to the header or replaces it (nginx
 //! with `$proxy_add_x_forwarded_for`, `HAProxy` with `option forwardfor`), with the portal
-//! reachable from that proxy only.
+//! reachable from that proxy only. Name the address the proxy connects *from*: a proxy that
+//! reaches the portal from another address (a second interface, a container network) is
+//! taken for one client, and every member then shares its budget.
+//!
+//! A /64 is the smallest network an IPv6 client is given; many providers give a customer a
+//! /56 or a /48, which is 256 or 65,536 budgets here. The per-account and per-person budgets
+//! of the library hold whatever the network; this limit only slows a spray.
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 

@@ -219,10 +219,12 @@ pub enum ConfigError {
     },
     /// A session lifetime longer than the 24 hours NIST SP 800-63B rev. 4 §2.2.3 allows at
     /// AAL2 between authentications.
-    #[error("Config::session_lifetime is {hours} h; NIST SP 800-63B allows at most 24 h")]
+    #[error(
+        "Config::session_lifetime is {seconds} s; NIST SP 800-63B allows at most 86400 s (24 h)"
+    )]
     SessionTooLong {
-        /// The lifetime set, in whole hours rounded down.
-        hours: u64,
+        /// The lifetime set, in whole seconds.
+        seconds: u64,
     },
 }
 
@@ -255,7 +257,7 @@ impl Config {
     /// use std::time::Duration;
     /// use kenpo_auth::{Config, ConfigError};
     /// let config = Config { session_lifetime: Duration::from_secs(48 * 3600), ..Config::default() };
-    /// assert_eq!(config.check(), Err(ConfigError::SessionTooLong { hours: 48 }));
+    /// assert_eq!(config.check(), Err(ConfigError::SessionTooLong { seconds: 48 * 3600 }));
     /// ```
     pub const MAX_SESSION_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -302,8 +304,8 @@ impl Config {
             }
         }
         if self.session_lifetime > Config::MAX_SESSION_LIFETIME {
-            let hours = self.session_lifetime.as_secs() / 3600;
-            return Err(ConfigError::SessionTooLong { hours });
+            let seconds = self.session_lifetime.as_secs();
+            return Err(ConfigError::SessionTooLong { seconds });
         }
         for (insurer, branding) in self.branding.all() {
             check_branding(insurer, branding).map_err(|(field, problem)| {

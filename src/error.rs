@@ -123,7 +123,7 @@ pub enum Error {
     CoverageEnded,
     /// The member's session no longer holds: their password was changed or reset since the
     /// session's [`SessionStamp`](crate::SessionStamp) was issued, the account is gone, the help
-    /// desk ended the member's sessions, or
+    /// desk or the member from another device ended the member's sessions, or
     /// [`Config::session_lifetime`](crate::Config::session_lifetime) has passed. Log in again.
     #[error("the session has ended; log in again")]
     SessionEnded,

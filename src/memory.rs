@@ -114,11 +114,6 @@ impl MemoryStore {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Applies `change` to the account of `user`; `false` if there is none.
-    fn update_account(&self, user: &UserKey, change: impl FnOnce(&mut Account)) -> bool {
-        self.lock().accounts.get_mut(user).map(change).is_some()
-    }
-
     /// Adds (or replaces) a person on the insurer's roster.
     pub fn add_insured(&self, record: InsuredRecord) {
         self.lock().roster.insert(record.key().clone(), record);
@@ -281,7 +276,7 @@ impl Store for MemoryStore {
                 terms_accepted: None,
                 created_at: now,
                 last_login_at: None,
-                sessions_ended_at: None,
+                session_epoch: 0,
             },
         );
         Ok(RegistrationOutcome::Created)
@@ -465,11 +460,20 @@ impl Store for MemoryStore {
     }
 
     async fn record_login(&self, user: &UserKey, at: SystemTime) -> Result<bool, Infallible> {
-        Ok(self.update_account(user, |account| account.last_login_at = Some(at)))
+        let mut state = self.lock();
+        let Some(account) = state.accounts.get_mut(user) else {
+            return Ok(false);
+        };
+        account.last_login_at = Some(at);
+        Ok(true)
     }
 
-    async fn end_sessions(&self, user: &UserKey, at: SystemTime) -> Result<bool, Infallible> {
-        Ok(self.update_account(user, |account| account.sessions_ended_at = Some(at)))
+    async fn end_sessions(&self, user: &UserKey) -> Result<Option<u64>, Infallible> {
+        let mut state = self.lock();
+        Ok(state.accounts.get_mut(user).map(|account| {
+            account.session_epoch = account.session_epoch.saturating_add(1);
+            account.session_epoch
+        }))
     }
 
     async fn find_counter(&self, key: &CounterKey) -> Result<Option<AttemptCounter>, Infallible> {

@@ -131,9 +131,9 @@ pub use options::{PostgresOptions, StatementMode};
 use self::codec::{
     ACCOUNT_COLUMNS, CHALLENGE_COLUMNS, CODE_COLUMNS, COUNTER_COLUMNS, KIND_EMAIL_CHANGE,
     KIND_REGISTRATION, KIND_RESET, ROSTER_COLUMNS, SIGNUP_COLUMNS, account_from_row,
-    challenge_from_row, code_from_row, counter_from_row, email_from_sql, get, kind_to_sql,
-    optional_time_to_sql, owner_from_sql, payload_columns, purpose_to_sql, roster_columns,
-    roster_from_row, signup_from_row, time_to_sql,
+    challenge_from_row, code_from_row, counter_from_row, email_from_sql, epoch_from_sql, get,
+    kind_to_sql, optional_time_to_sql, owner_from_sql, payload_columns, purpose_to_sql,
+    roster_columns, roster_from_row, signup_from_row, time_to_sql,
 };
 use self::pool::{Backend, On, Param, Session, SharedBackend, begin, bytea, int8, text};
 use self::schema::SCHEMA_VERSION;
@@ -366,19 +366,6 @@ impl PostgresStore {
     /// Runs one statement and says whether it returned a row.
     async fn changed(&self, template: &str, params: &[Param<'_>]) -> Result<bool, PostgresError> {
         Ok(!self.statement(template, params).await?.is_empty())
-    }
-
-    /// Sets the time `column` of the account of `user` (a column name of this crate's, never
-    /// input); `false` if there is no such account.
-    async fn set_account_time(
-        &self,
-        user: &UserKey,
-        column: &'static str,
-        at: SystemTime,
-    ) -> Result<bool, PostgresError> {
-        let (user, at) = (user.as_str(), time_to_sql(at)?);
-        let sql = format!("UPDATE @.accounts SET {column} = $2 WHERE user_key = $1 RETURNING 1");
-        self.changed(&sql, &[text(&user), int8(&at)]).await
     }
 
     /// Adds (or replaces) a person on the insurer's roster.
@@ -1001,11 +988,24 @@ impl Store for PostgresStore {
     }
 
     async fn record_login(&self, user: &UserKey, at: SystemTime) -> Result<bool, PostgresError> {
-        self.set_account_time(user, "last_login_at", at).await
+        let user = user.as_str();
+        let at = time_to_sql(at)?;
+        self.changed(
+            "UPDATE @.accounts SET last_login_at = $2 WHERE user_key = $1 RETURNING 1",
+            &[text(&user), int8(&at)],
+        )
+        .await
     }
 
-    async fn end_sessions(&self, user: &UserKey, at: SystemTime) -> Result<bool, PostgresError> {
-        self.set_account_time(user, "sessions_ended_at", at).await
+    async fn end_sessions(&self, user: &UserKey) -> Result<Option<u64>, PostgresError> {
+        let user = user.as_str();
+        self.first_row(
+            "UPDATE @.accounts SET session_epoch = session_epoch + 1 WHERE user_key = $1
+             RETURNING session_epoch",
+            &[text(&user)],
+            |row| Ok(epoch_from_sql(row.try_get(0)?)?),
+        )
+        .await
     }
 
     async fn find_counter(

@@ -7,9 +7,12 @@
 //! (V7.4.2), and nothing would end a session that is used every few minutes (V7.3.2; NIST SP
 //! 800-63B rev. 4 §2.2.3 asks AAL2 to re-authenticate at least every 24 hours). The stamp is a
 //! MAC, under [`Config::secret_key`](crate::Config::secret_key), of the account's user key,
-//! its password hash and the moment the stamp was issued; every password change or reset
-//! writes a new hash with a new salt, so every stamp issued before it stops matching. The
-//! stamp reveals nothing about the hash and cannot be made without the key.
+//! its password hash, its session epoch and the moment the stamp was issued. Every password
+//! change or reset writes a new hash with a new salt, and every end of the member's sessions
+//! (the help desk's, or the member's own from another device) raises the epoch, so every
+//! stamp issued before either stops matching — by a count, not a time, so that no clock
+//! between the host processes decides which sessions ended. The stamp reveals nothing about
+//! the hash and cannot be made without the key.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -39,79 +42,69 @@ use crate::user_id::UserKey;
 /// ```
 #[derive(Clone, Copy)]
 pub struct SessionStamp {
-    /// Milliseconds since the Unix epoch: fine enough that a stamp issued right after the
-    /// account's sessions were ended is told from one issued right before.
-    issued_ms: u64,
+    issued_at: u64,
     mac: [u8; 32],
 }
 
 impl SessionStamp {
-    /// Bytes in the stamp: the issue time (milliseconds since the Unix epoch, big-endian) and
-    /// the MAC.
+    /// Bytes in the stamp: the issue time (seconds since the Unix epoch, big-endian) and the MAC.
     const BYTES: usize = 8 + 32;
 
-    /// The stamp of the account with `user_key` and `password_hash`, issued at `now`.
-    pub(crate) fn issue(
-        key: &SecretKey,
-        user_key: &UserKey,
-        password_hash: &PasswordHash,
-        now: SystemTime,
-    ) -> Self {
-        let issued_ms = now
+    /// The stamp of `account`, issued at `now`.
+    pub(crate) fn issue(key: &SecretKey, account: &Stamped<'_>, now: SystemTime) -> Self {
+        let issued_at = now
             .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |since| {
-                u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-            });
+            .map_or(0, |since| since.as_secs());
         Self {
-            issued_ms,
-            mac: mac(key, user_key, password_hash, issued_ms),
+            issued_at,
+            mac: mac(key, account, issued_at),
         }
     }
 
-    /// Whether this stamp was issued for the account as it is now, no longer than `lifetime`
-    /// before `now`, and after the help desk last ended the account's sessions
-    /// (`sessions_ended_at`). The MAC is compared in constant time. The stamp keeps whole
-    /// milliseconds, so one issued in the millisecond of the end has ended too.
+    /// Whether this stamp was issued for `account` as it is now, and no longer than
+    /// `lifetime` before `now`. The MAC is compared in constant time.
     pub(crate) fn holds(
         &self,
         key: &SecretKey,
-        user_key: &UserKey,
-        password_hash: &PasswordHash,
-        sessions_ended_at: Option<SystemTime>,
+        account: &Stamped<'_>,
         now: SystemTime,
         lifetime: Duration,
     ) -> bool {
-        let expected = mac(key, user_key, password_hash, self.issued_ms);
+        let expected = mac(key, account, self.issued_at);
         let genuine: bool = expected.ct_eq(&self.mac).into();
         let issued = SystemTime::UNIX_EPOCH
-            .checked_add(Duration::from_millis(self.issued_ms))
+            .checked_add(Duration::from_secs(self.issued_at))
             .unwrap_or(SystemTime::UNIX_EPOCH);
         let age = now.duration_since(issued).unwrap_or(Duration::ZERO);
-        let ended = sessions_ended_at.is_some_and(|ended| ended >= issued);
-        genuine && age < lifetime && !ended
+        genuine && age < lifetime
     }
 
     fn to_bytes(self) -> [u8; Self::BYTES] {
         let mut bytes = [0_u8; Self::BYTES];
         let (time, mac) = bytes.split_at_mut(8);
-        time.copy_from_slice(&self.issued_ms.to_be_bytes());
+        time.copy_from_slice(&self.issued_at.to_be_bytes());
         mac.copy_from_slice(&self.mac);
         bytes
     }
 }
 
-/// The MAC of the account's user key and password hash at `issued_ms`, under `key`. The user
-/// key and the hash are length-prefixed so that no two accounts' inputs run together.
-fn mac(
-    key: &SecretKey,
-    user_key: &UserKey,
-    password_hash: &PasswordHash,
-    issued_ms: u64,
-) -> [u8; 32] {
-    // v2: the time in milliseconds (v1 had seconds; its stamps no longer hold).
+/// What a stamp binds of an account: a stamp holds only while all three are as they were.
+#[derive(Clone, Copy)]
+pub(crate) struct Stamped<'a> {
+    pub(crate) user_key: &'a UserKey,
+    pub(crate) password_hash: &'a PasswordHash,
+    /// [`Account::session_epoch`](crate::store::Account::session_epoch).
+    pub(crate) session_epoch: u64,
+}
+
+/// The MAC of `account` at `issued_at`, under `key`. The user key and the hash are
+/// length-prefixed so that no two accounts' inputs run together.
+fn mac(key: &SecretKey, account: &Stamped<'_>, issued_at: u64) -> [u8; 32] {
+    // v2: the session epoch joined the MAC (v1 stamps no longer hold).
     let mut mac = key.mac(b"kenpo-auth session v2");
-    mac.update(&issued_ms.to_be_bytes());
-    for part in [user_key.as_str(), password_hash.as_str()] {
+    mac.update(&issued_at.to_be_bytes());
+    mac.update(&account.session_epoch.to_be_bytes());
+    for part in [account.user_key.as_str(), account.password_hash.as_str()] {
         mac.update(&(part.len() as u64).to_be_bytes());
         mac.update(part.as_bytes());
     }
@@ -145,9 +138,9 @@ impl<'de> Deserialize<'de> for SessionStamp {
         let bytes = random::decode_secret(&text, Self::BYTES, Self::BYTES)
             .map_err(serde::de::Error::custom)?;
         let (time, mac) = bytes.split_at(8);
-        let issued_ms = u64::from_be_bytes(time.try_into().map_err(serde::de::Error::custom)?);
+        let issued_at = u64::from_be_bytes(time.try_into().map_err(serde::de::Error::custom)?);
         let mac = mac.try_into().map_err(serde::de::Error::custom)?;
-        Ok(Self { issued_ms, mac })
+        Ok(Self { issued_at, mac })
     }
 }
 
@@ -157,62 +150,76 @@ mod tests {
 
     const HOUR: Duration = Duration::from_secs(3600);
 
-    fn parts() -> (SecretKey, UserKey, PasswordHash, SystemTime) {
-        let user = crate::UserId::parse("NGK000123").unwrap().key();
-        let hash = PasswordHash::from_phc("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA");
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000);
-        (SecretKey::from_bytes([7; 32]), user, hash, now)
+    struct Parts {
+        key: SecretKey,
+        user: UserKey,
+        hash: PasswordHash,
+        now: SystemTime,
+    }
+
+    impl Parts {
+        fn new() -> Self {
+            Self {
+                key: SecretKey::from_bytes([7; 32]),
+                user: crate::UserId::parse("NGK000123").unwrap().key(),
+                hash: PasswordHash::from_phc("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA"),
+                now: SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000),
+            }
+        }
+
+        fn account(&self, session_epoch: u64) -> Stamped<'_> {
+            Stamped {
+                user_key: &self.user,
+                password_hash: &self.hash,
+                session_epoch,
+            }
+        }
     }
 
     #[test]
     fn a_stamp_holds_for_its_account_until_its_lifetime_ends() {
-        let (key, user, hash, now) = parts();
-        let stamp = SessionStamp::issue(&key, &user, &hash, now);
-        assert!(stamp.holds(&key, &user, &hash, None, now + HOUR, 12 * HOUR));
-        assert!(!stamp.holds(&key, &user, &hash, None, now + 12 * HOUR, 12 * HOUR));
+        let p = Parts::new();
+        let stamp = SessionStamp::issue(&p.key, &p.account(0), p.now);
+        assert!(stamp.holds(&p.key, &p.account(0), p.now + HOUR, 12 * HOUR));
+        assert!(!stamp.holds(&p.key, &p.account(0), p.now + 12 * HOUR, 12 * HOUR));
     }
 
     #[test]
-    fn a_new_password_hash_another_user_or_another_key_ends_it() {
-        let (key, user, hash, now) = parts();
-        let stamp = SessionStamp::issue(&key, &user, &hash, now);
+    fn a_new_password_hash_session_epoch_user_or_key_ends_it() {
+        let p = Parts::new();
+        let stamp = SessionStamp::issue(&p.key, &p.account(3), p.now);
         let new_hash = PasswordHash::from_phc("$argon2id$v=19$m=8,t=1,p=1$b3RoZXJzYWx0$aGFzaA");
-        assert!(!stamp.holds(&key, &user, &new_hash, None, now, 12 * HOUR));
         let other = crate::UserId::parse("NGK000124").unwrap().key();
-        assert!(!stamp.holds(&key, &other, &hash, None, now, 12 * HOUR));
+        for changed in [
+            Stamped {
+                password_hash: &new_hash,
+                ..p.account(3)
+            },
+            p.account(4),
+            Stamped {
+                user_key: &other,
+                ..p.account(3)
+            },
+        ] {
+            assert!(!stamp.holds(&p.key, &changed, p.now, 12 * HOUR));
+        }
         let other_key = SecretKey::from_bytes([8; 32]);
-        assert!(!stamp.holds(&other_key, &user, &hash, None, now, 12 * HOUR));
+        assert!(!stamp.holds(&other_key, &p.account(3), p.now, 12 * HOUR));
+        assert!(stamp.holds(&p.key, &p.account(3), p.now, 12 * HOUR));
     }
 
     #[test]
     fn a_stamp_moved_to_a_later_issue_time_is_refused() {
-        let (key, user, hash, now) = parts();
-        let mut stamp = SessionStamp::issue(&key, &user, &hash, now);
-        stamp.issued_ms += 11 * 3600 * 1000;
-        assert!(!stamp.holds(&key, &user, &hash, None, now + 12 * HOUR, 12 * HOUR));
-    }
-
-    #[test]
-    fn a_help_desk_end_ends_the_stamps_issued_until_then_and_no_later_one() {
-        let (key, user, hash, now) = parts();
-        let stamp = SessionStamp::issue(&key, &user, &hash, now);
-        let later = |secs| Some(now + Duration::from_secs(secs));
-        assert!(!stamp.holds(&key, &user, &hash, later(0), now, 12 * HOUR));
-        assert!(!stamp.holds(&key, &user, &hash, later(3600), now + HOUR, 12 * HOUR));
-        let before = Some(now - Duration::from_secs(1));
-        assert!(stamp.holds(&key, &user, &hash, before, now + HOUR, 12 * HOUR));
-        // Whole milliseconds: a stamp issued in the millisecond of the end has ended with it,
-        // one issued in the next holds.
-        let same_ms = Some(now + Duration::from_micros(999));
-        assert!(!stamp.holds(&key, &user, &hash, same_ms, now, 12 * HOUR));
-        let next = SessionStamp::issue(&key, &user, &hash, now + Duration::from_millis(1));
-        assert!(next.holds(&key, &user, &hash, same_ms, now + HOUR, 12 * HOUR));
+        let p = Parts::new();
+        let mut stamp = SessionStamp::issue(&p.key, &p.account(0), p.now);
+        stamp.issued_at += 11 * 3600;
+        assert!(!stamp.holds(&p.key, &p.account(0), p.now + 12 * HOUR, 12 * HOUR));
     }
 
     #[test]
     fn it_round_trips_through_serde() {
-        let (key, user, hash, now) = parts();
-        let stamp = SessionStamp::issue(&key, &user, &hash, now);
+        let p = Parts::new();
+        let stamp = SessionStamp::issue(&p.key, &p.account(0), p.now);
         let json = serde_json::to_string(&stamp).unwrap();
         assert_eq!(json.len(), 2 + 80);
         assert_eq!(serde_json::from_str::<SessionStamp>(&json).unwrap(), stamp);

@@ -75,9 +75,9 @@ pub use pool::{SqliteOptions, Synchronous};
 
 use self::codec::{
     AccountRow, ChallengeRow, CodeRow, ColumnError, CounterRow, KIND_EMAIL_CHANGE,
-    KIND_REGISTRATION, KIND_RESET, RosterRow, SignupRow, email_from_sql, kind_to_sql,
-    optional_time_to_sql, owner_from_sql, payload_columns, purpose_to_sql, roster_columns,
-    time_to_sql,
+    KIND_REGISTRATION, KIND_RESET, RosterRow, SignupRow, email_from_sql, epoch_from_sql,
+    kind_to_sql, optional_time_to_sql, owner_from_sql, payload_columns, purpose_to_sql,
+    roster_columns, time_to_sql,
 };
 use self::pool::Pool;
 use self::schema::{SCHEMA_VERSION, migrate};
@@ -270,24 +270,6 @@ impl SqliteStore {
                 .optional()?)
         })?;
         Ok(found.map(decode).transpose()?)
-    }
-
-    /// Sets the time `column` of the account of `user` (a column name of this crate's, never
-    /// input); `false` if there is no such account.
-    fn set_account_time(
-        &self,
-        user: &UserKey,
-        column: &'static str,
-        at: SystemTime,
-    ) -> Result<bool, SqliteError> {
-        let at = time_to_sql(at)?;
-        let sql = format!("UPDATE accounts SET {column} = ?2 WHERE user_key = ?1");
-        self.pool.with(|conn| {
-            let updated = conn
-                .prepare_cached(&sql)?
-                .execute(params![user.as_str(), at])?;
-            Ok(updated == 1)
-        })
     }
 }
 
@@ -806,11 +788,26 @@ impl Store for SqliteStore {
     }
 
     async fn record_login(&self, user: &UserKey, at: SystemTime) -> Result<bool, SqliteError> {
-        self.set_account_time(user, "last_login_at", at)
+        let at = time_to_sql(at)?;
+        self.pool.with(|conn| {
+            let updated = conn
+                .prepare_cached("UPDATE accounts SET last_login_at = ?2 WHERE user_key = ?1")?
+                .execute(params![user.as_str(), at])?;
+            Ok(updated == 1)
+        })
     }
 
-    async fn end_sessions(&self, user: &UserKey, at: SystemTime) -> Result<bool, SqliteError> {
-        self.set_account_time(user, "sessions_ended_at", at)
+    async fn end_sessions(&self, user: &UserKey) -> Result<Option<u64>, SqliteError> {
+        let epoch: Option<i64> = self.pool.with(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "UPDATE accounts SET session_epoch = session_epoch + 1 WHERE user_key = ?1
+                     RETURNING session_epoch",
+                )?
+                .query_row([user.as_str()], |row| row.get(0))
+                .optional()?)
+        })?;
+        Ok(epoch.map(epoch_from_sql).transpose()?)
     }
 
     async fn find_counter(&self, key: &CounterKey) -> Result<Option<AttemptCounter>, SqliteError> {

@@ -74,10 +74,12 @@ pub struct Account {
     /// When the member last logged in, if ever ([`Store::record_login`]).
     #[serde(default)]
     pub last_login_at: Option<SystemTime>,
-    /// When the help desk last ended the member's sessions, if ever
-    /// ([`Store::end_sessions`]): every session whose login is not later than this has ended.
+    /// How many times the member's sessions were ended all at once, by the help desk or by
+    /// the member from another device ([`Store::end_sessions`]). Every
+    /// [`SessionStamp`](crate::SessionStamp) binds the count it was issued under, so raising
+    /// it ends every session before it, whatever the clocks say.
     #[serde(default)]
-    pub sessions_ended_at: Option<SystemTime>,
+    pub session_epoch: u64,
 }
 
 /// The account a registration challenge creates once its code is entered.
@@ -389,14 +391,13 @@ pub trait Store: Send + Sync {
         at: SystemTime,
     ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
 
-    /// Records that every session of the account logged in at or before `at` has ended
-    /// ([`Account::sessions_ended_at`]), for the help desk. `false` if there is no such
+    /// Adds one to the account's [`Account::session_epoch`] in one atomic step (two parallel
+    /// calls make two increments) and returns the new count; `None` if there is no such
     /// account.
     fn end_sessions(
         &self,
         user: &UserKey,
-        at: SystemTime,
-    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+    ) -> impl Future<Output = Result<Option<u64>, Self::Error>> + Send;
 
     /// The counter under `key` as stored, without changing it (for the help desk).
     fn find_counter(

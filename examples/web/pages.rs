@@ -478,7 +478,8 @@ pub async fn change_password(
 }
 
 /// Ends the member's sessions on every other device; this one goes on under the stamp the
-/// library returns.
+/// library returns, and under a new session id, since the session being ended may be a copy of
+/// this one's cookie.
 pub async fn end_other_sessions(
     State(app): State<App>,
     Member(user_id): Member,
@@ -488,7 +489,7 @@ pub async fn end_other_sessions(
     let current = &f.current_password;
     match portal!(app.portal, p => p.end_other_sessions(&user_id, current).await) {
         Ok(stamp) => {
-            put(&session, STAMP, stamp).await;
+            grant(&session, STAMP, stamp).await;
             flash_to(&session, "他の端末からログアウトしました。", "/settings").await
         }
         Err(error) => refuse::<Settings>(screen(&session, SETTINGS).await, &error),

@@ -6,9 +6,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use kenpo_auth::ClientNetworks;
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|input: (u128, bool, u128, Vec<Vec<u8>>)| {
-    let (peer, v4, proxy, lines) = input;
-    let address = |bits: u128| {
+fuzz_target!(|input: ((u128, bool), (u128, bool), Vec<Vec<u8>>)| {
+    let (peer, proxy, lines) = input;
+    // Each its own family, so that an IPv4 address meets its IPv4-mapped IPv6 form.
+    let address = |(bits, v4): (u128, bool)| {
         if v4 {
             IpAddr::V4(Ipv4Addr::from(bits as u32))
         } else {

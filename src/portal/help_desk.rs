@@ -31,9 +31,10 @@ pub struct HelpDeskView {
     pub created_at: SystemTime,
     /// The last successful login, if any.
     pub last_login_at: Option<SystemTime>,
-    /// When the help desk last ended the member's sessions
-    /// ([`Portal::help_desk_end_sessions`]), if ever.
-    pub sessions_ended_at: Option<SystemTime>,
+    /// How many times the member's sessions were ended all at once, by the help desk
+    /// ([`Portal::help_desk_end_sessions`]) or by the member
+    /// ([`Portal::end_other_sessions`]); the audit trail says when.
+    pub session_epoch: u64,
     /// The newest terms of use accepted.
     pub terms_accepted: Option<TermsVersion>,
     /// Whether logins are locked, and why.
@@ -122,7 +123,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             user_id: account.user_id,
             created_at: account.created_at,
             last_login_at: account.last_login_at,
-            sessions_ended_at: account.sessions_ended_at,
+            session_epoch: account.session_epoch,
             terms_accepted: account.terms_accepted,
             login,
             reset_codes,
@@ -157,8 +158,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// each, and the member logs in again (OWASP ASVS 5.0 V7.4.5). For a member who reports a
     /// lost phone or a shared computer left logged in. The password stays as it is: if it may
     /// be known to someone else, the member resets it too, which also ends every session.
-    /// A login in the same millisecond as this call ends with it (stamps keep whole
-    /// milliseconds). A member can do the same for themselves:
+    /// Sessions are ended by a count, not a time: a login after this call holds, whatever
+    /// the host processes' clocks say. A member can do the same for themselves:
     /// [`end_other_sessions`](Self::end_other_sessions).
     ///
     /// ```
@@ -190,14 +191,11 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// [`Error::AccountNotFound`]; [`Error::Store`].
     pub async fn help_desk_end_sessions(&self, user_id: &UserId) -> Result<(), Error> {
         let user_key = user_id.key();
-        let ended = self
-            .store
-            .end_sessions(&user_key, self.clock.now())
+        self.store
+            .end_sessions(&user_key)
             .await
-            .map_err(store_error)?;
-        if !ended {
-            return Err(Error::AccountNotFound);
-        }
+            .map_err(store_error)?
+            .ok_or(Error::AccountNotFound)?;
         let subject = user_subject(&self.config.secret_key, &user_key);
         audit!(WARN, "sessions_ended", subject, user_id = user_id.as_str());
         Ok(())

@@ -1,13 +1,11 @@
 //! Checking a logged-in member's session again on every request, so that it ends with the
 //! credentials it was granted for ([`SessionStamp`] says why).
 
-use std::time::Duration;
-
 use crate::audit::{audit, user_subject};
 use crate::clock::Clock;
 use crate::error::{Error, store_error};
 use crate::mail::Mailer;
-use crate::session::SessionStamp;
+use crate::session::{SessionStamp, Stamped};
 use crate::store::Store;
 use crate::user_id::UserId;
 
@@ -59,13 +57,16 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .find_account_exactly(user_id)
             .await?
             .ok_or(Error::AccountNotFound)?;
-        let now = self.clock.now();
-        let key = &self.config.secret_key;
+        let user_key = user_id.key();
+        let stamped = Stamped {
+            user_key: &user_key,
+            password_hash: &account.password_hash,
+            session_epoch: account.session_epoch,
+        };
         Ok(SessionStamp::issue(
-            key,
-            &user_id.key(),
-            &account.password_hash,
-            now,
+            &self.config.secret_key,
+            &stamped,
+            self.clock.now(),
         ))
     }
 
@@ -78,22 +79,22 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     ///
     /// # Errors
     /// [`Error::SessionEnded`] if the password changed or was reset, the account is gone, the
-    /// lifetime is over, or the help desk ended the member's sessions
-    /// ([`help_desk_end_sessions`](Self::help_desk_end_sessions)); [`Error::CoverageEnded`];
+    /// lifetime is over, or the help desk or the member ended the member's sessions
+    /// ([`help_desk_end_sessions`](Self::help_desk_end_sessions),
+    /// [`end_other_sessions`](Self::end_other_sessions)); [`Error::CoverageEnded`];
     /// [`Error::Store`].
     pub async fn check_session(&self, user_id: &UserId, stamp: &SessionStamp) -> Result<(), Error> {
         let account = self.find_account_exactly(user_id).await?;
         let now = self.clock.now();
         let user_key = user_id.key();
         let holds = account.as_ref().is_some_and(|account| {
-            stamp.holds(
-                &self.config.secret_key,
-                &user_key,
-                &account.password_hash,
-                account.sessions_ended_at,
-                now,
-                self.config.session_lifetime,
-            )
+            let stamped = Stamped {
+                user_key: &user_key,
+                password_hash: &account.password_hash,
+                session_epoch: account.session_epoch,
+            };
+            let lifetime = self.config.session_lifetime;
+            stamp.holds(&self.config.secret_key, &stamped, now, lifetime)
         });
         let Some(account) = account.filter(|_| holds) else {
             let subject = user_subject(&self.config.secret_key, &user_key);
@@ -107,11 +108,13 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     }
 
     /// The member ends every other session of theirs — a phone lost, a shared computer left
-    /// logged in — after proving the password again (OWASP ASVS 5.0 V7.5.2, V7.4.5): the
-    /// password is checked as a login's is and counts against the same budget, so a stolen
-    /// session alone cannot lock the member out of their other devices. Every session logged
-    /// in until now ends, this one included; keep the stamp returned in this session instead
-    /// of the old one. The password stays as it is (change it too if it may be known).
+    /// logged in — after proving the password again (OWASP ASVS 5.0 V7.5.2, in part: listing
+    /// the sessions one by one is for the host, which holds them). The password is checked as
+    /// a login's is and counts against the same budget, so this gives no extra guesses, and
+    /// without it nothing ends. Every session of the member ends, this one included: keep the
+    /// stamp returned in this session instead of the old one, under a new session id (the
+    /// session being ended may be a copy of this one). The password stays as it is (change it
+    /// too if it may be known).
     ///
     /// ```
     /// # pollster::block_on(async {
@@ -132,8 +135,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// # let pending = portal.begin_registration(&ticket, &form).await.unwrap();
     /// # portal.confirm_registration(&pending, &mailer.last_code().unwrap()).await.unwrap();
     /// # let user_id = portal.login("NGK000123", "Sakura#2024x").await.unwrap().user_id;
-    /// let laptop = portal.session_stamp(&user_id).await.unwrap();
     /// let phone = portal.session_stamp(&user_id).await.unwrap();
+    /// // On the laptop, which keeps the stamp it is given:
     /// let laptop = portal.end_other_sessions(&user_id, "Sakura#2024x").await.unwrap();
     /// assert!(portal.check_session(&user_id, &laptop).await.is_ok());
     /// assert!(matches!(portal.check_session(&user_id, &phone).await, Err(Error::SessionEnded)));
@@ -152,25 +155,25 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     ) -> Result<SessionStamp, Error> {
         let Proven { account, .. } = self.prove_password(user_id, current_password).await?;
         let user_key = user_id.key();
-        let now = self.clock.now();
-        let ended = self
+        let session_epoch = self
             .store
-            .end_sessions(&user_key, now)
+            .end_sessions(&user_key)
             .await
-            .map_err(store_error)?;
-        if !ended {
-            return Err(Error::SessionEnded);
-        }
+            .map_err(store_error)?
+            .ok_or(Error::SessionEnded)?;
         let subject = user_subject(&self.config.secret_key, &user_key);
         audit!(INFO, "other_sessions_ended", subject);
-        // One millisecond on: the stamps keep milliseconds, and this one must come after the end.
-        let after = now.checked_add(Duration::from_millis(1)).unwrap_or(now);
-        let key = &self.config.secret_key;
+        // The new epoch's stamp: should the password have changed meanwhile, it binds the old
+        // hash and holds nowhere, which is the safe side.
+        let stamped = Stamped {
+            user_key: &user_key,
+            password_hash: &account.password_hash,
+            session_epoch,
+        };
         Ok(SessionStamp::issue(
-            key,
-            &user_key,
-            &account.password_hash,
-            after,
+            &self.config.secret_key,
+            &stamped,
+            self.clock.now(),
         ))
     }
 }

@@ -16,9 +16,9 @@ use crate::store::columns::{
     SignupRow, each_row,
 };
 pub(super) use crate::store::columns::{
-    KIND_EMAIL_CHANGE, KIND_REGISTRATION, KIND_RESET, email_from_sql, key_from_sql, kind_to_sql,
-    optional_time_to_sql, owner_from_sql, payload_columns, purpose_to_sql, roster_columns,
-    time_to_sql,
+    KIND_EMAIL_CHANGE, KIND_REGISTRATION, KIND_RESET, email_from_sql, epoch_from_sql, key_from_sql,
+    kind_to_sql, optional_time_to_sql, owner_from_sql, payload_columns, purpose_to_sql,
+    roster_columns, time_to_sql,
 };
 use crate::store::{Account, AttemptCounter, ChallengeRecord, CodeChallenge, SignupRecord};
 

@@ -93,10 +93,11 @@ CREATE TABLE @.counters (
 CREATE INDEX counters_by_forget_at ON @.counters (forget_at) WHERE forget_at IS NOT NULL;
 ";
 
-/// Version 2: when the help desk last ended a member's sessions (`Store::end_sessions`), as the
-/// SQLite store's version 4.
+/// Version 2: how many times a member's sessions were ended all at once
+/// (`Store::end_sessions`), as the SQLite store's version 4; 0 for every existing account.
 const V2: &str = "
-ALTER TABLE @.accounts ADD COLUMN sessions_ended_at BIGINT;
+ALTER TABLE @.accounts ADD COLUMN session_epoch BIGINT NOT NULL DEFAULT 0
+    CHECK (session_epoch >= 0);
 ";
 
 /// One script per schema version, oldest first: `MIGRATIONS[v]` takes version `v` to `v + 1`.

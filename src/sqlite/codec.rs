@@ -13,9 +13,9 @@ use super::error::SqliteError;
 use crate::store::columns::each_row;
 pub(crate) use crate::store::columns::{
     AccountRow, ChallengeRow, ChallengeTail, CodeRow, ColumnError, CounterRow, KIND_EMAIL_CHANGE,
-    KIND_REGISTRATION, KIND_RESET, RosterRow, SignupRow, email_from_sql, kind_to_sql,
-    optional_time_to_sql, owner_from_sql, payload_columns, purpose_to_sql, roster_columns,
-    time_to_sql,
+    KIND_REGISTRATION, KIND_RESET, RosterRow, SignupRow, email_from_sql, epoch_from_sql,
+    kind_to_sql, optional_time_to_sql, owner_from_sql, payload_columns, purpose_to_sql,
+    roster_columns, time_to_sql,
 };
 
 impl From<ColumnError> for SqliteError {

@@ -185,9 +185,10 @@ CREATE INDEX challenges_by_expiry ON challenges (expires_at);
 CREATE INDEX challenges_by_owner ON challenges (owner, purpose);
 ";
 
-/// Version 4: when the help desk last ended a member's sessions (`Store::end_sessions`).
+/// Version 4: how many times a member's sessions were ended all at once
+/// (`Store::end_sessions`); 0 for every existing account.
 const V4: &str = "
-ALTER TABLE accounts ADD COLUMN sessions_ended_at INTEGER;
+ALTER TABLE accounts ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0 CHECK (session_epoch >= 0);
 ";
 
 /// One script per schema version, oldest first: `MIGRATIONS[v]` takes version `v` to `v + 1`.

@@ -64,6 +64,11 @@ fn optional_time_from_sql(nanos: Option<i64>) -> Result<Option<SystemTime>, Colu
     nanos.map(time_from_sql).transpose()
 }
 
+/// An account's [`Account::session_epoch`], never negative.
+pub(crate) fn epoch_from_sql(value: i64) -> Result<u64, ColumnError> {
+    u64::try_from(value).map_err(|_| corrupt("session epoch"))
+}
+
 fn u32_from_sql(value: i64, what: &'static str) -> Result<u32, ColumnError> {
     u32::try_from(value).map_err(|_| corrupt(what))
 }
@@ -190,7 +195,7 @@ macro_rules! each_row {
                 terms_accepted: Option<i64> = "terms version",
                 created_at: i64 = "time",
                 last_login_at: Option<i64> = "time",
-                sessions_ended_at: Option<i64> = "time",
+                session_epoch: i64 = "session epoch",
             }
             /// A `signups` row.
             SignupRow {
@@ -302,7 +307,7 @@ impl AccountRow {
                 .transpose()?,
             created_at: time_from_sql(self.created_at)?,
             last_login_at: optional_time_from_sql(self.last_login_at)?,
-            sessions_ended_at: optional_time_from_sql(self.sessions_ended_at)?,
+            session_epoch: epoch_from_sql(self.session_epoch)?,
         })
     }
 }

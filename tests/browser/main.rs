@@ -276,9 +276,12 @@ async fn recovery(b: &Browser, server: &Server, other_device: &str) {
     // From the settings the member ends the session of another device and keeps this one.
     let third_device = harness::http_login(&server.base, USER, NEW_PASSWORD);
     b.go("/settings").await;
+    let before = b.session_cookie().await;
     b.fill("#so-current", NEW_PASSWORD).await;
     b.submit("form[action='/settings/sessions'] button").await;
     b.expect_text("他の端末からログアウトしました").await;
+    let after = b.session_cookie().await;
+    assert_ne!(after, before, "session id kept when the others were ended");
     let home = harness::http_get_as(&server.base, "/home", &third_device);
     assert!(
         home.ends_with("-> /login"),

@@ -266,7 +266,7 @@ fn check_refuses_ceilings_above_a_hundred_zero_counts_and_sessions_past_a_day() 
     };
     assert_error!(
         past_a_day.check(),
-        ConfigError::SessionTooLong { hours: 24 }
+        ConfigError::SessionTooLong { seconds: 86_401 }
     );
     let fx = fixture_with(zero);
     assert_error!(fx.portal.check_config(), Error::Config(_));

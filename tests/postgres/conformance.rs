@@ -130,8 +130,8 @@ async fn many_stores_connecting_at_once_migrate_one_schema_once() {
     assert_eq!(stores[3].count_roster("06139999").await.unwrap(), 0);
 }
 
-/// A schema at version 1 (the first release: no `sessions_ended_at`) is migrated on connect,
-/// keeping its accounts, whose sessions the help desk has never ended.
+/// A schema at version 1 (the first release: no `session_epoch`) is migrated on connect,
+/// keeping its accounts, whose sessions were never ended.
 #[test]
 fn a_version_one_schema_is_migrated_keeping_its_accounts() {
     let _server = require_server!();
@@ -139,7 +139,7 @@ fn a_version_one_schema_is_migrated_keeping_its_accounts() {
     drop(schema.store());
     let name = schema.name();
     crate::support::admin(&format!(
-        "ALTER TABLE \"{name}\".accounts DROP COLUMN sessions_ended_at;
+        "ALTER TABLE \"{name}\".accounts DROP COLUMN session_epoch;
          UPDATE \"{name}\".schema_version SET version = 1;
          INSERT INTO \"{name}\".accounts (user_key, user_id, insurer_code, symbol, number,
              email, password_hash, created_at)
@@ -153,11 +153,8 @@ fn a_version_one_schema_is_migrated_keeping_its_accounts() {
     assert_eq!(version.as_deref(), Some("2"));
     let member = kenpo_auth::UserId::parse("NGK0001").unwrap().key();
     let account = block_on(store.find_account(&member)).unwrap().unwrap();
-    assert_eq!(account.sessions_ended_at, None);
-    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000);
-    assert!(block_on(store.end_sessions(&member, at)).unwrap());
-    let account = block_on(store.find_account(&member)).unwrap().unwrap();
-    assert_eq!(account.sessions_ended_at, Some(at));
+    assert_eq!(account.session_epoch, 0);
+    assert_eq!(block_on(store.end_sessions(&member)).unwrap(), Some(1));
 }
 
 /// A planted bug: `complete_registration` that checks the challenge with a plain read (no row

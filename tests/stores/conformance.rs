@@ -113,7 +113,7 @@ enum Bug {
     /// A roster import first removes and changes, then adds in a second step: readers between
     /// the two see a roster that is neither the old one nor the new one.
     ImportInTwoSteps,
-    /// Ending an account's sessions answers true and stores nothing.
+    /// Ending an account's sessions answers the next epoch and stores nothing.
     EndSessionsForgotten,
 }
 
@@ -200,11 +200,12 @@ impl Store for Mutant {
         set_coverage_end, count_roster, record_login, find_counter, complete_email_change,
     );
 
-    async fn end_sessions(&self, user: &UserKey, at: SystemTime) -> Result<bool, Infallible> {
+    async fn end_sessions(&self, user: &UserKey) -> Result<Option<u64>, Infallible> {
         if self.bug == Bug::EndSessionsForgotten {
-            return Ok(self.inner.find_account(user).await?.is_some());
+            let account = self.inner.find_account(user).await?;
+            return Ok(account.map(|account| account.session_epoch + 1));
         }
-        self.inner.end_sessions(user, at).await
+        self.inner.end_sessions(user).await
     }
 
     async fn import_roster<I>(

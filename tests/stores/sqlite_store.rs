@@ -470,7 +470,7 @@ fn a_version_two_database_is_migrated_keeping_everything() {
     let member = user_key("ngk0001");
     let account = block_on(store.find_account(&member)).unwrap().unwrap();
     assert_eq!(account.last_login_at, None);
-    assert_eq!(account.sessions_ended_at, None);
+    assert_eq!(account.session_epoch, 0);
     let counter = block_on(store.find_counter(&CounterKey::Login(member.clone())))
         .unwrap()
         .unwrap();

@@ -381,7 +381,7 @@ macro_rules! pass_on {
     (@one $via:ident change_password) => { pass_on!(@fn $via change_password(user: &kenpo_auth::UserKey, expected: &kenpo_auth::PasswordHash, new_hash: kenpo_auth::PasswordHash) -> bool); };
     (@one $via:ident complete_email_change) => { pass_on!(@fn $via complete_email_change(id: kenpo_auth::store::TicketId, code_mac: &kenpo_auth::store::CodeMac) -> Option<kenpo_auth::EmailAddress>); };
     (@one $via:ident record_login) => { pass_on!(@fn $via record_login(user: &kenpo_auth::UserKey, at: std::time::SystemTime) -> bool); };
-    (@one $via:ident end_sessions) => { pass_on!(@fn $via end_sessions(user: &kenpo_auth::UserKey, at: std::time::SystemTime) -> bool); };
+    (@one $via:ident end_sessions) => { pass_on!(@fn $via end_sessions(user: &kenpo_auth::UserKey) -> Option<u64>); };
     (@one $via:ident find_counter) => { pass_on!(@fn $via find_counter(key: &kenpo_auth::store::CounterKey) -> Option<kenpo_auth::store::AttemptCounter>); };
     (@one $via:ident delete_account) => { pass_on!(@fn $via delete_account(user: &kenpo_auth::UserKey) -> bool); };
     (@one $via:ident import_roster) => {
