@@ -185,7 +185,8 @@ where
         reset,
         owner,
         import,
-        email_change
+        email_change,
+        end_sessions
     );
     Ok(report)
 }

@@ -102,6 +102,31 @@ pub(super) fn attempts<S: Store>(store: &S) -> Outcome {
     Ok(())
 }
 
+/// Every racing end of sessions counts: each answers its own epoch, and none is lost (a
+/// read-then-write store would let a stolen session outlive an end).
+pub(super) fn end_sessions<S: Store>(store: &S) -> Outcome {
+    const CHECK: &str = "race_end_sessions";
+    let member = block_on(create_account(store, "member01", 1))?;
+    let mut seen = Vec::new();
+    for epoch in race(store, |store, _| block_on(store.end_sessions(&member))) {
+        seen.push(ok(CHECK, epoch)?);
+    }
+    seen.sort_unstable();
+    let expected: Vec<Option<u64>> = (1..=16).map(Some).collect();
+    ensure!(
+        CHECK,
+        seen == expected,
+        "each end must answer its own epoch 1..=16, saw {seen:?}"
+    );
+    let after = ok(CHECK, block_on(store.find_account(&member)))?.map(|a| a.session_epoch);
+    ensure!(
+        CHECK,
+        after == Some(16),
+        "16 parallel ends left the epoch at {after:?}"
+    );
+    Ok(())
+}
+
 /// `abcdef1` with the letters whose bits in `mask` are set upper-cased.
 fn case_variant(mask: usize) -> String {
     "abcdef1"

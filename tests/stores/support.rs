@@ -296,7 +296,7 @@ macro_rules! on_both_stores {
 pub(crate) use on_both_stores;
 
 /// Every check of `testkit::run`, in the order it runs them (src/testkit.rs).
-pub const CHECKS: [&str; 34] = [
+pub const CHECKS: [&str; 35] = [
     "roster",
     "signups",
     "challenges",
@@ -331,6 +331,7 @@ pub const CHECKS: [&str; 34] = [
     "race_owner",
     "race_import",
     "race_email_change",
+    "race_end_sessions",
 ];
 
 pub fn assert_every_check_passed(report: &kenpo_auth::testkit::Report) {
