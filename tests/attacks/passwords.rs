@@ -1,17 +1,27 @@
 //! Wrong passwords against one account, for as long as the attacker likes: at most 100 are
 //! ever evaluated (NIST SP 800-63B §3.2.2), and the member gets back in with a password reset.
 
-use kenpo_auth::Error;
+use kenpo_auth::{Error, ManualClock, MemoryStore, Portal, RecordingMailer};
 
 use crate::sim::*;
 
 const WRONG: &str = "Guess#0001x";
 
+type Sim = Portal<MemoryStore, RecordingMailer, ManualClock>;
+
 /// The attacker tries a wrong password whenever the portal lets them, and checks back every
 /// hour once it does not.
 fn attack(world: &mut World, target: &str) {
+    guess_through(world, |portal| {
+        block_on(portal.login(target, WRONG)).map(drop)
+    });
+}
+
+/// Guesses with `guess` whenever the portal lets it, and checks back every hour once it does
+/// not; every `AuthenticationFailed` was an evaluated guess.
+fn guess_through(world: &mut World, mut guess: impl FnMut(&Sim) -> Result<(), Error>) {
     while world.running() {
-        match block_on(world.portal.login(target, WRONG)) {
+        match guess(&world.portal) {
             Err(Error::AuthenticationFailed) => {
                 world.evaluated();
                 world.wait(SECOND);
@@ -37,6 +47,33 @@ fn thirty_days_of_wrong_passwords_evaluate_at_most_a_hundred() {
     let code = world.mailer.last_code().unwrap();
     block_on(world.portal.reset_password(&ticket, &code, NEW_PASSWORD)).unwrap();
     block_on(world.portal.login(&user_id(0), NEW_PASSWORD)).unwrap();
+}
+
+/// A thief holding a member's session guesses the password through every door that asks for
+/// it — the login, the password change, the e-mail change, logging the other devices out — in
+/// turn. The doors share the login's budget: no more guesses are evaluated than through the
+/// login alone, and none of them changed anything.
+#[test]
+fn a_stolen_session_gets_no_more_guesses_through_the_settings() {
+    let mut world = World::new(1, 30);
+    let target = member(0);
+    let mut door = 0_usize;
+    guess_through(&mut world, |portal| {
+        door += 1;
+        match door % 4 {
+            0 => block_on(portal.login(target.as_str(), WRONG)).map(drop),
+            1 => block_on(portal.change_password(&target, WRONG, NEW_PASSWORD)),
+            2 => block_on(portal.begin_email_change(&target, WRONG, "thief@example.com")).map(drop),
+            _ => block_on(portal.end_other_sessions(&target, WRONG)).map(drop),
+        }
+    });
+    world.report("wrong passwords through every door, 30 days");
+    assert_eq!(
+        world.total(),
+        100,
+        "the login's ceiling, shared by every door"
+    );
+    assert!(world.mailer.take().is_empty(), "a door mailed something");
 }
 
 #[test]
