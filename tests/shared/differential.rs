@@ -183,6 +183,9 @@ pub enum Op {
         user: u8,
         version: u8,
     },
+    EndSessions {
+        user: u8,
+    },
     Purge {
         when: When,
         grace: Duration,
@@ -222,6 +225,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..3_u8).prop_map(|insured| Op::FindByInsured { insured }),
         1 => (0..3_u8, 0..3_u8, 0..3_u8).prop_map(|(user, expected, new)| Op::UpdateHash { user, expected, new }),
         1 => (0..3_u8, 0..4_u8).prop_map(|(user, version)| Op::Terms { user, version }),
+        1 => (0..3_u8).prop_map(|user| Op::EndSessions { user }),
         2 => (when(), span()).prop_map(|(when, grace)| Op::Purge { when, grace }),
     ]
 }
@@ -331,13 +335,14 @@ fn show_account(account: Option<Account>) -> String {
         || "none".to_owned(),
         |a| {
             format!(
-                "{} {:?} {} {} {:?} {:?}",
+                "{} {:?} {} {} {:?} {:?} {}",
                 a.user_id.as_str(),
                 a.insured_key,
                 a.email.as_str(),
                 a.password_hash.as_str(),
                 a.terms_accepted,
-                a.created_at
+                a.created_at,
+                a.session_epoch
             )
         },
     )
@@ -514,6 +519,7 @@ async fn apply<S: Store>(store: &S, op: &Op) -> String {
                 .await,
         ),
         Op::Purge { when, grace } => shown(store.purge_expired(time(when), grace).await),
+        Op::EndSessions { user: u } => shown(store.end_sessions(&key_of(u)).await),
     }
 }
 
