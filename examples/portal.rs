@@ -334,9 +334,10 @@ fn forgotten<S: Store>(portal: &Portal<S, PrintingMailer, ManualClock>, mailer: 
 
 fn settings<S: Store>(portal: &Portal<S, PrintingMailer, ManualClock>, mailer: &PrintingMailer) {
     step("設定 / settings after login: password and e-mail address");
-    let user_id = block_on(portal.login(USER_ID, PASSWORD)).unwrap().user_id;
-    // What the host keeps in the session beside the user ID, and checks on every request.
-    let other_device = block_on(portal.session_stamp(&user_id)).unwrap();
+    // The stamp is what the host keeps in the session beside the user ID, and checks on every
+    // request.
+    let (success, other_device) = block_on(portal.login_with_stamp(USER_ID, PASSWORD)).unwrap();
+    let user_id = success.user_id;
     refused(
         "changing the password asks for the current one (counted like a login)",
         &block_on(portal.change_password(&user_id, "Wrong#pass1", "Hinoki#2026a")).unwrap_err(),

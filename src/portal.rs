@@ -26,6 +26,7 @@ use crate::otp::ResendableTicket;
 use crate::password::{NewPassword, PasswordPolicy};
 use crate::random::{self, RandomError};
 use crate::runner::{Inline, Runner};
+use crate::session::SessionStamp;
 use crate::store::{
     Account, AttemptGate, ChallengeOwner, ChallengePayload, ChallengeRecord, CodeChallenge,
     CounterKey, NewAccount, OtpCode, Purpose, RegistrationOutcome, ResendOutcome, ResendRules,
@@ -1037,6 +1038,16 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// [`Error::AuthenticationFailed`], [`Error::AccountLocked`], [`Error::LoginSuspended`],
     /// [`Error::CoverageEnded`], [`Error::Busy`], [`Error::Store`], [`Error::Hashing`].
     pub async fn login(&self, user_id: &str, password: &str) -> Result<LoginSuccess, Error> {
+        Ok(self.log_in(user_id, password).await?.0)
+    }
+
+    /// [`login`](Self::login), and the stamp of the session it starts, made from the account
+    /// as the password was checked against it (see [`Portal::login_with_stamp`]).
+    async fn log_in(
+        &self,
+        user_id: &str,
+        password: &str,
+    ) -> Result<(LoginSuccess, SessionStamp), Error> {
         let Ok(user_id) = UserId::parse(user_id) else {
             let password = self.config.password_policy.normalize_for_login(password);
             let target = self.verify_target(None)?;
@@ -1051,14 +1062,20 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             reservation,
         } = self.prove_password(&user_id, password).await?;
         let user_key = user_id.key();
+        let mut current_hash = account.password_hash.clone();
         if self.hasher.needs_rehash(&account.password_hash) {
             // The same permits and memory: a login that succeeded is never answered `Busy`.
             let (upgraded, _) = self.hash_password(password, reservation).await?;
-            self.store
-                .update_password_hash(&user_key, &account.password_hash, upgraded)
+            let stored = self
+                .store
+                .update_password_hash(&user_key, &account.password_hash, upgraded.clone())
                 .await
                 .map_err(store_error)?;
+            if stored {
+                current_hash = upgraded;
+            }
         }
+        let stamp = self.stamp(&user_key, &current_hash, account.session_epoch);
         self.store
             .record_login(&user_key, self.clock.now())
             .await
@@ -1070,12 +1087,13 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             subject,
             user_id = account.user_id.as_str()
         );
-        Ok(LoginSuccess {
+        let success = LoginSuccess {
             terms_consent_required: account
                 .terms_accepted
                 .is_none_or(|accepted| accepted < self.config.terms_version),
             user_id: account.user_id,
-        })
+        };
+        Ok((success, stamp))
     }
 
     /// The password check of a login, and of the settings that ask for the current password:

@@ -162,7 +162,7 @@
 //! - **A session** for the settings: [`Portal::change_password`](crate::Portal::change_password)
 //!   and [`Portal::begin_email_change`](crate::Portal::begin_email_change) take the logged-in
 //!   user ID from it. Keep a [`SessionStamp`](crate::SessionStamp) beside the user ID
-//!   ([`Portal::session_stamp`](crate::Portal::session_stamp) after the login) and call
+//!   ([`Portal::login_with_stamp`](crate::Portal::login_with_stamp) logs in and makes it) and call
 //!   [`Portal::check_session`](crate::Portal::check_session) on every request: the session then
 //!   ends with a password change or reset, the account's deletion, the end of coverage
 //!   (ASVS 5.0 V7.4.1-3), the help desk's word (V7.4.5) or the member's own from another

@@ -87,13 +87,11 @@ async fn typed(session: &Session, title: &'static str, input: Input) -> Screen {
     }
 }
 
-/// Starts the session of a member who just proved their password: the user ID and the
-/// library's stamp, which `signed_in` checks on every request.
-async fn sign_in(app: &App, session: &Session, user_id: &UserId) -> Result<(), Error> {
-    let stamp = portal!(app.portal, p => p.session_stamp(user_id).await)?;
+/// Starts the session of a member who just proved their password, under a new id: the user
+/// ID and the library's stamp, which `signed_in` checks on every request.
+async fn sign_in(session: &Session, user_id: &UserId, stamp: SessionStamp) {
     grant(session, MEMBER, user_id.as_str()).await;
     put(session, STAMP, stamp).await;
-    Ok(())
 }
 
 /// The member this session was started for, if the library says it still holds (the password
@@ -206,15 +204,13 @@ pub async fn login_page(State(app): State<App>, session: Session) -> Response {
 }
 
 pub async fn login(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
-    match portal!(app.portal, p => p.login(&f.user_id, &f.password).await) {
-        Ok(success) => {
+    match portal!(app.portal, p => p.login_with_stamp(&f.user_id, &f.password).await) {
+        Ok((success, stamp)) => {
             // Nothing left of the visit before (another member's e-mail change, say), a new
             // CSRF token, and a new session id for the logged-in member.
             session.clear().await;
             new_csrf_token(&session).await;
-            if let Err(error) = sign_in(&app, &session, &success.user_id).await {
-                return refuse::<Login>(login_screen(&app, &session, f).await, &error);
-            }
+            sign_in(&session, &success.user_id, stamp).await;
             let due = success.terms_consent_required;
             put(&session, TERMS_DUE, due).await;
             to(if due { "/terms" } else { "/home" })
@@ -468,11 +464,14 @@ pub async fn change_password(
     let changed = match portal!(app.portal, p => p.change_password(&user_id, current, new).await) {
         // Every session of the member ended with the old password; this one goes on, stamped
         // anew.
-        Ok(()) => sign_in(&app, &session, &user_id).await,
+        Ok(()) => portal!(app.portal, p => p.session_stamp(&user_id).await),
         Err(error) => Err(error),
     };
     match changed {
-        Ok(()) => flash_to(&session, "パスワードを変更しました。", "/settings").await,
+        Ok(stamp) => {
+            sign_in(&session, &user_id, stamp).await;
+            flash_to(&session, "パスワードを変更しました。", "/settings").await
+        }
         Err(error) => refuse::<Settings>(screen(&session, SETTINGS).await, &error),
     }
 }
@@ -489,7 +488,7 @@ pub async fn end_other_sessions(
     let current = &f.current_password;
     match portal!(app.portal, p => p.end_other_sessions(&user_id, current).await) {
         Ok(stamp) => {
-            grant(&session, STAMP, stamp).await;
+            sign_in(&session, &user_id, stamp).await;
             flash_to(&session, "他の端末からログアウトしました。", "/settings").await
         }
         Err(error) => refuse::<Settings>(screen(&session, SETTINGS).await, &error),

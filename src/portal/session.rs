@@ -4,18 +4,20 @@
 use crate::audit::{audit, user_subject};
 use crate::clock::Clock;
 use crate::error::{Error, store_error};
+use crate::hashing::PasswordHash;
 use crate::mail::Mailer;
 use crate::session::{SessionStamp, Stamped};
 use crate::store::Store;
-use crate::user_id::UserId;
+use crate::user_id::{UserId, UserKey};
 
-use super::{Portal, Proven};
+use super::{LoginSuccess, Portal, Proven};
 
 impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
-    /// The stamp of a session that starts now for `user_id`: call it right after a successful
-    /// [`login`](Self::login) and keep it in the session beside the user ID, and again after
-    /// the member changes their own password in this session (the old stamp no longer holds,
-    /// so every other session of the member ends: OWASP ASVS 5.0 V7.4.3).
+    /// [`login`](Self::login), and the stamp of the session it starts: keep it in the session
+    /// beside the user ID and pass it to [`check_session`](Self::check_session) on every
+    /// request. The stamp is made from the account exactly as the password was checked against
+    /// it (the upgraded hash, if the login rehashed it), so that a password reset or an end of
+    /// sessions that lands while the member logs in ends this session too.
     ///
     /// ```
     /// # pollster::block_on(async {
@@ -35,20 +37,38 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// #     email: "shoko@example.co.jp".into() };
     /// # let pending = portal.begin_registration(&ticket, &form).await.unwrap();
     /// # portal.confirm_registration(&pending, &mailer.last_code().unwrap()).await.unwrap();
-    /// let user_id = portal.login("NGK000123", "Sakura#2024x").await.unwrap().user_id;
-    /// let stamp = portal.session_stamp(&user_id).await.unwrap();
+    /// let (success, stamp) = portal.login_with_stamp("NGK000123", "Sakura#2024x").await.unwrap();
+    /// let user_id = success.user_id;
     /// assert!(portal.check_session(&user_id, &stamp).await.is_ok());
     ///
     /// // A password reset (here a change, in another session) ends this session.
     /// portal.change_password(&user_id, "Sakura#2024x", "Momiji(2025)z").await.unwrap();
     /// assert!(matches!(portal.check_session(&user_id, &stamp).await, Err(Error::SessionEnded)));
     ///
-    /// // A fresh stamp holds for twelve hours, however busy the session.
+    /// // The session that changed the password is stamped anew, and holds for twelve hours
+    /// // after the login, however busy.
     /// let stamp = portal.session_stamp(&user_id).await.unwrap();
     /// clock.advance(Duration::from_secs(12 * 60 * 60));
     /// assert!(matches!(portal.check_session(&user_id, &stamp).await, Err(Error::SessionEnded)));
     /// # });
     /// ```
+    ///
+    /// # Errors
+    /// As [`login`](Self::login).
+    pub async fn login_with_stamp(
+        &self,
+        user_id: &str,
+        password: &str,
+    ) -> Result<(LoginSuccess, SessionStamp), Error> {
+        self.log_in(user_id, password).await
+    }
+
+    /// A new stamp for the session of `user_id`, from the account as it is now: after the
+    /// member changed their own password in this session (the old stamp no longer holds, and
+    /// every other session of the member ends with it: OWASP ASVS 5.0 V7.4.3). At login use
+    /// [`login_with_stamp`](Self::login_with_stamp) instead, which leaves no moment between
+    /// the password check and the stamp for a reset by someone else to slip into. An example
+    /// is there.
     ///
     /// # Errors
     /// [`Error::AccountNotFound`] if the account does not exist; [`Error::Store`].
@@ -58,16 +78,22 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .await?
             .ok_or(Error::AccountNotFound)?;
         let user_key = user_id.key();
+        Ok(self.stamp(&user_key, &account.password_hash, account.session_epoch))
+    }
+
+    /// The stamp of a session of the account with these credentials, issued now.
+    pub(super) fn stamp(
+        &self,
+        user_key: &UserKey,
+        password_hash: &PasswordHash,
+        session_epoch: u64,
+    ) -> SessionStamp {
         let stamped = Stamped {
-            user_key: &user_key,
-            password_hash: &account.password_hash,
-            session_epoch: account.session_epoch,
+            user_key,
+            password_hash,
+            session_epoch,
         };
-        Ok(SessionStamp::issue(
-            &self.config.secret_key,
-            &stamped,
-            self.clock.now(),
-        ))
+        SessionStamp::issue(&self.config.secret_key, &stamped, self.clock.now())
     }
 
     /// Whether the session of `user_id` that holds `stamp` may go on: the account still
@@ -165,15 +191,6 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         audit!(INFO, "other_sessions_ended", subject);
         // The new epoch's stamp: should the password have changed meanwhile, it binds the old
         // hash and holds nowhere, which is the safe side.
-        let stamped = Stamped {
-            user_key: &user_key,
-            password_hash: &account.password_hash,
-            session_epoch,
-        };
-        Ok(SessionStamp::issue(
-            &self.config.secret_key,
-            &stamped,
-            self.clock.now(),
-        ))
+        Ok(self.stamp(&user_key, &account.password_hash, session_epoch))
     }
 }

@@ -97,7 +97,7 @@ fn reconfigured(fx: &Fixture, config: Config) -> TestPortal {
 }
 
 #[test]
-fn login_rehashes_outdated_hashes() {
+fn login_rehashes_outdated_hashes_and_stamps_its_session_with_the_new_one() {
     let fx = registered();
     let old_hash = fx.store.accounts()[0].password_hash.clone();
     let cheap = HashParams::insecure_for_tests();
@@ -114,9 +114,11 @@ fn login_rehashes_outdated_hashes() {
             ..test_config()
         },
     );
-    block_on(portal.login(USER_ID, PASSWORD)).unwrap();
+    let (success, stamp) = block_on(portal.login_with_stamp(USER_ID, PASSWORD)).unwrap();
     let new_hash = fx.store.accounts()[0].password_hash.clone();
     assert_ne!(old_hash, new_hash);
+    // The session the rehashing login started is stamped with the hash it stored.
+    block_on(portal.check_session(&success.user_id, &stamp)).unwrap();
     let hasher = PasswordHasher::new(stronger);
     assert!(!hasher.needs_rehash(&new_hash));
     assert!(hasher.verify(PASSWORD, &new_hash).unwrap());

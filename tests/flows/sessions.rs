@@ -14,9 +14,8 @@ const HOUR: Duration = Duration::from_secs(60 * 60);
 /// The registered member logged in: the fixture, the user ID and the session's stamp.
 fn logged_in() -> (Fixture, UserId, SessionStamp) {
     let fx = registered();
-    let user_id = fx.login(USER_ID, PASSWORD).unwrap().user_id;
-    let stamp = fx.session_stamp(&user_id).unwrap();
-    (fx, user_id, stamp)
+    let (success, stamp) = fx.login_with_stamp(USER_ID, PASSWORD).unwrap();
+    (fx, success.user_id, stamp)
 }
 
 #[test]

@@ -51,6 +51,7 @@ steps_run_to_completion! {
     resend_wait(pending: &PendingRegistration) -> Duration;
     confirm_registration(pending: &PendingRegistration, code: &str) -> UserId;
     login(user_id: &str, password: &str) -> LoginSuccess;
+    login_with_stamp(user_id: &str, password: &str) -> (LoginSuccess, SessionStamp);
     accept_terms(user_id: &UserId, version: TermsVersion) -> ();
     request_password_reset(user_id: &str) -> PasswordResetTicket;
     reset_password(ticket: &PasswordResetTicket, code: &str, new_password: &str) -> ();
