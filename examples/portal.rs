@@ -361,7 +361,7 @@ fn settings<S: Store>(portal: &Portal<S, PrintingMailer, ManualClock>, mailer: &
         block_on(portal.begin_email_change(&user_id, PASSWORD, "shoko@example.co.jp")).unwrap();
     block_on(portal.confirm_email_change(&pending, &mailer.last_code())).unwrap();
     ok("and back again");
-    let phone = block_on(portal.session_stamp(&user_id)).unwrap();
+    let (_, phone) = block_on(portal.login_with_stamp(USER_ID, PASSWORD)).unwrap();
     block_on(portal.help_desk_end_sessions(&user_id)).unwrap();
     refused(
         "a lost phone: the help desk ended every session of the member",

@@ -470,9 +470,12 @@ impl Store for MemoryStore {
 
     async fn end_sessions(&self, user: &UserKey) -> Result<Option<u64>, Infallible> {
         let mut state = self.lock();
-        Ok(state.accounts.get_mut(user).map(|account| {
-            account.session_epoch = account.session_epoch.saturating_add(1);
-            account.session_epoch
+        Ok(state.accounts.get_mut(user).and_then(|account| {
+            if account.session_epoch >= Account::MAX_SESSION_EPOCH {
+                return None;
+            }
+            account.session_epoch += 1;
+            Some(account.session_epoch)
         }))
     }
 

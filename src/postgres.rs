@@ -1000,7 +1000,8 @@ impl Store for PostgresStore {
     async fn end_sessions(&self, user: &UserKey) -> Result<Option<u64>, PostgresError> {
         let user = user.as_str();
         self.first_row(
-            "UPDATE @.accounts SET session_epoch = session_epoch + 1 WHERE user_key = $1
+            "UPDATE @.accounts SET session_epoch = session_epoch + 1
+             WHERE user_key = $1 AND session_epoch < 9223372036854775807
              RETURNING session_epoch",
             &[text(&user)],
             |row| Ok(epoch_from_sql(row.try_get(0)?)?),

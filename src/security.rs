@@ -167,7 +167,8 @@
 //!   ends with a password change or reset, the account's deletion, the end of coverage
 //!   (ASVS 5.0 V7.4.1-3), the help desk's word (V7.4.5) or the member's own from another
 //!   device ([`Portal::end_other_sessions`](crate::Portal::end_other_sessions), V7.5.2), and
-//!   twelve hours after login however active
+//!   twelve hours after the password was last proved in it (the login, or a password change
+//!   or end of the other sessions made from it) however active
 //!   ([`Config::session_lifetime`](crate::Config::session_lifetime), which
 //!   [`Config::check`](crate::Config::check) refuses past 24 hours; V7.3.2, NIST SP 800-63B
 //!   rev. 4 §2.2.3). Rotate the session id whenever the session gains a member or a ticket

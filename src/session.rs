@@ -29,8 +29,9 @@ use crate::user_id::UserKey;
 /// Proof that a member logged in, at a moment, with the password their account still has.
 ///
 /// Get one from [`Portal::login_with_stamp`](crate::Portal::login_with_stamp) (and a new one
-/// from [`Portal::session_stamp`](crate::Portal::session_stamp) after the member changes their
-/// own password), keep it in the member's session, and pass it to
+/// from [`Portal::change_password`](crate::Portal::change_password) or
+/// [`Portal::end_other_sessions`](crate::Portal::end_other_sessions) in the session that made
+/// the change), keep it in the member's session, and pass it to
 /// [`Portal::check_session`](crate::Portal::check_session) on every request. It serialises as
 /// 80 hexadecimal digits. `Debug` prints `[REDACTED]`, and equality runs in constant time.
 ///

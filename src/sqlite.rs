@@ -801,7 +801,8 @@ impl Store for SqliteStore {
         let epoch: Option<i64> = self.pool.with(|conn| {
             Ok(conn
                 .prepare_cached(
-                    "UPDATE accounts SET session_epoch = session_epoch + 1 WHERE user_key = ?1
+                    "UPDATE accounts SET session_epoch = session_epoch + 1
+                     WHERE user_key = ?1 AND session_epoch < 9223372036854775807
                      RETURNING session_epoch",
                 )?
                 .query_row([user.as_str()], |row| row.get(0))

@@ -82,6 +82,15 @@ pub struct Account {
     pub session_epoch: u64,
 }
 
+impl Account {
+    /// The largest [`Account::session_epoch`]: what a signed 64-bit SQL column holds.
+    ///
+    /// ```
+    /// assert_eq!(kenpo_auth::store::Account::MAX_SESSION_EPOCH, i64::MAX as u64);
+    /// ```
+    pub const MAX_SESSION_EPOCH: u64 = i64::MAX.unsigned_abs();
+}
+
 /// The account a registration challenge creates once its code is entered.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NewAccount {
@@ -393,7 +402,8 @@ pub trait Store: Send + Sync {
 
     /// Adds one to the account's [`Account::session_epoch`] in one atomic step (two parallel
     /// calls make two increments) and returns the new count; `None` if there is no such
-    /// account.
+    /// account, or if the count is at [`Account::MAX_SESSION_EPOCH`] (where it is left, so
+    /// that the SQL stores' signed 64-bit column never overflows; no portal gets there).
     fn end_sessions(
         &self,
         user: &UserKey,

@@ -461,13 +461,8 @@ pub async fn change_password(
     Form(f): Form<Input>,
 ) -> Response {
     let (current, new) = (&f.current_password, &f.new_password);
-    let changed = match portal!(app.portal, p => p.change_password(&user_id, current, new).await) {
-        // Every session of the member ended with the old password; this one goes on, stamped
-        // anew.
-        Ok(()) => portal!(app.portal, p => p.session_stamp(&user_id).await),
-        Err(error) => Err(error),
-    };
-    match changed {
+    // Every session of the member ended with the old password; this one goes on, stamped anew.
+    match portal!(app.portal, p => p.change_password(&user_id, current, new).await) {
         Ok(stamp) => {
             sign_in(&session, &user_id, stamp).await;
             flash_to(&session, "パスワードを変更しました。", "/settings").await

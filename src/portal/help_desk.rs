@@ -180,8 +180,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// #     email: "shoko@example.co.jp".into() };
     /// # let pending = portal.begin_registration(&ticket, &form).await.unwrap();
     /// # portal.confirm_registration(&pending, &mailer.last_code().unwrap()).await.unwrap();
-    /// # let user_id = portal.login("NGK000123", "Sakura#2024x").await.unwrap().user_id;
-    /// let stamp = portal.session_stamp(&user_id).await.unwrap();
+    /// let (success, stamp) = portal.login_with_stamp("NGK000123", "Sakura#2024x").await.unwrap();
+    /// let user_id = success.user_id;
     /// portal.help_desk_end_sessions(&user_id).await.unwrap();
     /// assert!(matches!(portal.check_session(&user_id, &stamp).await, Err(Error::SessionEnded)));
     /// # });

@@ -17,7 +17,13 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// beside the user ID and pass it to [`check_session`](Self::check_session) on every
     /// request. The stamp is made from the account exactly as the password was checked against
     /// it (the upgraded hash, if the login rehashed it), so that a password reset or an end of
-    /// sessions that lands while the member logs in ends this session too.
+    /// sessions that lands while the member logs in ends this session too. The other stamps
+    /// that give a session a new one: [`change_password`](Self::change_password) and
+    /// [`end_other_sessions`](Self::end_other_sessions).
+    ///
+    /// A login that rehashes a hash made with outdated argon2 parameters stores a new hash,
+    /// and the member's other sessions end with the old one: once per member, at their first
+    /// login after the parameters were raised.
     ///
     /// ```
     /// # pollster::block_on(async {
@@ -41,15 +47,14 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// let user_id = success.user_id;
     /// assert!(portal.check_session(&user_id, &stamp).await.is_ok());
     ///
-    /// // A password reset (here a change, in another session) ends this session.
-    /// portal.change_password(&user_id, "Sakura#2024x", "Momiji(2025)z").await.unwrap();
+    /// // A password change in another session ends this one; that session goes on under the
+    /// // stamp the change returns, for twelve hours however busy.
+    /// let (_, other) = portal.login_with_stamp("NGK000123", "Sakura#2024x").await.unwrap();
+    /// let other = portal.change_password(&user_id, "Sakura#2024x", "Momiji(2025)z").await.unwrap();
     /// assert!(matches!(portal.check_session(&user_id, &stamp).await, Err(Error::SessionEnded)));
-    ///
-    /// // The session that changed the password is stamped anew, and holds for twelve hours
-    /// // after the login, however busy.
-    /// let stamp = portal.session_stamp(&user_id).await.unwrap();
+    /// assert!(portal.check_session(&user_id, &other).await.is_ok());
     /// clock.advance(Duration::from_secs(12 * 60 * 60));
-    /// assert!(matches!(portal.check_session(&user_id, &stamp).await, Err(Error::SessionEnded)));
+    /// assert!(matches!(portal.check_session(&user_id, &other).await, Err(Error::SessionEnded)));
     /// # });
     /// ```
     ///
@@ -61,24 +66,6 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         password: &str,
     ) -> Result<(LoginSuccess, SessionStamp), Error> {
         self.log_in(user_id, password).await
-    }
-
-    /// A new stamp for the session of `user_id`, from the account as it is now: after the
-    /// member changed their own password in this session (the old stamp no longer holds, and
-    /// every other session of the member ends with it: OWASP ASVS 5.0 V7.4.3). At login use
-    /// [`login_with_stamp`](Self::login_with_stamp) instead, which leaves no moment between
-    /// the password check and the stamp for a reset by someone else to slip into. An example
-    /// is there.
-    ///
-    /// # Errors
-    /// [`Error::AccountNotFound`] if the account does not exist; [`Error::Store`].
-    pub async fn session_stamp(&self, user_id: &UserId) -> Result<SessionStamp, Error> {
-        let account = self
-            .find_account_exactly(user_id)
-            .await?
-            .ok_or(Error::AccountNotFound)?;
-        let user_key = user_id.key();
-        Ok(self.stamp(&user_key, &account.password_hash, account.session_epoch))
     }
 
     /// The stamp of a session of the account with these credentials, issued now.
@@ -97,11 +84,12 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     }
 
     /// Whether the session of `user_id` that holds `stamp` may go on: the account still
-    /// exists with the password it had when the stamp was issued, the stamp is younger than
+    /// exists with the password it had when the stamp was issued, its sessions were not ended
+    /// since (its session epoch is the same), the stamp is younger than
     /// [`Config::session_lifetime`](crate::Config::session_lifetime), and the insured person is
     /// still covered. Call it on every request of a logged-in member (one or two store reads)
     /// and, on an error, end the session and show the error's message (ASVS 5.0 V7.4.1-2,
-    /// V7.3.2). An example is at [`session_stamp`](Self::session_stamp).
+    /// V7.3.2). An example is at [`login_with_stamp`](Self::login_with_stamp).
     ///
     /// # Errors
     /// [`Error::SessionEnded`] if the password changed or was reset, the account is gone, the
@@ -160,8 +148,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// #     email: "shoko@example.co.jp".into() };
     /// # let pending = portal.begin_registration(&ticket, &form).await.unwrap();
     /// # portal.confirm_registration(&pending, &mailer.last_code().unwrap()).await.unwrap();
-    /// # let user_id = portal.login("NGK000123", "Sakura#2024x").await.unwrap().user_id;
-    /// let phone = portal.session_stamp(&user_id).await.unwrap();
+    /// let (success, phone) = portal.login_with_stamp("NGK000123", "Sakura#2024x").await.unwrap();
+    /// let user_id = success.user_id;
     /// // On the laptop, which keeps the stamp it is given:
     /// let laptop = portal.end_other_sessions(&user_id, "Sakura#2024x").await.unwrap();
     /// assert!(portal.check_session(&user_id, &laptop).await.is_ok());

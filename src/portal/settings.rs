@@ -12,6 +12,7 @@ use crate::email::EmailAddress;
 use crate::error::{Error, store_error};
 use crate::mail::{Mail, Mailer};
 use crate::otp::{OtpCode, Purpose};
+use crate::session::SessionStamp;
 use crate::store::{ChallengeOwner, ChallengePayload, CounterKey, Store};
 use crate::ticket::PendingEmailChange;
 use crate::user_id::UserId;
@@ -22,7 +23,12 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// The member changes their password: `current_password` is checked as a login's is (and
     /// counts against the same budget), `new_password` goes through the policy, and on success
     /// every outstanding password-reset code of the account dies and a notice goes to the
-    /// registered address.
+    /// registered address. Every session of the member ends with the old password (OWASP ASVS
+    /// 5.0 V7.4.3); the stamp returned keeps this one going: keep it in place of the old one.
+    /// It is made from the hash stored and the session epoch the password was checked under,
+    /// so that a reset or an end of sessions landing meanwhile ends this session too, and it
+    /// starts a new [`Config::session_lifetime`](crate::Config::session_lifetime): the member
+    /// just proved the password.
     ///
     /// `user_id` is the logged-in member's, as [`LoginSuccess::user_id`](crate::LoginSuccess)
     /// gave it.
@@ -45,7 +51,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// # portal.confirm_registration(&pending, &mailer.last_code().unwrap()).await.unwrap();
     /// // Logged in as NGK000123 with Sakura#2024x:
     /// let user_id = portal.login("NGK000123", "Sakura#2024x").await.unwrap().user_id;
-    /// portal.change_password(&user_id, "Sakura#2024x", "Momiji(2025)z").await.unwrap();
+    /// let stamp = portal.change_password(&user_id, "Sakura#2024x", "Momiji(2025)z").await.unwrap();
+    /// assert!(portal.check_session(&user_id, &stamp).await.is_ok());
     /// assert!(portal.login("NGK000123", "Momiji(2025)z").await.is_ok());
     /// assert_eq!(mailer.last().unwrap().subject, "【パスワード変更のお知らせ】");
     /// # });
@@ -61,7 +68,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         user_id: &UserId,
         current_password: &str,
         new_password: &str,
-    ) -> Result<(), Error> {
+    ) -> Result<SessionStamp, Error> {
         let new_password = self
             .config
             .password_policy
@@ -75,6 +82,9 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .hash_password(new_password.into_secret(), reservation)
             .await?;
         let user_key = user_id.key();
+        // This session's new stamp, from the hash stored and the epoch the password was checked
+        // under: an end of sessions since then ends this one too.
+        let stamp = self.stamp(&user_key, &new_hash, account.session_epoch);
         let changed = self
             .store
             .change_password(&user_key, &account.password_hash, new_hash)
@@ -96,7 +106,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         let notice = Mail::password_changed(account.email, &account.user_id, branding);
         // The change is done; a notice that could not be sent is in the audit trail.
         let _ = self.send(notice).await;
-        Ok(())
+        Ok(stamp)
     }
 
     /// The member asks to change their e-mail address: `current_password` is checked as a

@@ -62,7 +62,7 @@ fn a_stolen_session_gets_no_more_guesses_through_the_settings() {
         door += 1;
         match door % 4 {
             0 => block_on(portal.login(target.as_str(), WRONG)).map(drop),
-            1 => block_on(portal.change_password(&target, WRONG, NEW_PASSWORD)),
+            1 => block_on(portal.change_password(&target, WRONG, NEW_PASSWORD)).map(drop),
             2 => block_on(portal.begin_email_change(&target, WRONG, "thief@example.com")).map(drop),
             _ => block_on(portal.end_other_sessions(&target, WRONG)).map(drop),
         }

@@ -57,7 +57,7 @@ steps_run_to_completion! {
     reset_password(ticket: &PasswordResetTicket, code: &str, new_password: &str) -> ();
     remind_user_id(form: &IdentityForm, email: &str) -> ();
     unlock_account(user_id: &UserId) -> ();
-    change_password(user_id: &UserId, current: &str, new: &str) -> ();
+    change_password(user_id: &UserId, current: &str, new: &str) -> SessionStamp;
     begin_email_change(user_id: &UserId, current: &str, new_email: &str) -> PendingEmailChange;
     resend_email_change_code(pending: &PendingEmailChange) -> ();
     confirm_email_change(pending: &PendingEmailChange, code: &str) -> EmailAddress;
@@ -67,7 +67,6 @@ steps_run_to_completion! {
     help_desk_find(insurer_code: &str, symbol: &str, number: &str) -> Option<HelpDeskView>;
     help_desk_delete_account(user_id: &UserId) -> ();
     help_desk_end_sessions(user_id: &UserId) -> ();
-    session_stamp(user_id: &UserId) -> SessionStamp;
     check_session(user_id: &UserId, stamp: &SessionStamp) -> ();
     end_other_sessions(user_id: &UserId, current_password: &str) -> SessionStamp;
 }

@@ -9,6 +9,7 @@ mod support;
 mod conformance;
 mod differential;
 mod faults;
+mod mid_login;
 mod processes;
 mod sqlite_store;
 mod stress;

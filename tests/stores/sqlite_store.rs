@@ -483,3 +483,21 @@ fn a_version_two_database_is_migrated_keeping_everything() {
     );
     assert!(block_on(store.record_login(&member, t0())).unwrap());
 }
+
+/// A session epoch at the column's largest value is left there, answered `None`, and the
+/// account stays readable (SQLite would otherwise turn the sum into a REAL).
+#[test]
+fn a_session_epoch_at_its_largest_is_not_raised_past_it() {
+    let (store, raw, _dir) = sqlite_file("epoch-max");
+    register(&store, "member01", "1");
+    let member = user_key("member01");
+    assert_eq!(block_on(store.end_sessions(&member)).unwrap(), Some(1));
+    raw.execute("UPDATE accounts SET session_epoch = ?1", [i64::MAX])
+        .unwrap();
+    assert_eq!(block_on(store.end_sessions(&member)).unwrap(), None);
+    let account = block_on(store.find_account(&member)).unwrap().unwrap();
+    assert_eq!(
+        account.session_epoch,
+        kenpo_auth::store::Account::MAX_SESSION_EPOCH
+    );
+}
