@@ -12,7 +12,7 @@ use kenpo_auth::{PostgresStore, Store, testkit};
 
 use crate::require_server;
 use crate::support::{
-    CHECKS, FreshSchemas, TestSchema, assert_every_check_passed, block_on, pass_on,
+    CHECKS, FreshSchemas, TestSchema, assert_every_check_passed, block_on, pass_on, to_inner,
 };
 
 fn run_suite(tag: &str, options: impl Fn(&TestSchema) -> PostgresOptions) {
@@ -184,17 +184,11 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// A store method the planted bug leaves to the real store.
-macro_rules! inner {
-    ($s:tt, $method:ident, $($arg:ident),*) => {
-        $s.inner.$method($($arg),*).await
-    };
-}
-
 impl Store for RacyConsume {
     type Error = kenpo_auth::PostgresError;
 
-    pass_on!(inner:
+    // The methods the planted bug leaves to the real store.
+    pass_on!(to_inner:
         find_insured, acquire_attempt, clear_attempts, insert_signup, find_signup,
         insert_challenge, find_challenge, count_code_attempt, delete_challenge,
         complete_password_reset, find_account, find_account_by_insured, update_password_hash,

@@ -17,7 +17,7 @@ use kenpo_auth::store::{
 use kenpo_auth::{InsuredKey, InsuredRecord};
 use kenpo_auth::{MemoryStore, PasswordHash, SqliteStore, Store, TermsVersion, UserKey, testkit};
 
-use crate::support::{CHECKS, TempDir, assert_every_check_passed, pass_on};
+use crate::support::{CHECKS, TempDir, assert_every_check_passed, pass_on, to_inner};
 
 #[test]
 fn memory_store_passes_the_conformance_suite() {
@@ -184,17 +184,11 @@ impl StaleReaders {
     }
 }
 
-/// A store method that no planted bug touches: straight to the correct store inside.
-macro_rules! unchanged {
-    ($s:tt, $method:ident, $($arg:ident),*) => {
-        $s.inner.$method($($arg),*).await
-    };
-}
-
 impl Store for Mutant {
     type Error = Infallible;
 
-    pass_on!(unchanged:
+    // The methods no planted bug touches.
+    pass_on!(to_inner:
         find_insured, clear_attempts, insert_signup, find_signup, delete_challenge,
         complete_password_reset, find_account, find_account_by_insured, update_password_hash,
         set_coverage_end, count_roster, record_login, find_counter, complete_email_change,

@@ -13,7 +13,7 @@ use kenpo_auth::{Error, MemoryStore, Portal, RecordingMailer, SessionStamp, Stor
 
 use crate::support::{
     NEW_PASSWORD, PASSWORD, USER_ID, block_on, hash, pass_on, portal_config, registration_form,
-    shoko, shoko_record,
+    shoko, shoko_record, to_inner,
 };
 
 /// What another request does to the account while the step runs.
@@ -29,12 +29,6 @@ struct Interfering {
     inner: MemoryStore,
     /// Done once, the first time a login budget is cleared.
     meanwhile: Mutex<Option<Meanwhile>>,
-}
-
-macro_rules! to_inner {
-    ($s:tt, $method:ident, $($arg:ident),*) => {
-        $s.inner.$method($($arg),*).await
-    };
 }
 
 impl Store for Interfering {

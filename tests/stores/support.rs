@@ -339,12 +339,21 @@ pub fn assert_every_check_passed(report: &kenpo_auth::testkit::Report) {
     assert_eq!(report.passed, CHECKS);
 }
 
+/// A store method passed straight to the wrapper's `inner` store (the `$via` of
+/// [`pass_on!`] for the methods a wrapper leaves alone).
+macro_rules! to_inner {
+    ($s:tt, $method:ident, $($arg:ident),*) => {
+        $s.inner.$method($($arg),*).await
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use to_inner;
+
 /// `Store` methods that a wrapper passes on, each through `$via!(self, method, args…)`: the
 /// signature of every method written once for the test wrappers (planted bugs, injected
 /// faults, several pools). A wrapper lists the methods it passes on and writes the others.
 ///
 /// ```text
-/// macro_rules! to_inner { ($s:tt, $m:ident, $($a:ident),*) => { $s.inner.$m($($a),*).await } }
 /// impl Store for Wrapper { type Error = …; pass_on!(to_inner: find_insured, find_account); … }
 /// impl Store for Whole { type Error = …; pass_on!(to_inner: all); }
 /// ```
