@@ -1,6 +1,8 @@
 //! The development mailer: every mail goes to this process's standard output, as a block the
 //! developer reads (and the browser suite parses). Nothing else keeps the mail: there is no
-//! endpoint or file that hands out codes. Replace it with SMTP (or a mail API) in production.
+//! endpoint or file that hands out codes. In production replace it with a mailer that queues
+//! the mail and returns at once (see `kenpo_auth::Mailer`: a flow that waits on SMTP tells by
+//! its time whether it mailed, and so whether a user ID exists).
 
 use std::convert::Infallible;
 use std::io::Write as _;

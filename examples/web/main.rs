@@ -12,8 +12,10 @@
 //! (`--key PATH`, default the database path with `.key`).
 //!
 //! The library carries the rules; this host owns HTTP, sessions, CSRF, headers, per-client
-//! rate limiting and the mail transport (here a development mailer: replace `DevMailer` with
-//! SMTP in production, and never run it where its terminal is shared).
+//! rate limiting and the mail transport (here a development mailer: in production replace
+//! `DevMailer` with one that hands each mail to a queue and returns, since a flow that waits
+//! on SMTP is slower when it mails, which tells whether a user ID exists; never run the
+//! development mailer where its terminal is shared).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -134,7 +136,8 @@ struct Args {
     /// Cookies marked Secure, for a portal served over TLS (e.g. behind a proxy).
     #[arg(long)]
     secure_cookies: bool,
-    /// Form posts per minute per client (an IPv4 address or an IPv6 /64).
+    /// Form posts per minute per client (an IPv4 address or an IPv6 /64); page views four
+    /// times as many.
     #[arg(long, default_value_t = 60)]
     rate_limit: u32,
     /// The reverse proxy in front of the portal: for its requests the client is the last
@@ -175,6 +178,35 @@ fn demo_members() -> Vec<InsuredRecord> {
     ]
 }
 
+/// `router` behind a token bucket per client for requests of `methods`: `per_minute` in a
+/// burst, refilled at `per_minute` a minute; a refusal is the page `guard::too_many` makes.
+fn per_client(
+    router: Router,
+    client: guard::ClientKey,
+    per_minute: u32,
+    methods: Vec<Method>,
+) -> Router {
+    let per_minute = per_minute.max(1);
+    let config = GovernorConfigBuilder::default()
+        .key_extractor(client)
+        .period(Duration::from_secs(60) / per_minute)
+        .burst_size(per_minute)
+        .methods(methods)
+        .finish()
+        .expect("a rate limit above zero");
+    let limiter = Arc::clone(config.limiter());
+    tokio::spawn(async move {
+        // Forget the clients whose buckets are full again, so that memory follows the clients
+        // of the last minute.
+        let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every_minute.tick().await;
+            limiter.retain_recent();
+        }
+    });
+    router.layer(GovernorLayer::new(config).error_handler(|e| guard::too_many(&e)))
+}
+
 fn router(app: App, args: &Args) -> Router {
     let cookie = if args.secure_cookies {
         "__Host-kenpo"
@@ -187,31 +219,16 @@ fn router(app: App, args: &Args) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(args.secure_cookies)
         .with_expiry(Expiry::OnInactivity(CookieDuration::minutes(30)));
-    // A token bucket per client address for form posts: `rate_limit` in a burst, refilled at
-    // `rate_limit` a minute. The library limits per account and per insured person; this
-    // limits one client spraying many of them (a client: an IPv4 address or an IPv6 /64).
+    // The library limits per account and per insured person; these limit one client spraying
+    // many of them (a client: an IPv4 address or an IPv6 /64). Page views have a budget of
+    // their own: each one without a cookie makes a session, and at four times the posts (240
+    // a minute by default) one client keeps at most 7,200 alive for their 30 minutes, far from
+    // `MAX_SESSIONS`, so that no one client can push other visitors' sessions out.
     let client = guard::ClientKey(match args.trusted_proxy {
         Some(proxy) => ClientNetworks::behind_proxy(proxy),
         None => ClientNetworks::direct(),
     });
-    let per_client = GovernorConfigBuilder::default()
-        .key_extractor(client)
-        .period(Duration::from_secs(60) / args.rate_limit.max(1))
-        .burst_size(args.rate_limit.max(1))
-        .methods(vec![Method::POST])
-        .finish()
-        .expect("a rate limit above zero");
-    let limiter = Arc::clone(per_client.limiter());
-    tokio::spawn(async move {
-        // Forget the clients whose buckets are full again, so that memory follows the clients
-        // of the last minute.
-        let mut every_minute = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            every_minute.tick().await;
-            limiter.retain_recent();
-        }
-    });
-    Router::new()
+    let portal = Router::new()
         .route("/", get(root))
         .route("/login", get(login_page).post(login))
         .route("/first", get(first_page).post(first))
@@ -243,8 +260,10 @@ fn router(app: App, args: &Args) -> Router {
         // Outermost last: headers on every answer, the rate limit (and its log), then the
         // session, then the CSRF check (which reads the session).
         .layer(from_fn(guard::csrf))
-        .layer(sessions)
-        .layer(GovernorLayer::new(per_client).error_handler(|e| guard::too_many(&e)))
+        .layer(sessions);
+    let posts = per_client(portal, client, args.rate_limit, vec![Method::POST]);
+    let page_views = args.rate_limit.saturating_mul(4);
+    per_client(posts, client, page_views, vec![Method::GET, Method::HEAD])
         .layer(from_fn_with_state(client, guard::log_rate_limited))
         .layer(from_fn_with_state(
             guard::Tls(args.secure_cookies),

@@ -42,11 +42,21 @@ async fn put(session: &Session, key: &str, value: impl serde::Serialize) {
 }
 
 /// Stores what lets the visit go on as someone — a member, a sign-up or reset ticket — under a
-/// new session id, so that an id planted in the browser before (session fixation) or copied
-/// from it names nothing worth having.
+/// new session id and a new CSRF token, so that an id planted in the browser before (session
+/// fixation) or copied from it names nothing worth having, and a token read from it forges no
+/// form of the visit that follows.
 async fn grant(session: &Session, key: &str, value: impl serde::Serialize) {
     let _ = session.cycle_id().await;
+    new_csrf_token(session).await;
     put(session, key, value).await;
+}
+
+/// Begins an anonymous flow (初回ログイン, a password reset) with its ticket and nothing else: a
+/// member logged in here is logged out, so that a copy of their cookie cannot carry their
+/// login over to a session id only its holder knows.
+async fn begin_anonymous(session: &Session, key: &str, ticket: impl serde::Serialize) {
+    session.clear().await;
+    grant(session, key, ticket).await;
 }
 
 async fn forget(session: &Session, keys: &[&str]) {
@@ -206,10 +216,9 @@ pub async fn login_page(State(app): State<App>, session: Session) -> Response {
 pub async fn login(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
     match portal!(app.portal, p => p.login_with_stamp(&f.user_id, &f.password).await) {
         Ok((success, stamp)) => {
-            // Nothing left of the visit before (another member's e-mail change, say), a new
-            // CSRF token, and a new session id for the logged-in member.
+            // Nothing left of the visit before (another member's e-mail change, say), and a
+            // new session id and CSRF token for the logged-in member.
             session.clear().await;
-            new_csrf_token(&session).await;
             sign_in(&session, &success.user_id, stamp).await;
             let due = success.terms_consent_required;
             put(&session, TERMS_DUE, due).await;
@@ -254,7 +263,7 @@ pub async fn first_page(session: Session) -> Response {
 pub async fn first(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
     match portal!(app.portal, p => p.authenticate_insured(&f.identity()).await) {
         Ok(ticket) => {
-            grant(&session, SIGNUP, ticket).await;
+            begin_anonymous(&session, SIGNUP, ticket).await;
             to("/register")
         }
         Err(error) => refuse::<Identity>(identity_screen(&session, false, f).await, &error),
@@ -515,7 +524,7 @@ pub async fn forgot_page(session: Session) -> Response {
 pub async fn forgot(State(app): State<App>, session: Session, Form(f): Form<Input>) -> Response {
     match portal!(app.portal, p => p.request_password_reset(&f.user_id).await) {
         Ok(ticket) => {
-            grant(&session, RESET, ticket).await;
+            begin_anonymous(&session, RESET, ticket).await;
             to("/password/reset")
         }
         Err(error) => refuse::<Forgot>(typed(&session, FORGOT, f).await, &error),

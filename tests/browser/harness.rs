@@ -222,42 +222,58 @@ pub fn percent_encode(text: &str) -> String {
     })
 }
 
-/// The `name=value` of the session cookie a response sets.
-fn set_cookie(head: &str) -> String {
+/// The `name=value` of the session cookie a response sets, if it sets one.
+pub fn set_cookie(head: &str) -> Option<String> {
     let line = head.lines().find_map(|line| {
         line.strip_prefix("set-cookie: ")
             .or(line.strip_prefix("Set-Cookie: "))
-    });
-    let cookie = line.unwrap_or_else(|| panic!("no session cookie in\n{head}"));
-    cookie.split(';').next().unwrap_or_default().to_owned()
+    })?;
+    line.split(';').next().map(str::to_owned)
+}
+
+/// The CSRF token of the (first) form of a page.
+pub fn csrf_in(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form's CSRF field")
+        .to_owned()
 }
 
 /// Logs `user_id` in over plain HTTP, as a second device would: its session cookie.
 pub fn http_login(base: &str, user_id: &str, password: &str) -> String {
     let (head, body) = http(base, "GET /login HTTP/1.1", "");
-    let cookie = set_cookie(&head);
-    let csrf = body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the login form's CSRF field");
-    let line = format!("POST /login HTTP/1.1\r\nCookie: {cookie}");
-    let form = format!(
-        "csrf={csrf}&user_id={user_id}&password={}",
-        percent_encode(password)
-    );
-    let (head, _) = http(base, &line, &form);
-    assert!(head.starts_with("HTTP/1.1 303"), "the login: {head}");
-    set_cookie(&head)
+    let cookie = set_cookie(&head).expect("a session cookie");
+    let form = format!("user_id={user_id}&password={}", percent_encode(password));
+    let (status, cookie) = http_post_as(base, "/login", &cookie, &csrf_in(&body), &form);
+    assert!(status.starts_with("HTTP/1.1 303"), "the login: {status}");
+    cookie
 }
 
-/// The status line and `Location` of a page fetched with `cookie`.
-pub fn http_get_as(base: &str, path: &str, cookie: &str) -> String {
-    let (head, _) = http(
-        base,
-        &format!("GET {path} HTTP/1.1\r\nCookie: {cookie}"),
-        "",
-    );
+/// Posts `form` with token `csrf` to `path` in the visit of `cookie`: the status line with
+/// its `Location`, and the session cookie after it.
+pub fn http_post_as(
+    base: &str,
+    path: &str,
+    cookie: &str,
+    csrf: &str,
+    form: &str,
+) -> (String, String) {
+    let line = format!("POST {path} HTTP/1.1\r\nCookie: {cookie}");
+    let (head, _) = http(base, &line, &format!("csrf={csrf}&{form}"));
+    let after = set_cookie(&head).unwrap_or_else(|| cookie.to_owned());
+    (status_and_location(&head), after)
+}
+
+/// The page at `path` fetched with `cookie`: the status line with its `Location`, and the
+/// body.
+pub fn http_get_as(base: &str, path: &str, cookie: &str) -> (String, String) {
+    let line = format!("GET {path} HTTP/1.1\r\nCookie: {cookie}");
+    let (head, body) = http(base, &line, "");
+    (status_and_location(&head), body)
+}
+
+fn status_and_location(head: &str) -> String {
     let status = head.lines().next().unwrap_or_default().to_owned();
     let location = head.lines().find_map(|line| {
         line.to_ascii_lowercase()

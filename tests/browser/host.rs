@@ -42,7 +42,27 @@ fn a_client_posting_past_the_rate_limit_is_told_to_wait() {
     let (head, _) = harness::http(&server.base, "GET /login HTTP/1.1", "");
     assert!(
         head.starts_with("HTTP/1.1 200"),
-        "pages are not limited: {head}"
+        "pages have a budget of their own: {head}"
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Page views have a per-client budget of their own, four times the posts': a view without a
+/// cookie makes a session, and one client must not make enough of them to push other
+/// visitors' sessions out of the bounded session store.
+#[test]
+fn a_client_viewing_pages_past_its_budget_is_told_to_wait() {
+    let dir = tempdir("page-views");
+    let server = Server::start(&dir.join("portal.db"), &["--rate-limit", "2"]);
+    let view = || harness::http(&server.base, "GET /login HTTP/1.1", "").0;
+    let statuses: Vec<String> = (0..9).map(|_| view()[9..12].to_owned()).collect();
+    assert_eq!(statuses[..8], ["200"; 8], "a burst of four times the posts");
+    assert_eq!(statuses[8], "429", "past the budget");
+    let (head, _) = harness::http(&server.base, "POST /login HTTP/1.1", "csrf=x&user_id=a");
+    assert!(
+        head.starts_with("HTTP/1.1 403"),
+        "posts keep theirs: {head}"
     );
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
@@ -165,28 +185,15 @@ async fn the_portal_runs_on_postgresql() {
         server.first_line
     );
     let (head, body) = harness::http(&server.base, "GET /first HTTP/1.1", "");
-    let cookie = head
-        .lines()
-        .find(|line| line.to_ascii_lowercase().starts_with("set-cookie: "))
-        .and_then(|line| line.get("set-cookie: ".len()..)?.split(';').next())
-        .expect("a session cookie");
-    let csrf = body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the form's token");
+    let cookie = harness::set_cookie(&head).expect("a session cookie");
     let form = format!(
-        "csrf={csrf}&insurer_code=06139999&symbol=1234&number=568&birth_year=1980\
+        "insurer_code=06139999&symbol=1234&number=568&birth_year=1980\
          &birth_month=12&birth_day=31&name_kana={}",
         harness::percent_encode("サトウ タロウ")
     );
-    let request = format!("POST /first HTTP/1.1\r\nCookie: {cookie}");
-    let (head, body) = harness::http(&server.base, &request, &form);
-    assert!(head.starts_with("HTTP/1.1 303"), "{head}\n{body}");
-    assert!(
-        head.to_ascii_lowercase().contains("location: /register"),
-        "{head}"
-    );
+    let csrf = harness::csrf_in(&body);
+    let (status, _) = harness::http_post_as(&server.base, "/first", &cookie, &csrf, &form);
+    assert!(status.ends_with("303 See Other -> /register"), "{status}");
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     let drop_schema = format!("DROP SCHEMA {schema} CASCADE");

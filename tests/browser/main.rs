@@ -126,14 +126,18 @@ async fn sign_up(b: &Browser, server: &Server) {
     // Half-width kana, with a separate voicing mark; submitted from the keyboard (Enter).
     b.fill("#name_kana", "ｹﾝﾎﾟ ｼｮｳｺ").await;
     let anonymous = b.session_cookie().await;
+    let token = harness::csrf_in(&b.source().await);
     b.press_enter("#name_kana").await;
     b.expect_heading("ユーザーID登録").await;
-    // The sign-up ticket lives under a new session id (an id planted before names nothing).
+    // The sign-up ticket lives under a new session id and CSRF token (an id planted before,
+    // or a token read from the page before, names nothing and forges nothing).
     assert_ne!(
         b.session_cookie().await,
         anonymous,
         "session id kept at 初回ログイン"
     );
+    let renewed = harness::csrf_in(&b.source().await);
+    assert_ne!(renewed, token, "CSRF token kept at 初回ログイン");
     b.shot("04-register").await;
 
     // A weak password and a legacy-carrier address: every violation beside its field.
@@ -220,7 +224,7 @@ async fn member_pages(b: &Browser, server: &Server) -> String {
     );
 
     let other_device = harness::http_login(&server.base, USER, PASSWORD);
-    let home = harness::http_get_as(&server.base, "/home", &other_device);
+    let (home, _) = harness::http_get_as(&server.base, "/home", &other_device);
     assert!(home.starts_with("HTTP/1.1 200"), "{home}");
     other_device
 }
@@ -269,23 +273,54 @@ async fn recovery(b: &Browser, server: &Server, other_device: &str) {
     b.fill("#new_password", NEW_PASSWORD).await;
     b.submit("form[action='/password/reset'] button").await;
     b.expect_text("パスワードを再設定しました").await;
-    let home = harness::http_get_as(&server.base, "/home", other_device);
+    let (home, _) = harness::http_get_as(&server.base, "/home", other_device);
     assert!(home.ends_with("-> /login"), "after the reset: {home}");
     b.login(USER, NEW_PASSWORD).await;
     b.expect_text("ようこそ").await;
     // From the settings the member ends the session of another device and keeps this one.
     let third_device = harness::http_login(&server.base, USER, NEW_PASSWORD);
     b.go("/settings").await;
-    let before = b.session_cookie().await;
+    let before = (
+        b.session_cookie().await,
+        harness::csrf_in(&b.source().await),
+    );
     b.fill("#so-current", NEW_PASSWORD).await;
     b.submit("form[action='/settings/sessions'] button").await;
     b.expect_text("他の端末からログアウトしました").await;
-    let after = b.session_cookie().await;
-    assert_ne!(after, before, "session id kept when the others were ended");
-    let home = harness::http_get_as(&server.base, "/home", &third_device);
+    let after = (
+        b.session_cookie().await,
+        harness::csrf_in(&b.source().await),
+    );
+    assert_ne!(
+        after.0, before.0,
+        "session id kept when the others were ended"
+    );
+    assert_ne!(
+        after.1, before.1,
+        "CSRF token kept when the others were ended"
+    );
+    let (home, _) = harness::http_get_as(&server.base, "/home", &third_device);
     assert!(
         home.ends_with("-> /login"),
         "after ending the others: {home}"
+    );
+    // A copy of a member's cookie that begins a password reset gets a session with the reset
+    // ticket and no login: the login does not move on to a session id only the copy knows.
+    let copy = harness::http_login(&server.base, USER, NEW_PASSWORD);
+    let (_, page) = harness::http_get_as(&server.base, "/password/forgot", &copy);
+    let csrf = harness::csrf_in(&page);
+    let (reset, forked) = harness::http_post_as(
+        &server.base,
+        "/password/forgot",
+        &copy,
+        &csrf,
+        "user_id=NGK000999",
+    );
+    assert!(reset.ends_with("-> /password/reset"), "{reset}");
+    let (home, _) = harness::http_get_as(&server.base, "/home", &forked);
+    assert!(
+        home.ends_with("-> /login"),
+        "a reset begun as a member: {home}"
     );
     b.go("/home").await;
     b.expect_text("ようこそ").await;
