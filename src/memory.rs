@@ -429,8 +429,7 @@ impl Store for MemoryStore {
         if !state.replace_hash(user, expected, new_hash) {
             return Ok(false);
         }
-        let owner = ChallengeOwner::Account(user.clone());
-        state.remove_owner(&owner, Some(Purpose::PasswordReset));
+        state.remove_owner(&ChallengeOwner::Account(user.clone()), None);
         Ok(true)
     }
 
@@ -470,13 +469,17 @@ impl Store for MemoryStore {
 
     async fn end_sessions(&self, user: &UserKey) -> Result<Option<u64>, Infallible> {
         let mut state = self.lock();
-        Ok(state.accounts.get_mut(user).and_then(|account| {
+        let epoch = state.accounts.get_mut(user).and_then(|account| {
             if account.session_epoch >= Account::MAX_SESSION_EPOCH {
                 return None;
             }
             account.session_epoch += 1;
             Some(account.session_epoch)
-        }))
+        });
+        if epoch.is_some() {
+            state.remove_owner(&ChallengeOwner::Account(user.clone()), None);
+        }
+        Ok(epoch)
     }
 
     async fn find_counter(&self, key: &CounterKey) -> Result<Option<AttemptCounter>, Infallible> {

@@ -918,14 +918,13 @@ impl Store for PostgresStore {
     ) -> Result<bool, PostgresError> {
         let owner = ChallengeOwner::Account(user.clone()).storage_key();
         let (user, expected, new_hash) = (user.as_str(), expected.as_str(), new_hash.as_str());
-        let reset = purpose_to_sql(Purpose::PasswordReset);
         let update = self.backend.sql(
             "UPDATE @.accounts SET password_hash = $3
              WHERE user_key = $1 AND password_hash = $2 RETURNING 1",
         );
         let void = self
             .backend
-            .sql("DELETE FROM @.challenges WHERE owner = $1 AND purpose = $2");
+            .sql("DELETE FROM @.challenges WHERE owner = $1");
         in_transaction!(self, |tx, session| {
             let updated = session
                 .count(&update, &[text(&user), text(&expected), text(&new_hash)])
@@ -933,8 +932,8 @@ impl Store for PostgresStore {
             if updated != 1 {
                 return roll_back(tx, false).await;
             }
-            // Outstanding reset codes die with the old password.
-            session.query(&void, &[text(&owner), int8(&reset)]).await?;
+            // Outstanding codes (resets, e-mail changes) die with the old password.
+            session.query(&void, &[text(&owner)]).await?;
             commit(tx, true).await
         })
     }
@@ -998,12 +997,19 @@ impl Store for PostgresStore {
     }
 
     async fn end_sessions(&self, user: &UserKey) -> Result<Option<u64>, PostgresError> {
+        let owner = ChallengeOwner::Account(user.clone()).storage_key();
         let user = user.as_str();
+        // One statement, so one atomic step: the challenges go only if the epoch went up.
         self.first_row(
-            "UPDATE @.accounts SET session_epoch = session_epoch + 1
-             WHERE user_key = $1 AND session_epoch < 9223372036854775807
-             RETURNING session_epoch",
-            &[text(&user)],
+            "WITH ended AS (
+                 UPDATE @.accounts SET session_epoch = session_epoch + 1
+                 WHERE user_key = $1 AND session_epoch < 9223372036854775807
+                 RETURNING session_epoch
+             ), voided AS (
+                 DELETE FROM @.challenges WHERE owner = $2 AND EXISTS (SELECT 1 FROM ended)
+             )
+             SELECT session_epoch FROM ended",
+            &[text(&user), text(&owner)],
             |row| Ok(epoch_from_sql(row.try_get(0)?)?),
         )
         .await

@@ -117,9 +117,13 @@
 //!   re-authentication before changing the credentials or the recovery address), so a
 //!   stolen session alone changes nothing and cannot guess faster than the login form allows.
 //!   A new address is proven by a code mailed to it (same code rules and budgets as
-//!   registration); a password change kills outstanding reset codes; a password change, a
-//!   password reset and an address change each send a notice to the address of record
-//!   (ASVS V6.3.7).
+//!   registration). A password change and every end of the member's sessions void the
+//!   account's outstanding codes — reset codes, and an e-mail change that whoever stole the
+//!   password or the session may have begun, which would otherwise still hand them the
+//!   account's mail (ASVS V7.4.3) — and a finished e-mail change does not give its mail budget
+//!   back, so that one's own account relays no codes to other people's addresses. A password
+//!   change, a password reset and an address change each send a notice to the address of
+//!   record (ASVS V6.3.7).
 //! - Coverage: an account whose insured person left the roster, or whose 資格喪失日 has come,
 //!   cannot log in. [`Error::CoverageEnded`](crate::Error::CoverageEnded) is said only after
 //!   the password checked out, so it tells nothing to someone without the password; reset and

@@ -735,9 +735,9 @@ impl Store for SqliteStore {
             if updated != 1 {
                 return Ok(false);
             }
-            // Outstanding reset codes die with the old password.
-            tx.prepare_cached("DELETE FROM challenges WHERE owner = ?1 AND purpose = ?2")?
-                .execute(params![owner, purpose_to_sql(Purpose::PasswordReset)])?;
+            // Outstanding codes (resets, e-mail changes) die with the old password.
+            tx.prepare_cached("DELETE FROM challenges WHERE owner = ?1")?
+                .execute([owner])?;
             tx.commit()?;
             Ok(true)
         })
@@ -798,15 +798,23 @@ impl Store for SqliteStore {
     }
 
     async fn end_sessions(&self, user: &UserKey) -> Result<Option<u64>, SqliteError> {
+        let owner = ChallengeOwner::Account(user.clone()).storage_key();
         let epoch: Option<i64> = self.pool.with(|conn| {
-            Ok(conn
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let epoch = tx
                 .prepare_cached(
                     "UPDATE accounts SET session_epoch = session_epoch + 1
                      WHERE user_key = ?1 AND session_epoch < 9223372036854775807
                      RETURNING session_epoch",
                 )?
                 .query_row([user.as_str()], |row| row.get(0))
-                .optional()?)
+                .optional()?;
+            if epoch.is_some() {
+                tx.prepare_cached("DELETE FROM challenges WHERE owner = ?1")?
+                    .execute([owner])?;
+            }
+            tx.commit()?;
+            Ok(epoch)
         })?;
         Ok(epoch.map(epoch_from_sql).transpose()?)
     }

@@ -371,8 +371,9 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<u64, Self::Error>> + Send;
 
     /// A member's own password change: replaces the account's password hash if it is still
-    /// `expected` (compare-and-set) and, in the same atomic step, deletes the unconsumed
-    /// password-reset challenges of [`ChallengeOwner::Account`] `user`. `true` if replaced.
+    /// `expected` (compare-and-set) and, in the same atomic step, deletes every challenge of
+    /// [`ChallengeOwner::Account`] `user` — password resets and e-mail changes, which may have
+    /// been begun by whoever had the old password. `true` if replaced.
     fn change_password(
         &self,
         user: &UserKey,
@@ -400,10 +401,12 @@ pub trait Store: Send + Sync {
         at: SystemTime,
     ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
 
-    /// Adds one to the account's [`Account::session_epoch`] in one atomic step (two parallel
-    /// calls make two increments) and returns the new count; `None` if there is no such
-    /// account, or if the count is at [`Account::MAX_SESSION_EPOCH`] (where it is left, so
-    /// that the SQL stores' signed 64-bit column never overflows; no portal gets there).
+    /// Adds one to the account's [`Account::session_epoch`] and, in the same atomic step,
+    /// deletes every challenge of [`ChallengeOwner::Account`] `user` (what an ended session
+    /// began must not outlive it); two parallel calls make two increments. Returns the new
+    /// count; `None` if there is no such account, or if the count is at
+    /// [`Account::MAX_SESSION_EPOCH`] (where it is left, so that the SQL stores' signed 64-bit
+    /// column never overflows; no portal gets there).
     fn end_sessions(
         &self,
         user: &UserKey,

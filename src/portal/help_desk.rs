@@ -158,7 +158,9 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// each, and the member logs in again (OWASP ASVS 5.0 V7.4.5). For a member who reports a
     /// lost phone or a shared computer left logged in. The password stays as it is: if it may
     /// be known to someone else, the member resets it too, which also ends every session.
-    /// Sessions are ended by a count, not a time: a login after this call holds, whatever
+    /// What the ended sessions may have begun goes with them: every outstanding code of the
+    /// account (a password reset, an e-mail change) is void. Sessions are ended by a count,
+    /// not a time: a login after this call holds, whatever
     /// the host processes' clocks say. A member can do the same for themselves:
     /// [`end_other_sessions`](Self::end_other_sessions).
     ///

@@ -127,8 +127,9 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// a login's is and counts against the same budget, so this gives no extra guesses, and
     /// without it nothing ends. Every session of the member ends, this one included: keep the
     /// stamp returned in this session instead of the old one, under a new session id (the
-    /// session being ended may be a copy of this one). The password stays as it is (change it
-    /// too if it may be known).
+    /// session being ended may be a copy of this one). Every outstanding code of the account (a
+    /// password reset, an e-mail change) is void, since an ended session may have begun it.
+    /// The password stays as it is (change it too if it may be known).
     ///
     /// ```
     /// # pollster::block_on(async {

@@ -22,8 +22,9 @@ use super::{Portal, Proven, Resend};
 impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// The member changes their password: `current_password` is checked as a login's is (and
     /// counts against the same budget), `new_password` goes through the policy, and on success
-    /// every outstanding password-reset code of the account dies and a notice goes to the
-    /// registered address. Every session of the member ends with the old password (OWASP ASVS
+    /// every outstanding code of the account dies — password resets, and e-mail changes that
+    /// whoever had the old password may have begun — and a notice goes to the registered
+    /// address. Every session of the member ends with the old password (OWASP ASVS
     /// 5.0 V7.4.3); the stamp returned keeps this one going: keep it in place of the old one.
     /// It is made from the hash stored and the session epoch the password was checked under,
     /// so that a reset or an end of sessions landing meanwhile ends this session too, and it
@@ -207,8 +208,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .await
             .map_err(store_error)?
             .ok_or(Error::ChallengeGone)?;
-        self.clear(CounterKey::EmailChange(user_key.clone()))
-            .await?;
+        // The e-mail-change budget is not given back: a change finished to an address of the
+        // member's own would otherwise reopen it for codes to anyone else's, without end.
         let subject = user_subject(&self.config.secret_key, &user_key);
         audit!(INFO, "email_changed", subject);
         if let Some(account) = self

@@ -292,7 +292,8 @@ pub(super) async fn coverage<S: Store>(store: &S) -> Outcome {
     Ok(())
 }
 
-/// A member's own password change: compare-and-set, and the reset codes die with it.
+/// A member's own password change: compare-and-set, and every code of the account (resets,
+/// e-mail changes) dies with it.
 pub(super) async fn change_password<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "change_password";
     let member = create_account(store, "member01", 1).await?;
@@ -312,8 +313,16 @@ pub(super) async fn change_password<S: Store>(store: &S) -> Outcome {
         !change(&member, "stale", "x").await?,
         "replaced a hash that was not the expected one"
     );
-    let detail = "a refused change must keep the reset code";
-    expect_stored(CHECK, store, &[(reset_id, true, detail)]).await?;
+    let kept = [
+        (reset_id, true, "a refused change must keep the reset code"),
+        (
+            change_id,
+            true,
+            "a refused change must keep the e-mail change",
+        ),
+    ];
+    expect_stored(CHECK, store, &kept).await?;
+    let others_id = insert_challenge(CHECK, store, email_change("member02", 9)).await?;
     ensure!(
         CHECK,
         change(&member, "first", "changed").await?,
@@ -329,8 +338,13 @@ pub(super) async fn change_password<S: Store>(store: &S) -> Outcome {
         (reset_id, false, "a reset code outlived the password change"),
         (
             change_id,
+            false,
+            "an e-mail change outlived the password change",
+        ),
+        (
+            others_id,
             true,
-            "a password change must leave an e-mail change code alone",
+            "another account's e-mail change was voided",
         ),
     ];
     expect_stored(CHECK, store, &expected).await?;
@@ -419,10 +433,13 @@ pub(super) async fn email_change_completes<S: Store>(store: &S) -> Outcome {
 }
 
 /// `end_sessions` counts up the session epoch of accounts that exist, from 0, by one a call,
-/// and answers the count it stored.
+/// answers the count it stored, and voids the account's codes (no one else's).
 pub(super) async fn end_sessions<S: Store>(store: &S) -> Outcome {
     const CHECK: &str = "end_sessions";
     let member = create_account(store, "member01", 1).await?;
+    let reset_id = insert_challenge(CHECK, store, reset_challenge("member01", false, 7)).await?;
+    let change_id = insert_challenge(CHECK, store, email_change("member01", 8)).await?;
+    let others_id = insert_challenge(CHECK, store, email_change("member02", 9)).await?;
     let stored = |account: Option<Account>| account.map(|a| a.session_epoch);
     let before = stored(ok(CHECK, store.find_account(&member).await)?);
     ensure!(
@@ -439,6 +456,20 @@ pub(super) async fn end_sessions<S: Store>(store: &S) -> Outcome {
             "end of sessions {expected}: answered {answered:?}, read back {after:?}"
         );
     }
+    let expected = [
+        (reset_id, false, "a reset code outlived the end of sessions"),
+        (
+            change_id,
+            false,
+            "an e-mail change outlived the end of sessions",
+        ),
+        (
+            others_id,
+            true,
+            "another account's e-mail change was voided",
+        ),
+    ];
+    expect_stored(CHECK, store, &expected).await?;
     let nobody = ok(CHECK, store.end_sessions(&user_key("nobody01")).await)?;
     ensure!(
         CHECK,

@@ -10,6 +10,7 @@
 mod sim;
 
 mod identity;
+mod mail_relay;
 mod passwords;
 mod reset_codes;
 mod spraying;

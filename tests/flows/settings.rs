@@ -96,6 +96,40 @@ fn a_password_change_kills_outstanding_reset_codes() {
     assert!(fx.login(USER_ID, NEW_PASSWORD).is_ok());
 }
 
+/// An e-mail change begun by someone who had the password (to an address of theirs, so they
+/// hold its code) dies when the member changes the password or ends the sessions, the
+/// member's answers to a stolen password: it could otherwise still be confirmed, or resent
+/// for fresh codes, and the account's mail would be theirs.
+#[test]
+fn a_pending_address_change_dies_with_a_password_change_or_the_end_of_sessions() {
+    type Answer = fn(&Fixture, &UserId);
+    let answers: [(&str, Answer); 3] = [
+        ("a password change", |fx, user_id| {
+            fx.change_password(user_id, PASSWORD, NEW_PASSWORD).unwrap();
+        }),
+        ("the help desk's end of sessions", |fx, user_id| {
+            fx.help_desk_end_sessions(user_id).unwrap();
+        }),
+        ("the member's end of other sessions", |fx, user_id| {
+            fx.end_other_sessions(user_id, PASSWORD).unwrap();
+        }),
+    ];
+    for (answer, respond) in answers {
+        let (fx, user_id, pending, code) = email_change_begun();
+        respond(&fx, &user_id);
+        assert_error!(
+            fx.resend_email_change_code(&pending),
+            Error::ChallengeGone,
+            "resent after {answer}"
+        );
+        assert_error!(
+            fx.confirm_email_change(&pending, &code),
+            Error::ChallengeGone,
+            "confirmed after {answer}"
+        );
+    }
+}
+
 /// A reset code mailed to the old address dies when the address changes: whoever still reads
 /// the old mailbox (the reason for the change, often) cannot take the account with it.
 #[test]

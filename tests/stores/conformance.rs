@@ -115,6 +115,10 @@ enum Bug {
     ImportInTwoSteps,
     /// Ending an account's sessions answers the next epoch and stores nothing.
     EndSessionsForgotten,
+    /// Ending an account's sessions leaves its codes live (a pending e-mail change survives).
+    EndSessionsKeepsChallenges,
+    /// A password change voids the reset codes only, as the contract once said.
+    ChangeKeepsEmailChanges,
 }
 
 struct Mutant {
@@ -142,6 +146,28 @@ impl Mutant {
             counter_keys: Mutex::default(),
             all_inserted: Mutex::default(),
         }
+    }
+
+    /// Runs `step`, then puts back the challenges of account `user` (of `purpose`, or all)
+    /// that were live before it, as they were.
+    async fn keeping<T>(
+        &self,
+        user: &UserKey,
+        purpose: Option<Purpose>,
+        step: impl Future<Output = Result<T, Infallible>>,
+    ) -> Result<T, Infallible> {
+        let mut live = Vec::new();
+        for record in self.inserted_for(user) {
+            let wanted = purpose.is_none_or(|purpose| record.code.purpose == purpose);
+            if wanted && self.inner.find_challenge(record.code.id).await?.is_some() {
+                live.push(record);
+            }
+        }
+        let answer = step.await?;
+        for record in live {
+            self.inner.insert_challenge(record).await?;
+        }
+        Ok(answer)
     }
 
     /// The challenges ever inserted for account `user`.
@@ -195,11 +221,17 @@ impl Store for Mutant {
     );
 
     async fn end_sessions(&self, user: &UserKey) -> Result<Option<u64>, Infallible> {
-        if self.bug == Bug::EndSessionsForgotten {
-            let account = self.inner.find_account(user).await?;
-            return Ok(account.map(|account| account.session_epoch + 1));
+        match self.bug {
+            Bug::EndSessionsForgotten => {
+                let account = self.inner.find_account(user).await?;
+                Ok(account.map(|account| account.session_epoch + 1))
+            }
+            Bug::EndSessionsKeepsChallenges => {
+                let ended = self.inner.end_sessions(user);
+                self.keeping(user, None, ended).await
+            }
+            _ => self.inner.end_sessions(user).await,
         }
-        self.inner.end_sessions(user).await
     }
 
     async fn import_roster<I>(
@@ -287,32 +319,27 @@ impl Store for Mutant {
         expected: &PasswordHash,
         new_hash: PasswordHash,
     ) -> Result<bool, Infallible> {
-        if self.bug == Bug::ChangeKeepsResetCodes {
-            return self
-                .inner
-                .update_password_hash(user, expected, new_hash)
-                .await;
+        let changed = self.inner.change_password(user, expected, new_hash.clone());
+        match self.bug {
+            Bug::ChangeKeepsResetCodes => {
+                self.inner
+                    .update_password_hash(user, expected, new_hash)
+                    .await
+            }
+            Bug::ChangeKeepsEmailChanges => {
+                let kept = Some(Purpose::EmailChange);
+                self.keeping(user, kept, changed).await
+            }
+            _ => changed.await,
         }
-        self.inner.change_password(user, expected, new_hash).await
     }
 
     async fn delete_account(&self, user: &UserKey) -> Result<bool, Infallible> {
+        let deleted = self.inner.delete_account(user);
         if self.bug == Bug::DeleteKeepsChallenges {
-            // Deletes the account, then puts its challenges back as they were.
-            let live: Vec<ChallengeRecord> = self.inserted_for(user);
-            let mut still = Vec::new();
-            for record in live {
-                if self.inner.find_challenge(record.code.id).await?.is_some() {
-                    still.push(record);
-                }
-            }
-            let deleted = self.inner.delete_account(user).await?;
-            for record in still {
-                self.inner.insert_challenge(record).await?;
-            }
-            return Ok(deleted);
+            return self.keeping(user, None, deleted).await;
         }
-        self.inner.delete_account(user).await
+        deleted.await
     }
 
     async fn acquire_attempt(
@@ -510,4 +537,8 @@ caught! {
         ImportInTwoSteps in "race_import";
     the_suite_catches_an_end_of_sessions_that_is_not_stored:
         EndSessionsForgotten in "end_sessions" saying "read back";
+    the_suite_catches_an_end_of_sessions_that_leaves_codes_live:
+        EndSessionsKeepsChallenges in "end_sessions" saying "outlived the end of sessions";
+    the_suite_catches_a_password_change_that_leaves_an_email_change_live:
+        ChangeKeepsEmailChanges in "change_password" saying "e-mail change outlived";
 }
