@@ -444,6 +444,13 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     fn verify_target(&self, stored: Option<&PasswordHash>) -> Result<VerifyTarget, Error> {
         Ok(
             match stored.map(|stored| self.hasher.parse_stored(stored)) {
+                // Within the hasher's limit but beyond the pool's memory (the parameters were
+                // lowered, or fewer hashes run at once): refused as too costly, like a wrong
+                // password, and not with a hashing error at once that tells the account exists.
+                Some(Ok(hash)) if !self.pool.can_hold(hash.blocks()) => VerifyTarget {
+                    hash: self.dummy()?,
+                    verdict: Some(Verified::Refused("cost_too_high")),
+                },
                 Some(Ok(hash)) => VerifyTarget {
                     hash,
                     verdict: None,
@@ -796,13 +803,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         form: &RegistrationForm,
     ) -> Result<PendingRegistration, Error> {
         let now = self.clock.now();
-        let signup = self
-            .store
-            .find_signup(ticket.id())
-            .await
-            .map_err(store_error)?
-            .filter(|signup| now < signup.expires_at)
-            .ok_or(Error::SignupExpired)?;
+        let signup = self.live_signup(ticket.id(), now).await?;
         let (user_id, password, email) = self.parse_registration(form)?;
         if self
             .store
@@ -852,12 +853,25 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         Ok(PendingRegistration::new(id))
     }
 
+    /// The sign-up record of ticket `id` while it lasts at `now`; [`Error::SignupExpired`]
+    /// once it is over or gone.
+    async fn live_signup(&self, id: TicketId, now: SystemTime) -> Result<SignupRecord, Error> {
+        self.store
+            .find_signup(id)
+            .await
+            .map_err(store_error)?
+            .filter(|signup| now < signup.expires_at)
+            .ok_or(Error::SignupExpired)
+    }
+
     /// Mails a new registration code, voiding the old one. Not sooner than
     /// [`Config::code_resend_cooldown`] after the last send, at most [`Config::code_max_sends`]
     /// sends; the wrong-entry count carries over, and every send counts against the ticket's
-    /// and the insured person's registration-mail budgets.
+    /// and the insured person's registration-mail budgets. Only while the sign-up ticket
+    /// lasts ([`Config::signup_validity`]): after it, the member starts again.
     ///
     /// # Errors
+    /// [`Error::SignupExpired`] once the ticket is over;
     /// [`Error::ResendTooSoon`], [`Error::ResendLimitReached`], [`Error::TooManyAttempts`],
     /// [`Error::CodeAttemptsExhausted`], [`Error::ChallengeGone`], [`Error::Mail`],
     /// [`Error::Store`].
@@ -870,6 +884,9 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         else {
             return Err(Error::ChallengeGone);
         };
+        // The ticket's mail ceiling is counted only while the ticket lasts: past it, no more
+        // mails for the ticket at all.
+        self.live_signup(*ticket, self.clock.now()).await?;
         let insured = &new_account.insured_key;
         let branding = self.branding_of(insured);
         let resend = Resend {

@@ -124,6 +124,11 @@ impl HashPool {
         }
     }
 
+    /// Whether runs of `blocks` argon2 blocks fit in the pool at all (all permits together).
+    pub(crate) fn can_hold(&self, blocks: usize) -> bool {
+        blocks.div_ceil(self.blocks_per_permit).max(1) <= self.permits.total()
+    }
+
     /// Takes permits and memory for runs of up to `blocks` argon2 blocks, waiting for them if
     /// need be; refuses at once when too many callers wait already.
     ///

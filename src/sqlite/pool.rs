@@ -66,11 +66,28 @@ impl SqliteOptions {
         self
     }
 
+    /// The longest busy timeout: a day. SQLite takes at most `i32::MAX` milliseconds (about
+    /// 24 days), and a writer waiting longer than a day for a lock has lost its member anyway.
+    pub const MAX_BUSY_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
     /// Wait up to `timeout` for another connection's write lock before failing with
-    /// `SQLITE_BUSY`.
+    /// `SQLITE_BUSY`; at most [`MAX_BUSY_TIMEOUT`](Self::MAX_BUSY_TIMEOUT), which a longer
+    /// `timeout` becomes.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kenpo_auth::sqlite::SqliteOptions;
+    ///
+    /// let forever = SqliteOptions::default().busy_timeout(Duration::MAX);
+    /// assert_eq!(forever, SqliteOptions::default().busy_timeout(SqliteOptions::MAX_BUSY_TIMEOUT));
+    /// ```
     #[must_use]
     pub const fn busy_timeout(mut self, timeout: Duration) -> Self {
-        self.busy_timeout = timeout;
+        self.busy_timeout = if timeout.as_secs() < Self::MAX_BUSY_TIMEOUT.as_secs() {
+            timeout
+        } else {
+            Self::MAX_BUSY_TIMEOUT
+        };
         self
     }
 

@@ -220,6 +220,23 @@ fn one_ticket_sends_at_most_five_registration_mails() {
     );
 }
 
+/// The ticket's five mails hold after its 30 minutes too: once the ticket is over, its
+/// pending registration is resent no more (its mail count was forgotten with it), and the
+/// member starts again from 初回ログイン.
+#[test]
+fn a_pending_registration_is_not_resent_once_its_ticket_is_over() {
+    let fx = fixture();
+    let ticket = authenticated(&fx, &shoko());
+    let to_target = |n: usize| with_email(&format!("target{n}@example.co.jp"));
+    let mut pending = None;
+    for n in 0..5 {
+        pending = Some(fx.begin_registration(&ticket, &to_target(n)).unwrap());
+    }
+    fx.clock.advance(31 * MINUTE);
+    assert_error!(fx.resend_code(&pending.unwrap()), Error::SignupExpired);
+    assert_eq!(fx.mailer.sent().len(), 5);
+}
+
 #[test]
 fn resends_count_against_the_tickets_mails_too() {
     let fx = fixture();

@@ -2,7 +2,7 @@
 //! can be sent, and in an order that tells nothing.
 
 use crate::support::*;
-use kenpo_auth::{Error, IdentityForm};
+use kenpo_auth::{Config, Error, IdentityForm, PasswordHash, Store as _};
 
 #[test]
 fn reset_answers_the_same_when_mail_fails() {
@@ -70,6 +70,35 @@ fn a_huge_password_answers_like_a_wrong_one_and_counts() {
     let huge = "A#1".repeat(5 * 1024 * 1024);
     for _ in 0..10 {
         assert_error!(fx.login(USER_ID, &huge), Error::AuthenticationFailed);
+    }
+    assert_error!(fx.login(USER_ID, PASSWORD), Error::AccountLocked { .. });
+}
+
+/// A stored hash within the cost the hasher accepts, but needing more argon2 memory than the
+/// whole pool holds (the parameters were lowered, or fewer hashes may run at once than
+/// before): it answers as a wrong password does, and counts, rather than answering a
+/// different error at once that tells the account exists.
+#[test]
+fn a_stored_hash_beyond_the_pools_memory_answers_like_a_wrong_password_and_counts() {
+    let config = Config {
+        max_concurrent_hashes: 1,
+        ..test_config()
+    };
+    let fx = fixture_with(config);
+    register(&fx);
+    let account = fx.store.accounts().pop().unwrap();
+    // Four times the live memory (8 KiB): accepted by the hasher, four permits of a pool of one.
+    let costly = PasswordHash::from_phc(
+        "$argon2id$v=19$m=32,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$\
+         AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    );
+    let key = account.user_id.key();
+    let stored = fx
+        .store
+        .update_password_hash(&key, &account.password_hash, costly);
+    assert!(block_on(stored).unwrap());
+    for _ in 0..10 {
+        assert_error!(fx.login(USER_ID, PASSWORD), Error::AuthenticationFailed);
     }
     assert_error!(fx.login(USER_ID, PASSWORD), Error::AccountLocked { .. });
 }

@@ -355,6 +355,17 @@ fn a_row_that_no_longer_validates_is_reported_as_corrupt() {
     );
 }
 
+/// A busy timeout beyond what SQLite can be told (`i32` milliseconds, about 24 days), or
+/// beyond what `Instant` can add, opens the store with the longest one it takes: no panic.
+#[test]
+fn a_busy_timeout_of_any_length_opens_the_store() {
+    let dir = TempDir::new("busy-max");
+    for timeout in [Duration::MAX, Duration::from_secs(30 * 24 * 3600)] {
+        let options = SqliteOptions::default().busy_timeout(timeout);
+        assert!(SqliteStore::open_with(dir.db("busy-max.db"), options).is_ok());
+    }
+}
+
 #[test]
 fn a_writer_waits_for_the_busy_timeout_and_then_fails_with_busy() {
     let dir = TempDir::new("busy");
