@@ -15,7 +15,10 @@
 //! rate limiting and the mail transport (here a development mailer: in production replace
 //! `DevMailer` with one that hands each mail to a queue and returns, since a flow that waits
 //! on SMTP is slower when it mails, which tells whether a user ID exists; never run the
-//! development mailer where its terminal is shared).
+//! development mailer where its terminal is shared). In production it runs behind a reverse
+//! proxy (`--trusted-proxy`, `--secure-cookies`) that ends TLS and bounds slow and idle
+//! connections: `axum::serve` sets no timeout on reading a request's head, so a client that
+//! sends it a byte at a time holds its connection for as long as it likes.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
