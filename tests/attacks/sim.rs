@@ -191,6 +191,19 @@ impl World {
     }
 }
 
+/// What a throttle-shaped budget (the security manual's table) lets through: five per lock,
+/// locks doubling from 15 minutes to 24 hours, forgotten a week after the last lock: at most
+/// 35 on the first day, then five a day, whichever way the attacker paces it, over any run.
+pub fn assert_within_a_throttle(world: &World) {
+    assert!(
+        world.per_day.iter().all(|&day| day <= 35),
+        "{:?}",
+        world.per_day
+    );
+    let days = u32::try_from(world.per_day.len()).unwrap();
+    assert!(world.total() <= 35 + 5 * (days - 1), "{}", world.total());
+}
+
 pub fn member(n: usize) -> UserId {
     UserId::parse(&user_id(n)).unwrap()
 }
