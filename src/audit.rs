@@ -30,7 +30,7 @@
 //! | `on` | `coverage_ended` | the 資格喪失日 |
 //! | `found` | `coverage_ended`, `coverage_restored`, `help_desk_lookup` | whether the person (or account) was there |
 //! | `retry_after_s` | locks | seconds until the lock ends |
-//! | `error` | `mail_failed` | the mailer's error, as it displays |
+//! | `error` | `mail_failed`, `config_refused` | the mailer's or the configuration's error, as it displays |
 //!
 //! ## Events
 //!
@@ -55,6 +55,7 @@
 //! | `other_sessions_ended` | info | a member ended every other session of theirs |
 //! | `session_ended` | info | [`Portal::check_session`](crate::Portal::check_session) ended a session (password changed, account gone, lifetime over, sessions ended) |
 //! | `busy` | warn | an argon2 run was refused for lack of capacity |
+//! | `config_refused` | error | a portal was built on a configuration [`Config::check`](crate::Config::check) refuses (no secret key, a budget out of range, …) |
 
 use blake2::digest::Mac;
 

@@ -256,9 +256,15 @@ impl<S: Store, M: Mailer> Portal<S, M, SystemClock> {
     /// A portal over `store` and `mailer` with `config`, on the system clock.
     ///
     /// The argon2 parameters are valid by construction ([`HashParams`](crate::HashParams)),
-    /// so this cannot fail; check the budgets early with [`Portal::check_config`].
+    /// so this cannot fail; check the budgets early with [`Portal::check_config`]. A
+    /// configuration that check refuses (no secret key, say, so that every code MAC and
+    /// session stamp would be made under a key of zeros) is also reported at once, as the
+    /// audit event `config_refused` at level error, for a host that never asks.
     #[must_use]
     pub fn new(store: S, mailer: M, config: Config) -> Self {
+        if let Err(error) = config.check() {
+            audit!(ERROR, "config_refused", error = %error);
+        }
         let hasher = PasswordHasher::new(config.hash_params.clone());
         let hasher = match &config.pepper {
             Some(pepper) => hasher.with_pepper(pepper.clone()),

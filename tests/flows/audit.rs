@@ -228,3 +228,16 @@ fn expired_and_exhausted_codes_and_ceilings_are_recorded() {
         names(&events)
     );
 }
+
+/// A portal built on a configuration `Config::check` refuses — here one read from a file
+/// without a secret key, so that every code MAC and session stamp would be made under a key
+/// of zeros — says so in the audit trail at once, for a host that never called
+/// `check_config`; a valid one says nothing.
+#[test]
+fn a_portal_on_a_refused_configuration_says_so() {
+    let unkeyed: kenpo_auth::Config = toml::from_str("").unwrap();
+    let events = recorded(|| drop(fixture_with(unkeyed)));
+    let refused = find(&events, "config_refused");
+    assert!(refused["error"].contains("secret_key is not set"), "{refused:?}");
+    assert!(recorded(|| drop(fixture())).is_empty());
+}
