@@ -29,7 +29,9 @@
 //! store step, so parallel attempts each count (ASVS V6.3.1). Counters are keyed by what is
 //! attacked — the typed user ID whether or not an account holds it, the insured person — never
 //! by the client, which the attacker controls. Time ends a lock but never resets a count; only
-//! a success does (800-63B §3.2.2). [`Store::purge_expired`](crate::Store::purge_expired)
+//! a success does (800-63B §3.2.2), and not even that for the budgets of mails a member sends
+//! to an address of their choosing (an e-mail change finished to one's own address must not
+//! reopen the budget for codes to anyone else's). [`Store::purge_expired`](crate::Store::purge_expired)
 //! deletes a counter only once it limits nothing, whatever grace the host passes.
 //!
 //! | what is attacked | per lock | first lock | ceiling | the way back |
@@ -40,6 +42,7 @@
 //! | reset mails for a user ID | 5 | 15 min, doubling to 24 h | — (forgotten after 7 days) | waiting |
 //! | registration mails for an insured person | 5 | 15 min, doubling to 24 h | — (forgotten after 7 days) | waiting |
 //! | registration mails for one sign-up ticket | — | — | 5 | a new first authentication |
+//! | e-mail-change codes for a user ID (to any address) | 5 | 15 min, doubling to 24 h | — (forgotten after 7 days; a finished change does not reset it) | waiting |
 //!
 //! The manual's rule for a member who mistypes stays as it was: ten failures lock the account
 //! for thirty minutes, after which the right password works. Past a ceiling even the right
@@ -61,6 +64,7 @@
 //! | wrong reset codes reaching a live code | 100 | 100 | 100 |
 //! | identity checks | 35 | 180 | 1,855 |
 //! | reset mails a member receives | 35 | 180 | 1,855 |
+//! | e-mail-change codes one member sends to another's address | 35 | 180 | 1,855 |
 //!
 //! A reset code is 60 bits, so 100 guesses take an account over with probability
 //! 100 / 2⁶⁰ ≈ 10⁻¹⁶; sprayed over a million accounts, 10⁻¹⁰. The registration code stays the

@@ -225,8 +225,9 @@ fn router(app: App, args: &Args) -> Router {
     // The library limits per account and per insured person; these limit one client spraying
     // many of them (a client: an IPv4 address or an IPv6 /64). Page views have a budget of
     // their own: each one without a cookie makes a session, and at four times the posts (240
-    // a minute by default) one client keeps at most 7,200 alive for their 30 minutes, far from
-    // `MAX_SESSIONS`, so that no one client can push other visitors' sessions out.
+    // a minute by default, after a burst of 240) one client keeps at most 7,440 alive for
+    // their 30 minutes, far from `MAX_SESSIONS`, so that no one client can push other
+    // visitors' sessions out (it takes 14 addresses, or 14 IPv6 /64s).
     let client = guard::ClientKey(match args.trusted_proxy {
         Some(proxy) => ClientNetworks::behind_proxy(proxy),
         None => ClientNetworks::direct(),

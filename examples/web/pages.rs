@@ -98,8 +98,10 @@ async fn typed(session: &Session, title: &'static str, input: Input) -> Screen {
 }
 
 /// Starts the session of a member who just proved their password, under a new id: the user
-/// ID and the library's stamp, which `signed_in` checks on every request.
+/// ID and the library's stamp, which `signed_in` checks on every request. A pending e-mail
+/// change is forgotten: a password change or an end of sessions voided it in the library.
 async fn sign_in(session: &Session, user_id: &UserId, stamp: SessionStamp) {
+    forget(session, &[EMAIL_PENDING]).await;
     grant(session, MEMBER, user_id.as_str()).await;
     put(session, STAMP, stamp).await;
 }

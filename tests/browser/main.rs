@@ -277,8 +277,14 @@ async fn recovery(b: &Browser, server: &Server, other_device: &str) {
     assert!(home.ends_with("-> /login"), "after the reset: {home}");
     b.login(USER, NEW_PASSWORD).await;
     b.expect_text("ようこそ").await;
-    // From the settings the member ends the session of another device and keeps this one.
+    // From the settings the member ends the session of another device and keeps this one; an
+    // e-mail change begun before it dies with the other sessions, and the code screen goes.
     let third_device = harness::http_login(&server.base, USER, NEW_PASSWORD);
+    b.go("/settings").await;
+    b.fill("#em-current", NEW_PASSWORD).await;
+    b.fill("#email", "shoko.fourth@example.co.jp").await;
+    b.submit("form[action='/settings/email'] button").await;
+    b.expect_heading("メールアドレス変更の認証番号入力").await;
     b.go("/settings").await;
     let before = (
         b.session_cookie().await,
@@ -299,6 +305,8 @@ async fn recovery(b: &Browser, server: &Server, other_device: &str) {
         after.1, before.1,
         "CSRF token kept when the others were ended"
     );
+    b.go("/settings/email/code").await;
+    b.expect_heading("登録情報の変更").await;
     let (home, _) = harness::http_get_as(&server.base, "/home", &third_device);
     assert!(
         home.ends_with("-> /login"),

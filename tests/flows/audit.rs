@@ -238,6 +238,9 @@ fn a_portal_on_a_refused_configuration_says_so() {
     let unkeyed: kenpo_auth::Config = toml::from_str("").unwrap();
     let events = recorded(|| drop(fixture_with(unkeyed)));
     let refused = find(&events, "config_refused");
-    assert!(refused["error"].contains("secret_key is not set"), "{refused:?}");
+    assert!(
+        refused["error"].contains("secret_key is not set"),
+        "{refused:?}"
+    );
     assert!(recorded(|| drop(fixture())).is_empty());
 }

@@ -1,5 +1,5 @@
 //! A logged-in member's settings: changing the password (the current one required, counted as
-//! a login; reset codes die; a notice mailed) and the e-mail address (a code to the new
+//! a login; pending codes die, reset and e-mail change alike; a notice mailed) and the e-mail address (a code to the new
 //! address through the usual code rules and budgets; a notice to the old one).
 
 use std::time::Duration;
