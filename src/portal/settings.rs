@@ -118,8 +118,9 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// # Errors
     /// [`Error::Email`] (checked first, nothing counted); as
     /// [`change_password`](Self::change_password) for the password;
-    /// [`Error::TooManyAttempts`]; [`Error::Mail`] (the code is then withdrawn);
-    /// [`Error::Store`].
+    /// [`Error::TooManyAttempts`]; [`Error::SessionEnded`] if the password changed or the
+    /// member's sessions were ended while this ran (the code is withdrawn unmailed);
+    /// [`Error::Mail`] (the code is then withdrawn); [`Error::Store`].
     pub async fn begin_email_change(
         &self,
         user_id: &UserId,
@@ -136,11 +137,25 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         let opened = self
             .open_challenge(
                 purpose,
-                ChallengeOwner::Account(user_key),
+                ChallengeOwner::Account(user_key.clone()),
                 ChallengePayload::EmailChange(new_email.clone()),
                 self.clock.now(),
             )
             .await?;
+        // A password change or an end of sessions that landed after the password checked out
+        // voided the account's codes before this one was stored: it goes too, unmailed.
+        let now = self
+            .store
+            .find_account(&user_key)
+            .await
+            .map_err(store_error)?;
+        let unchanged = now.is_some_and(|now| {
+            now.password_hash == account.password_hash && now.session_epoch == account.session_epoch
+        });
+        if !unchanged {
+            let _ = self.store.delete_challenge(opened.0).await;
+            return Err(Error::SessionEnded);
+        }
         let branding = self.branding_of(&account.insured_key);
         let id = self
             .mail_new_code(purpose, opened, new_email, branding, subject)

@@ -1,6 +1,7 @@
 //! A password reset or an end of sessions that lands while a member logs in, or changes the
 //! password, ends the session that step starts: its stamp is made from the account as the
-//! password was checked against it, and the account is never read again for it.
+//! password was checked against it, and the account is never read again for it. One landing
+//! while the member begins an e-mail change voids that change too.
 //!
 //! `Interfering` changes the account from inside the step, at the moment the password has
 //! checked out (when the step clears the login budget), as another request would.
@@ -104,4 +105,25 @@ fn what_lands_during_a_password_change_ends_the_session_that_made_it() {
     let (portal, user_id) = registered(Meanwhile::EndSessions);
     let stamp = block_on(portal.change_password(&user_id, PASSWORD, NEW_PASSWORD)).unwrap();
     assert_ended(&portal, &user_id, &stamp, Meanwhile::EndSessions);
+}
+
+/// The e-mail change begun as the password or the sessions change would outlive them (they
+/// void the account's codes before this one is stored): it is withdrawn unmailed instead.
+#[test]
+fn what_lands_as_an_email_change_begins_voids_it() {
+    for meanwhile in [Meanwhile::EndSessions, Meanwhile::Reset] {
+        let (portal, user_id) = registered(meanwhile);
+        let mails = portal.mailer().sent().len();
+        let begun = block_on(portal.begin_email_change(&user_id, PASSWORD, "new@example.co.jp"));
+        assert!(
+            matches!(begun, Err(Error::SessionEnded)),
+            "{meanwhile:?} as it began: {begun:?}"
+        );
+        assert_eq!(
+            portal.mailer().sent().len(),
+            mails,
+            "{meanwhile:?}: a code was mailed"
+        );
+        assert_eq!(portal.store().inner.challenge_count(), 0, "{meanwhile:?}");
+    }
 }
