@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::SystemTime;
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -162,20 +163,32 @@ pub fn too_many(error: &GovernorError) -> Response {
     response
 }
 
-/// Logs each refusal of the per-client rate limit with the client refused, which the refusal
-/// page above is not told: the operator's view of who is being held back.
+/// Logs refusals of the per-client rate limit with the client refused, which the refusal
+/// page above is not told: the operator's view of who is being held back. At most one line a
+/// second, counting the refusals since the last: a client hammering past its limit must not
+/// write the log at its own pace.
 pub async fn log_rate_limited(
     State(key): State<ClientKey>,
     request: Request,
     next: Next,
 ) -> Response {
+    static LOGGED_SECOND: AtomicU64 = AtomicU64::new(0);
+    static REFUSED: AtomicU64 = AtomicU64::new(0);
     let client = key.extract(&request);
     let response = next.run(request).await;
     if response.status() == StatusCode::TOO_MANY_REQUESTS {
-        let wait = response.headers().get(header::RETRY_AFTER);
-        let wait_s = wait.and_then(|w| w.to_str().ok()).unwrap_or("?");
-        let client = client.map_or_else(|_| "?".to_owned(), |ip| ip.to_string());
-        tracing::warn!(target: "web", event = "rate_limited", client = %client, wait_s = %wait_s);
+        let refused = REFUSED.fetch_add(1, Ordering::Relaxed) + 1;
+        let second = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        if LOGGED_SECOND.swap(second, Ordering::Relaxed) != second {
+            REFUSED.fetch_sub(refused, Ordering::Relaxed);
+            let wait = response.headers().get(header::RETRY_AFTER);
+            let wait_s = wait.and_then(|w| w.to_str().ok()).unwrap_or("?");
+            let client = client.map_or_else(|_| "?".to_owned(), |ip| ip.to_string());
+            tracing::warn!(target: "web", event = "rate_limited", client = %client,
+                wait_s = %wait_s, refused);
+        }
     }
     response
 }

@@ -33,11 +33,24 @@ fn a_client_posting_past_the_rate_limit_is_told_to_wait() {
         .expect("a Retry-After header");
     assert!(wait >= 1, "told to wait {wait} s");
     assert!(body.contains(&format!("{wait}秒ほどおいてから")), "{body}");
+    // A client hammering past its limit: two hundred refusals, a line a second at most.
+    let started = std::time::Instant::now();
+    for _ in 0..200 {
+        assert!(post().0.starts_with("HTTP/1.1 429"));
+    }
+    let seconds = started.elapsed().as_secs() + 2;
     let log = server.log();
+    let lines = log.lines().filter(|line| line.contains("rate_limited"));
+    let logged: Vec<&str> = lines.collect();
     assert!(
-        log.lines()
-            .any(|line| line.contains("rate_limited") && line.contains("client=127.0.0.1")),
+        logged.iter().any(|line| line.contains("client=127.0.0.1")),
         "the refusal is logged with the client: {log}"
+    );
+    let at_most = usize::try_from(seconds).unwrap();
+    assert!(
+        logged.len() <= at_most,
+        "{} lines in {seconds} s",
+        logged.len()
     );
     let (head, _) = harness::http(&server.base, "GET /login HTTP/1.1", "");
     assert!(
