@@ -55,8 +55,11 @@ use crate::kana::KanaName;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CsvEncoding {
-    /// UTF-8 if the first cell with non-ASCII bytes is valid UTF-8 (a byte-order mark counts),
-    /// Shift_JIS otherwise; the choice then holds for the whole file.
+    /// UTF-8 after a byte-order mark, or when the first non-ASCII character of the file's
+    /// first 4 KiB (or, if those are all ASCII, of its first non-ASCII cell) is a UTF-8
+    /// sequence of three or four bytes, as every kana and kanji is; Shift_JIS otherwise. The
+    /// choice then holds for the whole file. A short Shift_JIS cell may happen to be UTF-8 of
+    /// two bytes (ﾅｶ is UTF-8 for Ŷ), which is why one valid cell does not decide.
     #[default]
     Detect,
     /// UTF-8, with or without a byte-order mark.
@@ -201,17 +204,25 @@ impl RosterCsv {
     ///
     /// # Errors
     /// [`RosterFileError`] when the header row cannot be read or lacks a required column.
-    pub fn read<R: Read>(&self, input: R) -> Result<RosterRows<R>, RosterFileError> {
+    pub fn read<R: Read>(&self, mut input: R) -> Result<RosterRows<R>, RosterFileError> {
+        let mut start = Vec::new();
+        let mut error = None;
+        let mut encoding = match self.encoding {
+            CsvEncoding::Detect => {
+                // An error here is the reader's to meet where it stands in the file.
+                let mut window = (&mut input).take(DETECTION_WINDOW);
+                error = window.read_to_end(&mut start).err();
+                detect(&start)
+            }
+            CsvEncoding::Utf8 => Some(UTF_8),
+            CsvEncoding::ShiftJis => Some(SHIFT_JIS),
+        };
+        let rest = Rest { error, input };
         let mut reader = ::csv::ReaderBuilder::new()
             .delimiter(self.delimiter)
             .has_headers(true)
             .flexible(true)
-            .from_reader(input);
-        let mut encoding = match self.encoding {
-            CsvEncoding::Detect => None,
-            CsvEncoding::Utf8 => Some(UTF_8),
-            CsvEncoding::ShiftJis => Some(SHIFT_JIS),
-        };
+            .from_reader(std::io::Cursor::new(start).chain(rest));
         let header = reader
             .byte_headers()
             .map_err(|error| RosterFileError::Unreadable {
@@ -264,7 +275,50 @@ fn normalise_header(raw: &str) -> String {
         .to_owned()
 }
 
-/// Decodes one cell; settles a detected encoding on the first non-ASCII cell.
+/// How much of a file's start tells its encoding: dozens of rows, and still only part of the
+/// CSV reader's buffer, so rows are read one at a time all the same.
+const DETECTION_WINDOW: u64 = 4 * 1024;
+
+/// The encoding a file's first bytes show: UTF-8 after a byte-order mark, or when the first
+/// non-ASCII character is a UTF-8 sequence of three or four bytes, as every kana and kanji
+/// is; otherwise `Shift_JIS`, whose kana and kanji start with a byte UTF-8 never starts with,
+/// or make at most two-byte look-alikes (ﾅｶ is `C5 B6`, UTF-8 for Ŷ: one cell would have
+/// said UTF-8). Undecided while the start is all ASCII (or cut off mid-character), when the
+/// first non-ASCII cell decides.
+fn detect(start: &[u8]) -> Option<&'static Encoding> {
+    if start.starts_with(b"\xEF\xBB\xBF") {
+        return Some(UTF_8);
+    }
+    let first = start.iter().position(|byte| !byte.is_ascii())?;
+    let rest = start.get(first..)?;
+    let width = match rest.first()? {
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return Some(SHIFT_JIS),
+    };
+    match std::str::from_utf8(rest.get(..width)?) {
+        Ok(_) => Some(UTF_8),
+        Err(_) => Some(SHIFT_JIS),
+    }
+}
+
+/// The file after the start that told its encoding: first the error that cut the start
+/// short, if one did, then the rest.
+struct Rest<R> {
+    error: Option<std::io::Error>,
+    input: R,
+}
+
+impl<R: Read> Read for Rest<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.error.take() {
+            Some(error) => Err(error),
+            None => self.input.read(buf),
+        }
+    }
+}
+
+/// Decodes one cell; settles an encoding still undecided on the first non-ASCII cell.
 fn decode<'a>(
     encoding: &mut Option<&'static Encoding>,
     bytes: &'a [u8],
@@ -274,11 +328,7 @@ fn decode<'a>(
         Some(chosen) => chosen,
         None if bytes.is_ascii() => UTF_8,
         None => {
-            let detected = if std::str::from_utf8(bytes).is_ok() {
-                UTF_8
-            } else {
-                SHIFT_JIS
-            };
+            let detected = detect(bytes).unwrap_or(SHIFT_JIS);
             *encoding = Some(detected);
             detected
         }
@@ -434,7 +484,8 @@ impl MessageJa for RowProblem {
 /// [`Portal::import_roster`](crate::Portal::import_roster)), then read
 /// [`problems`](RosterRows::problems).
 pub struct RosterRows<R> {
-    reader: ::csv::Reader<R>,
+    /// The file, its start (read to tell the encoding) put back in front.
+    reader: ::csv::Reader<std::io::Chain<std::io::Cursor<Vec<u8>>, Rest<R>>>,
     record: ::csv::ByteRecord,
     encoding: Option<&'static Encoding>,
     columns: Columns,

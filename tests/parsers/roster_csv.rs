@@ -299,6 +299,31 @@ fn header_names_and_the_separator_are_configurable() {
     );
 }
 
+/// A `Shift_JIS` file whose first non-ASCII cell happens to be valid UTF-8 (ﾅｶ ﾐｷ is the bytes
+/// `C5 B6 20 D0 B7`, UTF-8 for "Ŷ з") under an ASCII header, found in the file's first
+/// kilobytes or, after a header longer than those, in its first non-ASCII cell: UTF-8 is
+/// told by a kana or kanji's three bytes, not by a two-byte look-alike, so every row reads.
+#[test]
+fn the_encoding_is_not_fooled_by_a_cell_that_happens_to_be_utf8() {
+    assert!(std::str::from_utf8(&sjis("ﾅｶ ﾐｷ")).is_ok());
+    let long_header = format!("symbol,number,birth_date,name_kana,{}", "x".repeat(5000));
+    for header in ["symbol,number,birth_date,name_kana", &long_header] {
+        let file = sjis(&format!(
+            "{header}\n12,345,1980-04-01,ﾅｶ ﾐｷ\n12,346,1980-04-02,ｹﾝﾎﾟ ﾀﾛｳ\n"
+        ));
+        let mut rows = csv().read(file.as_slice()).unwrap();
+        let read: Vec<_> = rows.by_ref().map(|entry| entry.record).collect();
+        assert_eq!(rows.problems(), &[], "{read:?}");
+        assert_eq!(
+            read,
+            [
+                Some(record("12", "345", (1980, 4, 1), "ナカ ミキ")),
+                Some(record("12", "346", (1980, 4, 2), "ケンポ タロウ")),
+            ]
+        );
+    }
+}
+
 #[test]
 fn bytes_that_are_not_text_in_the_files_encoding_are_a_bad_row() {
     let file = [
