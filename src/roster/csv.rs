@@ -234,21 +234,30 @@ impl RosterCsv {
             let text = decode(&mut encoding, cell).ok_or(RosterFileError::Undecodable)?;
             header_names.push(normalise_header(&text));
         }
-        let find = |aliases: &[String]| {
-            header_names
-                .iter()
-                .position(|name| aliases.iter().any(|alias| normalise_header(alias) == *name))
+        // The one column named by `aliases`, if any; two are an error, not a guess.
+        let find = |aliases: &[String], column: Field| {
+            let named = |(_, name): &(usize, &String)| {
+                aliases
+                    .iter()
+                    .any(|alias| normalise_header(alias) == **name)
+            };
+            let mut matching = header_names.iter().enumerate().filter(named);
+            let first = matching.next().map(|(at, _)| at);
+            match matching.next() {
+                Some(_) => Err(RosterFileError::AmbiguousColumn { column }),
+                None => Ok(first),
+            }
         };
         let required = |aliases: &[String], column: Field| {
-            find(aliases).ok_or(RosterFileError::MissingColumn { column })
+            find(aliases, column)?.ok_or(RosterFileError::MissingColumn { column })
         };
         let columns = Columns {
-            insurer_code: find(&self.headers.insurer_code),
+            insurer_code: find(&self.headers.insurer_code, Field::InsurerCode)?,
             symbol: required(&self.headers.symbol, Field::Symbol)?,
             number: required(&self.headers.number, Field::Number)?,
             birth_date: required(&self.headers.birth_date, Field::BirthDate)?,
             name_kana: required(&self.headers.name_kana, Field::NameKana)?,
-            coverage_end: find(&self.headers.coverage_end),
+            coverage_end: find(&self.headers.coverage_end, Field::CoverageEnd)?,
         };
         Ok(RosterRows {
             reader,
@@ -366,6 +375,13 @@ pub enum RosterFileError {
         /// What the CSV reader said.
         detail: String,
     },
+    /// More than one column of the header row names the same field (a row number headed 番号
+    /// beside 被保険者証番号, say): which one holds it is not for the reader to guess.
+    #[error("more than one column of the header row is the {column}")]
+    AmbiguousColumn {
+        /// The field named twice.
+        column: Field,
+    },
 }
 
 impl MessageJa for RosterFileError {
@@ -380,6 +396,10 @@ impl MessageJa for RosterFileError {
             RosterFileError::Unreadable { .. } => {
                 "見出し行を読めません。CSV形式のファイルか確認してください。".to_owned()
             }
+            RosterFileError::AmbiguousColumn { column } => format!(
+                "見出し行に「{}」の列が2つ以上あります。どちらか一方の見出しを変えてください。",
+                column.label_ja()
+            ),
         }
     }
 }

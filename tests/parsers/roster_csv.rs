@@ -282,6 +282,26 @@ fn a_missing_column_is_named_and_optional_columns_may_be_left_out() {
     );
 }
 
+/// Two columns that both name one field — a 番号 that is the file's row number beside the
+/// 被保険者証番号 — refuse the file: taking the first would key everyone by row number, and
+/// the import would remove and re-add the whole roster.
+#[test]
+fn two_columns_for_one_field_refuse_the_file() {
+    let file = "番号,記号,被保険者証番号,生年月日,氏名カナ\n1,12,345,1980-04-01,ケンポ ハナコ\n";
+    let error = csv().read(file.as_bytes()).unwrap_err();
+    assert_eq!(
+        error,
+        RosterFileError::AmbiguousColumn {
+            column: Field::Number
+        }
+    );
+    assert!(
+        error.message_ja().contains("「番号」の列が2つ以上"),
+        "{}",
+        error.message_ja()
+    );
+}
+
 #[test]
 fn header_names_and_the_separator_are_configurable() {
     let headers = HeaderNames {
