@@ -38,9 +38,11 @@ use crate::roster::{ImportMode, RosterChanges, RosterEntry, RosterTally};
 use crate::store::columns::RosterRow;
 use deadpool_postgres::Transaction;
 
-/// The staging table: `seq` keeps the file's order.
+/// The staging table: `seq` keeps the file's order. Always named in `pg_temp`: a role whose
+/// `search_path` lists `public` first would otherwise read a table of the same name planted
+/// there.
 const STAGE: &str = "
-CREATE TEMP TABLE kenpo_roster_import (
+CREATE TEMP TABLE pg_temp.kenpo_roster_import (
     seq          BIGINT NOT NULL,
     line         BIGINT NOT NULL,
     insurer_code TEXT NOT NULL,
@@ -54,11 +56,11 @@ CREATE TEMP TABLE kenpo_roster_import (
 /// Staged rows with `first` = the seq of the first row naming the same person.
 const NUMBERED: &str =
     "SELECT s.*, min(seq) OVER (PARTITION BY insurer_code, symbol, number) AS first
-    FROM kenpo_roster_import AS s";
+    FROM pg_temp.kenpo_roster_import AS s";
 
 /// The stored people of insurer `$1` whom the staged file does not name.
 const MISSING: &str = "FROM @.roster AS r WHERE r.insurer_code = $1 AND NOT EXISTS (
-    SELECT 1 FROM kenpo_roster_import AS s
+    SELECT 1 FROM pg_temp.kenpo_roster_import AS s
     WHERE s.insurer_code = r.insurer_code AND s.symbol = r.symbol AND s.number = r.number)";
 
 /// Runs one import on `backend`.
@@ -89,7 +91,7 @@ where
             .await?;
         tx.batch_execute(&backend.sql(&format!(
             "INSERT INTO @.roster AS r ({ROSTER_COLUMNS})
-             SELECT {ROSTER_COLUMNS} FROM kenpo_roster_import
+             SELECT {ROSTER_COLUMNS} FROM pg_temp.kenpo_roster_import
              ON CONFLICT (insurer_code, symbol, number) DO UPDATE SET
                  birth_date = excluded.birth_date, name_kana = excluded.name_kana,
                  coverage_end = excluded.coverage_end
@@ -118,7 +120,7 @@ where
     {
         let sink = tx
             .copy_in(&format!(
-                "COPY kenpo_roster_import (seq, line, {ROSTER_COLUMNS}) FROM STDIN (FORMAT binary)"
+                "COPY pg_temp.kenpo_roster_import (seq, line, {ROSTER_COLUMNS}) FROM STDIN (FORMAT binary)"
             ))
             .await?;
         let types = [
@@ -159,7 +161,7 @@ async fn compare(
         .query_raw(
             &format!(
                 "SELECT d.line, f.line, d.insurer_code, d.symbol, d.number
-                 FROM ({NUMBERED}) AS d JOIN kenpo_roster_import AS f ON f.seq = d.first
+                 FROM ({NUMBERED}) AS d JOIN pg_temp.kenpo_roster_import AS f ON f.seq = d.first
                  WHERE d.seq <> d.first ORDER BY d.seq"
             ),
             std::iter::empty::<&(dyn ToSql + Sync)>(),

@@ -22,4 +22,5 @@ mod differential;
 mod faults;
 mod pgbouncer;
 mod processes;
+mod search_path;
 mod stress;
