@@ -9,8 +9,8 @@
 //!
 //! With a store that keeps its data (SQLite, PostgreSQL), a second run finds the account the
 //! first one made, and later runs meet the budgets the earlier ones spent (a step refused
-//! shows the member's message). PostgreSQL keeps the tables in the schema `kenpo_auth` (drop it to start
-//! over: `DROP SCHEMA kenpo_auth CASCADE`).
+//! shows the member's message). PostgreSQL keeps the tables in the schema `kenpo_auth` (drop
+//! it to start over: `DROP SCHEMA kenpo_auth CASCADE`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::time::{Duration, SystemTime};

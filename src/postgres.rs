@@ -240,6 +240,10 @@ async fn commit<T>(tx: Transaction<'_>, answer: T) -> Result<Option<T>, Postgres
     Ok(Some(answer))
 }
 
+/// Deletes every challenge of owner `$1` (its storage key): what a reset, a password change or
+/// a deletion leaves of the account's outstanding codes.
+const VOID_CHALLENGES_OF_OWNER: &str = "DELETE FROM @.challenges WHERE owner = $1";
+
 /// Locks the challenge `id` of `kind` (`FOR UPDATE`) with a statement from
 /// [`PostgresStore::lock_challenge_sql`], only if its code MAC is `code_mac`. Every completion
 /// starts here: a parallel caller waits on the lock, then finds the challenge gone; a wrong
@@ -788,9 +792,7 @@ impl Store for PostgresStore {
         let update = self
             .backend
             .sql("UPDATE @.accounts SET password_hash = $2 WHERE user_key = $1 RETURNING 1");
-        let void = self
-            .backend
-            .sql("DELETE FROM @.challenges WHERE owner = $1");
+        let void = self.backend.sql(VOID_CHALLENGES_OF_OWNER);
         in_transaction!(self, |tx, session| {
             let lock = lock_challenge(&session, &select, id, KIND_RESET, code_mac);
             let Some(row) = lock.await? else {
@@ -922,9 +924,7 @@ impl Store for PostgresStore {
             "UPDATE @.accounts SET password_hash = $3
              WHERE user_key = $1 AND password_hash = $2 RETURNING 1",
         );
-        let void = self
-            .backend
-            .sql("DELETE FROM @.challenges WHERE owner = $1");
+        let void = self.backend.sql(VOID_CHALLENGES_OF_OWNER);
         in_transaction!(self, |tx, session| {
             let updated = session
                 .count(&update, &[text(&user), text(&expected), text(&new_hash)])
@@ -1030,9 +1030,7 @@ impl Store for PostgresStore {
         let delete = self
             .backend
             .sql("DELETE FROM @.accounts WHERE user_key = $1 RETURNING 1");
-        let void = self
-            .backend
-            .sql("DELETE FROM @.challenges WHERE owner = $1");
+        let void = self.backend.sql(VOID_CHALLENGES_OF_OWNER);
         in_transaction!(self, |tx, session| {
             if session.count(&delete, &[text(&user)]).await? != 1 {
                 return roll_back(tx, false).await;

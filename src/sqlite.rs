@@ -291,6 +291,14 @@ fn write_code(tx: &rusqlite::Transaction<'_>, code: &CodeChallenge) -> Result<()
     Ok(())
 }
 
+/// Deletes every challenge of `owner` (its storage key): what a reset, a password change, an
+/// end of sessions or a deletion leaves of the account's outstanding codes.
+fn void_challenges_of(tx: &rusqlite::Transaction<'_>, owner: &str) -> Result<(), SqliteError> {
+    tx.prepare_cached("DELETE FROM challenges WHERE owner = ?1")?
+        .execute([owner])?;
+    Ok(())
+}
+
 impl Store for SqliteStore {
     type Error = SqliteError;
 
@@ -594,8 +602,7 @@ impl Store for SqliteStore {
                 return Ok(false);
             }
             // A completed reset voids every code the account has outstanding.
-            tx.prepare_cached("DELETE FROM challenges WHERE owner = ?1")?
-                .execute([&owner])?;
+            void_challenges_of(&tx, &owner)?;
             tx.commit()?;
             Ok(true)
         })
@@ -736,8 +743,7 @@ impl Store for SqliteStore {
                 return Ok(false);
             }
             // Outstanding codes (resets, e-mail changes) die with the old password.
-            tx.prepare_cached("DELETE FROM challenges WHERE owner = ?1")?
-                .execute([owner])?;
+            void_challenges_of(&tx, &owner)?;
             tx.commit()?;
             Ok(true)
         })
@@ -810,8 +816,7 @@ impl Store for SqliteStore {
                 .query_row([user.as_str()], |row| row.get(0))
                 .optional()?;
             if epoch.is_some() {
-                tx.prepare_cached("DELETE FROM challenges WHERE owner = ?1")?
-                    .execute([owner])?;
+                void_challenges_of(&tx, &owner)?;
             }
             tx.commit()?;
             Ok(epoch)
@@ -841,8 +846,7 @@ impl Store for SqliteStore {
             if deleted != 1 {
                 return Ok(false);
             }
-            tx.prepare_cached("DELETE FROM challenges WHERE owner = ?1")?
-                .execute([owner])?;
+            void_challenges_of(&tx, &owner)?;
             tx.commit()?;
             Ok(true)
         })

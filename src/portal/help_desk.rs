@@ -160,8 +160,8 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// be known to someone else, the member resets it too, which also ends every session.
     /// What the ended sessions may have begun goes with them: every outstanding code of the
     /// account (a password reset, an e-mail change) is void. Sessions are ended by a count,
-    /// not a time: a login after this call holds, whatever
-    /// the host processes' clocks say. A member can do the same for themselves:
+    /// not a time: a login after this call holds, whatever the host processes' clocks say. A
+    /// member can do the same for themselves:
     /// [`end_other_sessions`](Self::end_other_sessions).
     ///
     /// ```
