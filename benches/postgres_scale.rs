@@ -92,10 +92,10 @@ async fn load(client: &tokio_postgres::Client, schema: &str, size: Size, hash: &
                 '1975-03-02', 'ケンポ ショウコ'
          FROM generate_series(0, {last_person}) AS g;
          INSERT INTO \"{schema}\".accounts (user_key, user_id, insurer_code, symbol, number,
-                email, password_hash, created_at)
+                email, password_hash, created_at, birth_date)
          SELECT 'm' || lpad(g::text, 7, '0'), 'm' || lpad(g::text, 7, '0'),
                 '0613' || lpad((g % {INSURERS})::text, 4, '0'), '12', (g / {INSURERS})::text,
-                'm' || g || '@example.co.jp', '{hash}', {created}
+                'm' || g || '@example.co.jp', '{hash}', {created}, '1975-03-02'
          FROM generate_series(0, {last_account}) AS g;
          ANALYZE \"{schema}\".roster; ANALYZE \"{schema}\".accounts;",
         last_person = size.persons - 1,

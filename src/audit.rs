@@ -18,7 +18,7 @@
 //! | `event` | every event | the name, one of the table below |
 //! | `subject` | most | pseudonym of the user ID or insured person |
 //! | `insurer` | identity and roster events | the insurer-designated code (which union, not who) |
-//! | `user_id` | `login_succeeded`, `registration_completed`, `reset_completed`, `password_changed`, `account_unlocked`, `account_deleted`, `sessions_ended` | the account's user ID |
+//! | `user_id` | `login_succeeded`, `registration_completed`, `reset_completed`, `password_changed`, `account_unlocked`, `account_deleted`, `account_retired`, `sessions_ended` | the account's user ID |
 //! | `flow` | identity events | `first_authentication`, `reminder`, `registration` |
 //! | `matched` | `identity_checked` | whether all five fields matched |
 //! | `differs` | `identity_checked` | which fields differed (for the host only) |
@@ -51,6 +51,7 @@
 //! | `roster_imported` | info | an insurer's roster was replaced (or a dry run reported) |
 //! | `coverage_ended` / `coverage_restored` | warn | an operator marked 資格喪失, or undid it |
 //! | `help_desk_lookup` / `account_deleted` | warn | the help desk looked an account up, or deleted it |
+//! | `account_retired` | warn | a first authentication deleted the account of its insured key that someone born on another date registered (`reason`: `insured_person_changed`) |
 //! | `sessions_ended` | warn | the help desk ended every session of an account |
 //! | `other_sessions_ended` | info | a member ended every other session of theirs |
 //! | `session_ended` | info | [`Portal::check_session`](crate::Portal::check_session) ended a session (password changed, account gone, lifetime over, sessions ended) |

@@ -277,6 +277,7 @@ impl Store for MemoryStore {
                 created_at: now,
                 last_login_at: None,
                 session_epoch: 0,
+                birth_date: Some(new_account.birth_date),
             },
         );
         Ok(RegistrationOutcome::Created)

@@ -497,15 +497,16 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         self.config.branding.for_insurer(insured.insurer_code())
     }
 
-    /// Whether the insured person is on the roster and covered now.
-    async fn is_covered(&self, insured: &InsuredKey) -> Result<bool, Error> {
+    /// Whether the account's insured person is on the roster, covered now, and still the
+    /// person who registered it ([`Account::is_held_by`]).
+    async fn is_covered(&self, account: &Account) -> Result<bool, Error> {
         let now = self.clock.now();
         Ok(self
             .store
-            .find_insured(insured)
+            .find_insured(&account.insured_key)
             .await
             .map_err(store_error)?
-            .is_some_and(|record| record.is_covered_at(now)))
+            .is_some_and(|record| account.is_held_by(&record) && record.is_covered_at(now)))
     }
 
     /// The account, if its insured person is covered: for the flows that must treat an account
@@ -513,13 +514,14 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// not there is an account, so that an unknown user ID costs the store what a known one
     /// does (a reset request answers both alike, in time too).
     async fn covered(&self, account: Option<Account>) -> Result<Option<Account>, Error> {
-        let insured = account
-            .as_ref()
-            .map_or_else(InsuredKey::placeholder, |account| {
-                account.insured_key.clone()
-            });
-        let covered = self.is_covered(&insured).await?;
-        Ok(account.filter(|_| covered))
+        let Some(account) = account else {
+            self.store
+                .find_insured(&InsuredKey::placeholder())
+                .await
+                .map_err(store_error)?;
+            return Ok(None);
+        };
+        Ok(self.is_covered(&account).await?.then_some(account))
     }
 
     fn dummy(&self) -> Result<StoredHash, Error> {
@@ -755,6 +757,9 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// entry matches all five (never saying which differed); [`Error::TooManyAttempts`] once
     /// [`Config::identity_max_failures`] checks in a row failed, for a lock that lengthens as
     /// failures go on; [`Error::AlreadyRegistered`] when the person already has a user ID.
+    /// An account of the same insured key that someone born on another date registered (the
+    /// insurer gave the number to this person later: [`Account::is_held_by`]) is deleted
+    /// instead, and the person may register.
     pub async fn authenticate_insured(&self, form: &IdentityForm) -> Result<SignupTicket, Error> {
         let now = self.clock.now();
         let identity = InsuredIdentity::parse_as_of(form, now)?;
@@ -766,25 +771,48 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         }
         self.clear(CounterKey::Identity(identity.key().clone()))
             .await?;
-        if self
+        if let Some(account) = self
             .store
             .find_account_by_insured(identity.key())
             .await
             .map_err(store_error)?
-            .is_some()
         {
-            return Err(Error::AlreadyRegistered);
+            if account.was_registered_by(identity.key(), identity.birth_date()) {
+                return Err(Error::AlreadyRegistered);
+            }
+            self.retire(&account).await?;
         }
         let id = TicketId::random()?;
         self.store
             .insert_signup(SignupRecord {
                 id,
                 insured_key: identity.key().clone(),
+                birth_date: identity.birth_date(),
                 expires_at: later(now, self.config.signup_validity),
             })
             .await
             .map_err(store_error)?;
         Ok(SignupTicket::new(id))
+    }
+
+    /// Deletes the account of an insured key that the roster now gives to someone else (the
+    /// person who just proved all five fields of it): it can never log in again, and it stands
+    /// in the way of the new holder's registration.
+    async fn retire(&self, account: &Account) -> Result<(), Error> {
+        let user_key = account.user_id.key();
+        self.store
+            .delete_account(&user_key)
+            .await
+            .map_err(store_error)?;
+        let subject = user_subject(&self.config.secret_key, &user_key);
+        audit!(
+            WARN,
+            "account_retired",
+            subject,
+            user_id = account.user_id.as_str(),
+            reason = "insured_person_changed"
+        );
+        Ok(())
     }
 
     /// Step 1-3, user-ID registration (作成する): validates the form, hashes the password and
@@ -846,6 +874,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         let payload = ChallengePayload::Registration(NewAccount {
             user_id,
             insured_key: signup.insured_key,
+            birth_date: signup.birth_date,
             email: email.clone(),
             password_hash,
         });
@@ -1158,7 +1187,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         };
         // The password is right: the budget is the member's again, whatever comes next.
         self.clear(CounterKey::Login(user_key)).await?;
-        if !self.is_covered(&account.insured_key).await? {
+        if !self.is_covered(&account).await? {
             audit!(WARN, "login_failed", subject, reason = "coverage_ended");
             return Err(Error::CoverageEnded);
         }
@@ -1374,7 +1403,9 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             .await
             .map_err(store_error)?;
         if let Some(account) = account.filter(|account| {
-            matched && account.email.as_str().eq_ignore_ascii_case(email.as_str())
+            matched
+                && account.was_registered_by(identity.key(), identity.birth_date())
+                && account.email.as_str().eq_ignore_ascii_case(email.as_str())
         }) {
             let branding = self.branding_of(&account.insured_key);
             let mail = Mail::user_id_reminder(account.email, &account.user_id, branding);

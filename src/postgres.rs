@@ -557,17 +557,19 @@ impl Store for PostgresStore {
         let key = &record.insured_key;
         let (insurer_code, symbol, number) = (key.insurer_code(), key.symbol(), key.number());
         let id = record.id.as_bytes().as_slice();
+        let birth_date = record.birth_date.to_string();
         self.statement(
-            "INSERT INTO @.signups (id, insurer_code, symbol, number, expires_at)
-             VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO @.signups (id, insurer_code, symbol, number, birth_date, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (id) DO UPDATE SET insurer_code = excluded.insurer_code,
                  symbol = excluded.symbol, number = excluded.number,
-                 expires_at = excluded.expires_at",
+                 birth_date = excluded.birth_date, expires_at = excluded.expires_at",
             &[
                 bytea(&id),
                 text(&insurer_code),
                 text(&symbol),
                 text(&number),
+                text(&birth_date),
                 int8(&expires_at),
             ],
         )
@@ -592,23 +594,32 @@ impl Store for PostgresStore {
         let sends = i64::from(code.sends);
         let owner = record.owner.storage_key();
         let kind = kind_to_sql(&record.payload);
-        let [user_key, user_id, insurer_code, symbol, number, email, hash] =
-            payload_columns(&record.payload);
+        let [
+            user_key,
+            user_id,
+            insurer_code,
+            symbol,
+            number,
+            email,
+            hash,
+            birth_date,
+        ] = payload_columns(&record.payload);
         let delete = self.backend.sql("DELETE FROM @.challenges WHERE id = $1");
         // The unique (owner, purpose) makes a concurrent insert for the same owner wait for
         // this one, then replace it: one challenge stays live.
         let insert = self.backend.sql(
             "INSERT INTO @.challenges (id, purpose, code_mac, issued_at, expires_at, attempts,
                  sends, owner, kind, user_key, user_id, insurer_code, symbol, number, email,
-                 password_hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                 password_hash, birth_date)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                 $17)
              ON CONFLICT (owner, purpose) DO UPDATE SET id = excluded.id,
                  code_mac = excluded.code_mac, issued_at = excluded.issued_at,
                  expires_at = excluded.expires_at, attempts = excluded.attempts,
                  sends = excluded.sends, kind = excluded.kind, user_key = excluded.user_key,
                  user_id = excluded.user_id, insurer_code = excluded.insurer_code,
                  symbol = excluded.symbol, number = excluded.number, email = excluded.email,
-                 password_hash = excluded.password_hash",
+                 password_hash = excluded.password_hash, birth_date = excluded.birth_date",
         );
         let params = [
             bytea(&id),
@@ -627,6 +638,7 @@ impl Store for PostgresStore {
             text(&number),
             text(&email),
             text(&hash),
+            text(&birth_date),
         ];
         in_transaction!(self, |tx, session| {
             session.query(&delete, &[bytea(&id)]).await?;
@@ -728,9 +740,9 @@ impl Store for PostgresStore {
         );
         let insert = self.backend.sql(
             "INSERT INTO @.accounts (user_key, user_id, insurer_code, symbol, number, email,
-                 password_hash, terms_accepted, created_at)
+                 password_hash, terms_accepted, created_at, birth_date)
              SELECT user_key, user_id, insurer_code, symbol, number, email, password_hash,
-                 NULL, $2
+                 NULL, $2, birth_date
              FROM @.challenges WHERE id = $1
              ON CONFLICT DO NOTHING RETURNING 1",
         );

@@ -133,6 +133,10 @@
 //!   the password checked out, so it tells nothing to someone without the password; reset and
 //!   reminder treat the account as unknown (a decoy, no mail), and first authentication does
 //!   not confirm the person.
+//! - An account belongs to the person who registered it, not to the number: it keeps the date
+//!   of birth its member proved ([`Account::is_held_by`](crate::store::Account::is_held_by)).
+//!   When the insurer gives a former member's 記号・番号 to someone else, the account answers
+//!   as its coverage ended, and the new holder's first authentication retires it.
 //! - A roster import is one atomic step per insurer: all or nothing, never another insurer's
 //!   rows, a refused or duplicated row leaving the roster as it was.
 //! - Mail branding is checked ([`Config::check`](crate::Config::check)): no control

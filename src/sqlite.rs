@@ -372,14 +372,16 @@ impl Store for SqliteStore {
         let key = &record.insured_key;
         self.pool.with(|conn| {
             conn.prepare_cached(
-                "INSERT OR REPLACE INTO signups (id, insurer_code, symbol, number, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT OR REPLACE INTO signups (id, insurer_code, symbol, number, birth_date,
+                     expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![
                 record.id.as_bytes(),
                 key.insurer_code(),
                 key.symbol(),
                 key.number(),
+                record.birth_date.to_string(),
                 expires_at,
             ])?;
             Ok(())
@@ -401,8 +403,16 @@ impl Store for SqliteStore {
         let expires_at = time_to_sql(code.expires_at)?;
         let owner = record.owner.storage_key();
         let purpose = purpose_to_sql(code.purpose);
-        let [user_key, user_id, insurer_code, symbol, number, email, hash] =
-            payload_columns(&record.payload);
+        let [
+            user_key,
+            user_id,
+            insurer_code,
+            symbol,
+            number,
+            email,
+            hash,
+            birth_date,
+        ] = payload_columns(&record.payload);
         self.pool.with(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             // The owner's older challenge of this purpose dies in the same transaction.
@@ -411,8 +421,9 @@ impl Store for SqliteStore {
             tx.prepare_cached(
                 "INSERT OR REPLACE INTO challenges (id, purpose, code_mac, issued_at, expires_at,
                      attempts, sends, owner, kind, user_key, user_id, insurer_code, symbol,
-                     number, email, password_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                     number, email, password_hash, birth_date)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17)",
             )?
             .execute(params![
                 code.id.as_bytes(),
@@ -431,6 +442,7 @@ impl Store for SqliteStore {
                 number,
                 email,
                 hash,
+                birth_date,
             ])?;
             tx.commit()?;
             Ok(())
@@ -549,9 +561,9 @@ impl Store for SqliteStore {
             }
             tx.prepare_cached(
                 "INSERT INTO accounts (user_key, user_id, insurer_code, symbol, number, email,
-                     password_hash, terms_accepted, created_at)
+                     password_hash, terms_accepted, created_at, birth_date)
                  SELECT user_key, user_id, insurer_code, symbol, number, email, password_hash,
-                     NULL, ?2
+                     NULL, ?2, birth_date
                  FROM challenges WHERE id = ?1",
             )?
             .execute(params![id.as_bytes(), now])?;

@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::TermsVersion;
 use crate::email::EmailAddress;
 use crate::hashing::PasswordHash;
-use crate::identity::{CoverageEnd, InsuredKey, InsuredRecord};
+use crate::identity::{BirthDate, CoverageEnd, InsuredKey, InsuredRecord};
 pub use crate::ticket::TicketId;
 use crate::user_id::{UserId, UserKey};
 
@@ -80,9 +80,55 @@ pub struct Account {
     /// it ends every session before it, whatever the clocks say.
     #[serde(default)]
     pub session_epoch: u64,
+    /// The date of birth of the insured person who registered the account, as the roster
+    /// gave it then: an insurer may later give the same 記号・番号 to someone else, and the
+    /// account is not theirs ([`Account::is_held_by`]). `None` only for an account made before
+    /// the stores kept it whose person was off the roster when the store was upgraded: such an
+    /// account is held by no one.
+    #[serde(default)]
+    pub birth_date: Option<BirthDate>,
 }
 
 impl Account {
+    /// Whether the roster's `record` is still the insured person who registered this account:
+    /// the same insured key and the same date of birth. A record that fails it is someone to
+    /// whom the insurer gave the number later (or a correction of the birth date): the account
+    /// is then treated as its person's coverage ended, and the new holder's first
+    /// authentication retires it.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use kenpo_auth::store::Account;
+    /// use kenpo_auth::{BirthDate, EmailAddress, InsuredRecord, PasswordHash, UserId};
+    ///
+    /// let first = InsuredRecord::new("06139999", "12", "345", BirthDate::new(1960, 1, 2)?, "ケンポ タロウ")?;
+    /// let account = Account {
+    ///     user_id: UserId::parse("NGK000123")?,
+    ///     insured_key: first.key().clone(),
+    ///     email: EmailAddress::parse("taro@example.co.jp")?,
+    ///     password_hash: PasswordHash::from_phc(String::new()),
+    ///     terms_accepted: None,
+    ///     created_at: SystemTime::UNIX_EPOCH,
+    ///     last_login_at: None,
+    ///     session_epoch: 0,
+    ///     birth_date: Some(first.birth_date()),
+    /// };
+    /// assert!(account.is_held_by(&first));
+    /// // The insurer gives the number 345 to someone else.
+    /// let next = InsuredRecord::new("06139999", "12", "345", BirthDate::new(2001, 5, 6)?, "ヨコ ハナコ")?;
+    /// assert!(!account.is_held_by(&next));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn is_held_by(&self, record: &InsuredRecord) -> bool {
+        self.was_registered_by(record.key(), record.birth_date())
+    }
+
+    /// The rule behind [`is_held_by`](Self::is_held_by), for an identity the member typed.
+    pub(crate) fn was_registered_by(&self, key: &InsuredKey, birth_date: BirthDate) -> bool {
+        &self.insured_key == key && self.birth_date == Some(birth_date)
+    }
+
     /// The largest [`Account::session_epoch`]: what a signed 64-bit SQL column holds.
     ///
     /// ```
@@ -98,6 +144,8 @@ pub struct NewAccount {
     pub user_id: UserId,
     /// The insured person who passed first authentication.
     pub insured_key: InsuredKey,
+    /// Their date of birth as they proved it ([`Account::birth_date`]).
+    pub birth_date: BirthDate,
     /// The address the code was mailed to.
     pub email: EmailAddress,
     /// The hash of the chosen password (the password itself is never stored).
@@ -111,6 +159,9 @@ pub struct SignupRecord {
     pub id: TicketId,
     /// Who authenticated.
     pub insured_key: InsuredKey,
+    /// Their date of birth as they proved it, for the account they register
+    /// ([`Account::birth_date`]).
+    pub birth_date: BirthDate,
     /// When the ticket stops being usable.
     pub expires_at: SystemTime,
 }

@@ -13,7 +13,7 @@ use crate::email::EmailAddress;
 use crate::error::{Error, store_error};
 use crate::identity::{CoverageEnd, InsuredKey};
 use crate::mail::Mailer;
-use crate::store::{AttemptGate, CounterKey, Store};
+use crate::store::{Account, AttemptGate, CounterKey, Store};
 use crate::user_id::{UserId, UserKey};
 
 use super::Portal;
@@ -81,6 +81,11 @@ pub enum CoverageState {
     Ended(CoverageEnd),
     /// No longer on the roster: the account cannot log in.
     OffRoster,
+    /// The roster gives the insured key to someone born on another date than the member who
+    /// registered ([`Account::is_held_by`](crate::store::Account::is_held_by)): the account
+    /// cannot log in, and the new holder's first authentication deletes it. A correction of
+    /// the birth date on the roster looks the same: the member then registers again.
+    PersonChanged,
 }
 
 /// `s****@example.co.jp`: the first character of the local part and the domain.
@@ -117,7 +122,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         let user_key = account.user_id.key();
         let login = self.lock_state(CounterKey::Login(user_key.clone())).await?;
         let reset_codes = self.lock_state(CounterKey::ResetCode(user_key)).await?;
-        let coverage = self.coverage_state(&key).await?;
+        let coverage = self.coverage_state(&account).await?;
         Ok(Some(HelpDeskView {
             masked_email: mask(&account.email),
             user_id: account.user_id,
@@ -244,14 +249,21 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
         )
     }
 
-    async fn coverage_state(&self, key: &InsuredKey) -> Result<CoverageState, Error> {
+    async fn coverage_state(&self, account: &Account) -> Result<CoverageState, Error> {
         let now = self.clock.now();
-        let record = self.store.find_insured(key).await.map_err(store_error)?;
-        Ok(match record.map(|record| record.coverage_end()) {
+        let record = self
+            .store
+            .find_insured(&account.insured_key)
+            .await
+            .map_err(store_error)?;
+        Ok(match record {
             None => CoverageState::OffRoster,
-            Some(None) => CoverageState::Covered,
-            Some(Some(end)) if end.has_begun(now) => CoverageState::Ended(end),
-            Some(Some(end)) => CoverageState::Ends(end),
+            Some(record) if !account.is_held_by(&record) => CoverageState::PersonChanged,
+            Some(record) => match record.coverage_end() {
+                None => CoverageState::Covered,
+                Some(end) if end.has_begun(now) => CoverageState::Ended(end),
+                Some(end) => CoverageState::Ends(end),
+            },
         })
     }
 }

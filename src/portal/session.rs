@@ -115,7 +115,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             audit!(INFO, "session_ended", subject);
             return Err(Error::SessionEnded);
         };
-        if !self.is_covered(&account.insured_key).await? {
+        if !self.is_covered(&account).await? {
             return Err(Error::CoverageEnded);
         }
         Ok(())

@@ -100,11 +100,30 @@ ALTER TABLE @.accounts ADD COLUMN session_epoch BIGINT NOT NULL DEFAULT 0
     CHECK (session_epoch >= 0);
 ";
 
+/// Version 3: the date of birth of the person who registered an account, as the SQLite
+/// store's version 5 (which says why and how existing rows are filled in).
+const V3: &str = "
+ALTER TABLE @.accounts ADD COLUMN birth_date TEXT;  -- YYYY-MM-DD; NULL: held by no one
+ALTER TABLE @.signups ADD COLUMN birth_date TEXT;
+ALTER TABLE @.challenges ADD COLUMN birth_date TEXT;  -- kind 1 only
+UPDATE @.accounts AS a SET birth_date = r.birth_date FROM @.roster AS r
+    WHERE r.insurer_code = a.insurer_code AND r.symbol = a.symbol AND r.number = a.number;
+UPDATE @.signups AS s SET birth_date = r.birth_date FROM @.roster AS r
+    WHERE r.insurer_code = s.insurer_code AND r.symbol = s.symbol AND r.number = s.number;
+DELETE FROM @.signups WHERE birth_date IS NULL;
+UPDATE @.challenges AS c SET birth_date = r.birth_date FROM @.roster AS r
+    WHERE c.kind = 1
+        AND r.insurer_code = c.insurer_code AND r.symbol = c.symbol AND r.number = c.number;
+DELETE FROM @.challenges WHERE kind = 1 AND birth_date IS NULL;
+ALTER TABLE @.signups ALTER COLUMN birth_date SET NOT NULL;
+ALTER TABLE @.challenges ADD CHECK (kind <> 1 OR birth_date IS NOT NULL);
+";
+
 /// One script per schema version, oldest first: `MIGRATIONS[v]` takes version `v` to `v + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this release writes and reads.
-pub(super) const SCHEMA_VERSION: u32 = 2;
+pub(super) const SCHEMA_VERSION: u32 = 3;
 
 // A new migration must come with a new version.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);

@@ -191,11 +191,37 @@ const V4: &str = "
 ALTER TABLE accounts ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0 CHECK (session_epoch >= 0);
 ";
 
+/// Version 5: the date of birth of the person who registered an account (`Account::is_held_by`:
+/// an insurer may later give the same 記号・番号 to someone else), carried from the sign-up
+/// through the registration challenge.
+///
+/// Existing rows take the roster's birth date of their insured key, the best the store knows.
+/// An account whose person is off the roster keeps NULL (held by no one: their first
+/// authentication, should they come back, retires it and they register again); a sign-up or
+/// registration code without a roster entry is dropped (they live at most 30 minutes).
+const V5: &str = "
+ALTER TABLE accounts ADD COLUMN birth_date TEXT;  -- YYYY-MM-DD; NULL: held by no one
+ALTER TABLE signups ADD COLUMN birth_date TEXT;
+ALTER TABLE challenges ADD COLUMN birth_date TEXT;  -- kind 1 only
+UPDATE accounts SET birth_date = (SELECT roster.birth_date FROM roster
+    WHERE roster.insurer_code = accounts.insurer_code AND roster.symbol = accounts.symbol
+        AND roster.number = accounts.number);
+UPDATE signups SET birth_date = (SELECT roster.birth_date FROM roster
+    WHERE roster.insurer_code = signups.insurer_code AND roster.symbol = signups.symbol
+        AND roster.number = signups.number);
+DELETE FROM signups WHERE birth_date IS NULL;
+UPDATE challenges SET birth_date = (SELECT roster.birth_date FROM roster
+    WHERE roster.insurer_code = challenges.insurer_code AND roster.symbol = challenges.symbol
+        AND roster.number = challenges.number)
+    WHERE kind = 1;
+DELETE FROM challenges WHERE kind = 1 AND birth_date IS NULL;
+";
+
 /// One script per schema version, oldest first: `MIGRATIONS[v]` takes version `v` to `v + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this release writes and reads.
-pub(crate) const SCHEMA_VERSION: u32 = 4;
+pub(crate) const SCHEMA_VERSION: u32 = 5;
 
 // A new migration must come with a new version.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);

@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 use crate::config::TermsVersion;
 use crate::email::{EmailAddress, EmailRules};
 use crate::hashing::PasswordHash;
-use crate::identity::{InsuredKey, InsuredRecord};
+use crate::identity::{BirthDate, InsuredKey, InsuredRecord};
 use crate::store::{
     Account, AttemptCounter, ChallengeOwner, ChallengePayload, ChallengeRecord, CodeChallenge,
     CodeMac, NewAccount, Purpose, SignupRecord,
@@ -122,22 +122,25 @@ pub(crate) const fn kind_to_sql(payload: &ChallengePayload) -> i64 {
     }
 }
 
-/// The payload columns of a challenge (`user_key` … `password_hash`): all of them for a
-/// registration, the new address in `email` for an e-mail change, none for a reset.
-pub(crate) fn payload_columns(payload: &ChallengePayload) -> [Option<&str>; 7] {
+/// The payload columns of a challenge (`user_key` … `password_hash`, `birth_date`): all of
+/// them for a registration, the new address in `email` for an e-mail change, none for a reset.
+pub(crate) fn payload_columns(payload: &ChallengePayload) -> [Option<String>; 8] {
     match payload {
         ChallengePayload::Registration(account) => [
-            Some(account.user_id.unique_key()),
-            Some(account.user_id.as_str()),
-            Some(account.insured_key.insurer_code()),
-            Some(account.insured_key.symbol()),
-            Some(account.insured_key.number()),
-            Some(account.email.as_str()),
-            Some(account.password_hash.as_str()),
-        ],
-        ChallengePayload::PasswordReset | ChallengePayload::DecoyReset => [None; 7],
+            account.user_id.unique_key(),
+            account.user_id.as_str(),
+            account.insured_key.insurer_code(),
+            account.insured_key.symbol(),
+            account.insured_key.number(),
+            account.email.as_str(),
+            account.password_hash.as_str(),
+            &account.birth_date.to_string(),
+        ]
+        .map(|value| Some(value.to_owned())),
+        ChallengePayload::PasswordReset | ChallengePayload::DecoyReset => Default::default(),
         ChallengePayload::EmailChange(email) => {
-            [None, None, None, None, None, Some(email.as_str()), None]
+            let email = Some(email.as_str().to_owned());
+            [None, None, None, None, None, email, None, None]
         }
     }
 }
@@ -155,6 +158,11 @@ fn user_id_from_sql(value: &str) -> Result<UserId, ColumnError> {
 /// chosen then (legacy carrier dots, quoted local parts), as serde reads it.
 pub(crate) fn email_from_sql(value: &str) -> Result<EmailAddress, ColumnError> {
     EmailAddress::parse_with(value, EmailRules::STORED).map_err(|_| corrupt("e-mail address"))
+}
+
+/// A `birth_date` column (`YYYY-MM-DD`).
+pub(crate) fn birth_date_from_sql(value: &str) -> Result<BirthDate, ColumnError> {
+    value.parse().map_err(|_| corrupt("birth date"))
 }
 
 /// An insured person's key from its three columns.
@@ -196,6 +204,7 @@ macro_rules! each_row {
                 created_at: i64 = "time",
                 last_login_at: Option<i64> = "time",
                 session_epoch: i64 = "session epoch",
+                birth_date: Option<String> = "birth date",
             }
             /// A `signups` row.
             SignupRow {
@@ -203,6 +212,7 @@ macro_rules! each_row {
                 insurer_code: String = "insured key",
                 symbol: String = "insured key",
                 number: String = "insured key",
+                birth_date: Option<String> = "birth date",
                 expires_at: i64 = "time",
             }
             /// A `counters` row.
@@ -233,6 +243,7 @@ macro_rules! each_row {
                 number: Option<String> = "registration challenge",
                 email: Option<String> = "registration challenge",
                 password_hash: Option<String> = "registration challenge",
+                birth_date: Option<String> = "registration challenge",
             }
         }
     };
@@ -264,7 +275,7 @@ each_row!(define_rows);
 
 impl RosterRow {
     pub(crate) fn into_record(self) -> Result<InsuredRecord, ColumnError> {
-        let birth_date = self.birth_date.parse().map_err(|_| corrupt("birth date"))?;
+        let birth_date = birth_date_from_sql(&self.birth_date)?;
         let coverage_end = self
             .coverage_end
             .map(|end| end.parse().map_err(|_| corrupt("coverage end")))
@@ -308,6 +319,11 @@ impl AccountRow {
             created_at: time_from_sql(self.created_at)?,
             last_login_at: optional_time_from_sql(self.last_login_at)?,
             session_epoch: epoch_from_sql(self.session_epoch)?,
+            birth_date: self
+                .birth_date
+                .as_deref()
+                .map(birth_date_from_sql)
+                .transpose()?,
         })
     }
 }
@@ -317,6 +333,9 @@ impl SignupRow {
         Ok(SignupRecord {
             id: ticket_from_sql(&self.id)?,
             insured_key: key_from_sql(&self.insurer_code, &self.symbol, &self.number)?,
+            birth_date: birth_date_from_sql(
+                self.birth_date.as_deref().ok_or(corrupt("birth date"))?,
+            )?,
             expires_at: time_from_sql(self.expires_at)?,
         })
     }
@@ -358,7 +377,7 @@ impl ChallengeRow {
     /// [`ChallengeTail::COLUMNS`] (a test holds the two to this list).
     pub(crate) const COLUMNS: &'static str = "id, purpose, code_mac, issued_at, expires_at, \
          attempts, sends, owner, kind, user_id, insurer_code, symbol, number, email, \
-         password_hash";
+         password_hash, birth_date";
 
     pub(crate) fn into_record(self) -> Result<ChallengeRecord, ColumnError> {
         let code = self.code.into_code()?;
@@ -373,6 +392,7 @@ impl ChallengeRow {
                     Some(number),
                     Some(email),
                     Some(password_hash),
+                    Some(birth_date),
                 ) = (
                     tail.user_id,
                     tail.insurer_code,
@@ -380,6 +400,7 @@ impl ChallengeRow {
                     tail.number,
                     tail.email,
                     tail.password_hash,
+                    tail.birth_date,
                 )
                 else {
                     return Err(corrupt("registration challenge"));
@@ -387,6 +408,7 @@ impl ChallengeRow {
                 ChallengePayload::Registration(NewAccount {
                     user_id: user_id_from_sql(&user_id)?,
                     insured_key: key_from_sql(&insurer_code, &symbol, &number)?,
+                    birth_date: birth_date_from_sql(&birth_date)?,
                     email: email_from_sql(&email)?,
                     password_hash: PasswordHash::from_phc(password_hash),
                 })

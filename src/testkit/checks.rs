@@ -10,8 +10,8 @@ use crate::store::{
     ResendOutcome, ResendRules, SignupRecord, Store,
 };
 use crate::testkit::fixtures::{
-    at, create_account, expect_stored, forgetful_policy, hash, insert_challenge, insured, key,
-    lock_policy, mac, registration_challenge, registration_under, reset_challenge, t0, ticket,
+    at, born, create_account, expect_stored, forgetful_policy, hash, insert_challenge, insured,
+    key, lock_policy, mac, registration_challenge, registration_under, reset_challenge, t0, ticket,
     user_key,
 };
 use crate::testkit::{Outcome, ensure, ok};
@@ -44,15 +44,16 @@ pub(super) async fn signups<S: Store>(store: &S) -> Outcome {
     let record = SignupRecord {
         id,
         insured_key: key(1),
+        birth_date: born(1),
         expires_at,
     };
     ok(CHECK, store.insert_signup(record).await)?;
     let found = ok(CHECK, store.find_signup(id).await)?;
     ensure!(
         CHECK,
-        found
-            .as_ref()
-            .is_some_and(|s| s.insured_key == key(1) && s.expires_at == expires_at),
+        found.as_ref().is_some_and(|s| s.insured_key == key(1)
+            && s.birth_date == born(1)
+            && s.expires_at == expires_at),
         "signup did not round-trip: {found:?}"
     );
     ensure!(
@@ -247,6 +248,7 @@ pub(super) async fn registration<S: Store>(store: &S) -> Outcome {
             .insert_signup(SignupRecord {
                 id: signup,
                 insured_key: key(1),
+                birth_date: born(1),
                 expires_at: at(1800),
             })
             .await,
@@ -278,7 +280,8 @@ pub(super) async fn registration<S: Store>(store: &S) -> Outcome {
                 && a.insured_key == key(1)
                 && a.password_hash == hash("first")
                 && a.terms_accepted.is_none()
-                && a.created_at == at(5)),
+                && a.created_at == at(5)
+                && a.birth_date == Some(born(1))),
         "account not stored as registered: {account:?}"
     );
     let by_insured = ok(CHECK, store.find_account_by_insured(&key(1)).await)?;
@@ -614,6 +617,7 @@ pub(super) async fn purge<S: Store>(store: &S) -> Outcome {
             .insert_signup(SignupRecord {
                 id: old_signup,
                 insured_key: key(1),
+                birth_date: born(1),
                 expires_at: t0(),
             })
             .await,

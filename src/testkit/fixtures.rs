@@ -41,13 +41,18 @@ pub(super) fn key(n: usize) -> InsuredKey {
     fixture(InsuredKey::new("06139999", "12", &format!("{}", 1000 + n)))
 }
 
+/// The date of birth of insured person `n`: a different day for each of the first 28.
+pub(super) fn born(n: usize) -> BirthDate {
+    let day = u8::try_from(n % 28).unwrap_or(0) + 1;
+    fixture(BirthDate::new(1980, 4, day))
+}
+
 pub(super) fn insured(n: usize) -> InsuredRecord {
-    let birth = fixture(BirthDate::new(1980, 4, 1));
     fixture(InsuredRecord::new(
         "06139999",
         "12",
         &format!("{}", 1000 + n),
-        birth,
+        born(n),
         "ケンポ タロウ",
     ))
 }
@@ -107,6 +112,7 @@ pub(super) fn registration_under(
         payload: ChallengePayload::Registration(NewAccount {
             user_id: user(user_id),
             insured_key: key(insured),
+            birth_date: born(insured),
             email: email(),
             password_hash: hash("first"),
         }),

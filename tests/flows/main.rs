@@ -19,6 +19,7 @@ mod login;
 mod mail;
 mod password_reset;
 mod registration;
+mod reissued_number;
 mod sessions;
 mod settings;
 mod user_id_reminder;

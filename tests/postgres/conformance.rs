@@ -140,21 +140,71 @@ fn a_version_one_schema_is_migrated_keeping_its_accounts() {
     let name = schema.name();
     crate::support::admin(&format!(
         "ALTER TABLE \"{name}\".accounts DROP COLUMN session_epoch;
+         {undo}
          UPDATE \"{name}\".schema_version SET version = 1;
          INSERT INTO \"{name}\".accounts (user_key, user_id, insurer_code, symbol, number,
              email, password_hash, created_at)
          VALUES ('ngk0001', 'NGK0001', '06139999', '1234', '567', 'shoko@example.co.jp',
-             '$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA', 0);"
+             '$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA', 0);",
+        undo = UNDO_V3.replace("{name}", name),
     ))
     .unwrap();
     let store = schema.store();
     let version =
         crate::support::admin_value(&format!("SELECT version FROM \"{name}\".schema_version"));
-    assert_eq!(version.as_deref(), Some("2"));
+    let current = PostgresStore::SCHEMA_VERSION.to_string();
+    assert_eq!(version.as_deref(), Some(current.as_str()));
     let member = kenpo_auth::UserId::parse("NGK0001").unwrap().key();
     let account = block_on(store.find_account(&member)).unwrap().unwrap();
     assert_eq!(account.session_epoch, 0);
     assert_eq!(block_on(store.end_sessions(&member)).unwrap(), Some(1));
+}
+
+/// What version 3 added, taken away again (`{name}` is the schema).
+const UNDO_V3: &str = "ALTER TABLE \"{name}\".accounts DROP COLUMN birth_date;
+    ALTER TABLE \"{name}\".signups DROP COLUMN birth_date;
+    ALTER TABLE \"{name}\".challenges DROP COLUMN birth_date;";
+
+/// Version 3 gives existing accounts and sign-ups the roster's date of birth of their insured
+/// key; an account whose person is off the roster keeps none (held by no one), and a sign-up
+/// without a roster entry is dropped.
+#[test]
+fn a_version_two_schema_learns_who_registered_its_accounts() {
+    let _server = require_server!();
+    let schema = TestSchema::new("v2");
+    drop(schema.store());
+    let name = schema.name();
+    let (kept, lost) = (TicketId::random().unwrap(), TicketId::random().unwrap());
+    crate::support::admin(&format!(
+        "{undo}
+         UPDATE \"{name}\".schema_version SET version = 2;
+         INSERT INTO \"{name}\".roster VALUES
+             ('06139999', '1234', '567', '1975-03-02', 'ケンポ ショウコ', NULL);
+         INSERT INTO \"{name}\".accounts (user_key, user_id, insurer_code, symbol, number,
+             email, password_hash, created_at)
+         VALUES ('ngk0001', 'NGK0001', '06139999', '1234', '567', 'shoko@example.co.jp',
+             '$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA', 0),
+             ('ngk0002', 'NGK0002', '06139999', '1234', '999', 'left@example.co.jp',
+             '$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA', 0);
+         INSERT INTO \"{name}\".signups VALUES
+             ('\\x{kept}', '06139999', '1234', '567', 9000000000000000000),
+             ('\\x{lost}', '06139999', '1234', '999', 9000000000000000000);",
+        undo = UNDO_V3.replace("{name}", name),
+        kept = kept.to_hex(),
+        lost = lost.to_hex(),
+    ))
+    .unwrap();
+    let store = schema.store();
+    let born = kenpo_auth::BirthDate::new(1975, 3, 2).unwrap();
+    let account = |user: &str| {
+        let key = kenpo_auth::UserId::parse(user).unwrap().key();
+        block_on(store.find_account(&key)).unwrap().unwrap()
+    };
+    assert_eq!(account("NGK0001").birth_date, Some(born));
+    assert_eq!(account("NGK0002").birth_date, None, "held by no one");
+    let signup = block_on(store.find_signup(kept)).unwrap().unwrap();
+    assert_eq!(signup.birth_date, born);
+    assert!(block_on(store.find_signup(lost)).unwrap().is_none());
 }
 
 /// A planted bug: `complete_registration` that checks the challenge with a plain read (no row
@@ -237,9 +287,9 @@ impl Store for RacyConsume {
             .as_nanos();
         crate::support::admin(&format!(
             "INSERT INTO \"{s}\".accounts (user_key, user_id, insurer_code, symbol, number,
-                 email, password_hash, created_at)
+                 email, password_hash, created_at, birth_date)
              SELECT user_key, user_id, insurer_code, symbol, number, email, password_hash,
-                 {created_at}
+                 {created_at}, birth_date
              FROM \"{s}\".challenges WHERE id = '\\x{id}' ON CONFLICT DO NOTHING;
              DELETE FROM \"{s}\".signups WHERE id = (SELECT decode(substr(owner, 8), 'hex')
                  FROM \"{s}\".challenges WHERE id = '\\x{id}' AND owner LIKE 'signup:%');

@@ -16,7 +16,9 @@ use kenpo_auth::store::{
     Account, ChallengeOwner, ChallengePayload, ChallengeRecord, CodeChallenge, CodeMac, CounterKey,
     LimitPolicy, LockSchedule, NewAccount, Purpose, ResendRules, SignupRecord,
 };
-use kenpo_auth::{InsuredKey, MemoryStore, PasswordHash, Store, TermsVersion, UserId, UserKey};
+use kenpo_auth::{
+    BirthDate, InsuredKey, MemoryStore, PasswordHash, Store, TermsVersion, UserId, UserKey,
+};
 use proptest::prelude::*;
 use proptest::sample::select;
 
@@ -258,6 +260,10 @@ fn insured(n: u8) -> InsuredKey {
     insured_key(&format!("{}", 100 + n))
 }
 
+fn born(n: u8) -> BirthDate {
+    BirthDate::new(1980, 4, 1 + n % 28).unwrap()
+}
+
 fn counter_key((kind, who): (u8, u8)) -> CounterKey {
     match kind {
         0 => CounterKey::Login(key_of(who)),
@@ -335,14 +341,15 @@ fn show_account(account: Option<Account>) -> String {
         || "none".to_owned(),
         |a| {
             format!(
-                "{} {:?} {} {} {:?} {:?} {}",
+                "{} {:?} {} {} {:?} {:?} {} {:?}",
                 a.user_id.as_str(),
                 a.insured_key,
                 a.email.as_str(),
                 a.password_hash.as_str(),
                 a.terms_accepted,
                 a.created_at,
-                a.session_epoch
+                a.session_epoch,
+                a.birth_date
             )
         },
     )
@@ -372,6 +379,7 @@ async fn apply<S: Store>(store: &S, op: &Op) -> String {
                 .insert_signup(SignupRecord {
                     id: signup_id(slot),
                     insured_key: insured(n),
+                    birth_date: born(n),
                     expires_at: at(step),
                 })
                 .await,
@@ -393,6 +401,7 @@ async fn apply<S: Store>(store: &S, op: &Op) -> String {
             let payload = ChallengePayload::Registration(NewAccount {
                 user_id: user(u),
                 insured_key: insured(n),
+                birth_date: born(n),
                 email: email(),
                 password_hash: hash(0),
             });
@@ -482,6 +491,7 @@ async fn apply<S: Store>(store: &S, op: &Op) -> String {
             let payload = ChallengePayload::Registration(NewAccount {
                 user_id: user(u),
                 insured_key: insured(n),
+                birth_date: born(n),
                 email: email(),
                 password_hash: hash(0),
             });

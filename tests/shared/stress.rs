@@ -224,6 +224,7 @@ fn purge_with_junk<S: Store>(store: &S, thread: usize, n: usize) -> u64 {
     block_on(store.insert_signup(SignupRecord {
         id: ticket(),
         insured_key: insured_key("999999"),
+        birth_date: BirthDate::new(1980, 4, 1).unwrap(),
         expires_at: t0() - Duration::from_secs(1),
     }))
     .unwrap();

@@ -459,6 +459,7 @@ fn pending_registration(store: &SqliteStore) -> (TicketId, TicketId) {
     block_on(store.insert_signup(SignupRecord {
         id: signup,
         insured_key: insured_key("1"),
+        birth_date: crate::support::born(),
         expires_at: at(1800),
     }))
     .unwrap();

@@ -31,7 +31,7 @@ fn a_new_file_gets_the_current_schema_version_and_wal() {
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.connections(), 4);
     assert_eq!(store.path(), path.as_path());
-    assert_eq!(SqliteStore::SCHEMA_VERSION, 4);
+    assert_eq!(SqliteStore::SCHEMA_VERSION, 5);
     assert_eq!(user_version(&path), SqliteStore::SCHEMA_VERSION.into());
     let mode: String = Connection::open(&path)
         .unwrap()
@@ -104,7 +104,7 @@ fn a_file_from_a_newer_release_is_refused_untouched() {
             error,
             SqliteError::SchemaTooNew {
                 found: 99,
-                supported: 4
+                supported: SqliteStore::SCHEMA_VERSION
             }
         ),
         "{error:?}"
@@ -261,6 +261,7 @@ fn signup_times_round_trip_exactly() {
         block_on(store.insert_signup(SignupRecord {
             id,
             insured_key: insured_key("1"),
+            birth_date: crate::support::born(),
             expires_at,
         }))
         .unwrap();
@@ -493,6 +494,78 @@ fn a_version_two_database_is_migrated_keeping_everything() {
             .unwrap()
     );
     assert!(block_on(store.record_login(&member, t0())).unwrap());
+}
+
+/// Schema version 5 gives existing accounts, sign-ups and registration codes the roster's date
+/// of birth of their insured key; an account whose person is off the roster keeps none (held by
+/// no one), and a sign-up or registration code without a roster entry is dropped.
+#[test]
+fn a_version_two_database_learns_who_registered_its_accounts() {
+    let (_dir, path) = old_database(2, V2_DATABASE);
+    let (kept_signup, lost_signup) = (ticket(), ticket());
+    let (kept_code, lost_code) = (ticket(), ticket());
+    {
+        let raw = Connection::open(&path).unwrap();
+        insert_old_account(&raw);
+        raw.execute(
+            "INSERT INTO accounts VALUES ('ngk0002', 'NGK0002', '06139999', '12', '999',
+                 'left@example.co.jp', '$argon2id$v=19$m=64,t=1,p=1$c2FsdA$first', 1, ?1)",
+            [nanos(t0())],
+        )
+        .unwrap();
+        let expires = nanos(t0() + Duration::from_secs(1800));
+        for (id, number) in [(kept_signup, "345"), (lost_signup, "999")] {
+            raw.execute(
+                "INSERT INTO signups VALUES (?1, '06139999', '12', ?2, ?3)",
+                rusqlite::params![id.as_bytes(), number, expires],
+            )
+            .unwrap();
+        }
+        for (id, number, user) in [
+            (kept_code, "345", "newmember01"),
+            (lost_code, "999", "newmember02"),
+        ] {
+            raw.execute(
+                "INSERT INTO challenges VALUES (?1, 1, ?2, ?3, ?4, 0, 1, ?5, 1, ?6, ?6,
+                     '06139999', '12', ?7, 'new@example.co.jp',
+                     '$argon2id$v=19$m=64,t=1,p=1$c2FsdA$first')",
+                rusqlite::params![
+                    id.as_bytes(),
+                    mac(7).as_bytes(),
+                    nanos(t0()),
+                    nanos(t0() + Duration::from_secs(600)),
+                    format!("signup:{}", id.to_hex()),
+                    user,
+                    number
+                ],
+            )
+            .unwrap();
+        }
+    }
+
+    let store = SqliteStore::open(&path).unwrap();
+    let born = BirthDate::new(1975, 3, 2).unwrap();
+    let on_roster = block_on(store.find_account(&user_key("ngk0001")))
+        .unwrap()
+        .unwrap();
+    assert_eq!(on_roster.birth_date, Some(born));
+    let person = block_on(store.find_insured(&insured_key("345")))
+        .unwrap()
+        .unwrap();
+    assert!(on_roster.is_held_by(&person));
+    let off_roster = block_on(store.find_account(&user_key("ngk0002")))
+        .unwrap()
+        .unwrap();
+    assert_eq!(off_roster.birth_date, None, "held by no one");
+    let signup = block_on(store.find_signup(kept_signup)).unwrap().unwrap();
+    assert_eq!(signup.birth_date, born);
+    assert!(block_on(store.find_signup(lost_signup)).unwrap().is_none());
+    let code = block_on(store.find_challenge(kept_code)).unwrap().unwrap();
+    assert!(
+        matches!(&code.payload, ChallengePayload::Registration(new) if new.birth_date == born),
+        "{code:?}"
+    );
+    assert!(block_on(store.find_challenge(lost_code)).unwrap().is_none());
 }
 
 /// A session epoch at the column's largest value is left there, answered `None`, and the

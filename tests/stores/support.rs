@@ -102,9 +102,13 @@ pub fn insured_key(number: &str) -> InsuredKey {
     InsuredKey::new("06139999", "12", number).unwrap()
 }
 
+/// The date of birth every [`insured`] person has.
+pub fn born() -> BirthDate {
+    BirthDate::new(1980, 4, 1).unwrap()
+}
+
 pub fn insured(number: &str) -> InsuredRecord {
-    let birth = BirthDate::new(1980, 4, 1).unwrap();
-    InsuredRecord::new("06139999", "12", number, birth, "ケンポ ハナコ").unwrap()
+    InsuredRecord::new("06139999", "12", number, born(), "ケンポ ハナコ").unwrap()
 }
 
 pub fn email() -> EmailAddress {
@@ -141,6 +145,7 @@ pub fn registration_with(
         payload: ChallengePayload::Registration(NewAccount {
             user_id: UserId::parse(user_id).unwrap(),
             insured_key: insured_key(number),
+            birth_date: born(),
             email,
             password_hash: hash("first"),
         }),
