@@ -86,13 +86,33 @@ impl PostgresOptions {
         self
     }
 
+    /// The longest statement timeout: a day. PostgreSQL refuses more than `i32::MAX`
+    /// milliseconds (about 24 days) at connection, and no statement of the store is meant to
+    /// run for hours.
+    pub const MAX_STATEMENT_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
     /// The server cancels any statement of the store that runs longer than `timeout` (`None`:
-    /// no limit). Sent as the startup option `statement_timeout`; behind PgBouncer, which
-    /// refuses startup options, choose `None` and set it on the role instead (`ALTER ROLE …
-    /// SET statement_timeout = '10s'`).
+    /// no limit), at most [`MAX_STATEMENT_TIMEOUT`](Self::MAX_STATEMENT_TIMEOUT), which a
+    /// longer `timeout` becomes. Sent as the startup option `statement_timeout`; behind
+    /// PgBouncer, which refuses startup options, choose `None` and set it on the role instead
+    /// (`ALTER ROLE … SET statement_timeout = '10s'`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kenpo_auth::postgres::PostgresOptions;
+    ///
+    /// let forever = PostgresOptions::default().statement_timeout(Some(Duration::MAX));
+    /// let longest = Some(PostgresOptions::MAX_STATEMENT_TIMEOUT);
+    /// assert_eq!(forever, PostgresOptions::default().statement_timeout(longest));
+    /// ```
     #[must_use]
     pub const fn statement_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.statement_timeout = timeout;
+        self.statement_timeout = match timeout {
+            Some(timeout) if timeout.as_secs() >= Self::MAX_STATEMENT_TIMEOUT.as_secs() => {
+                Some(Self::MAX_STATEMENT_TIMEOUT)
+            }
+            other => other,
+        };
         self
     }
 

@@ -20,6 +20,7 @@ mod support;
 mod conformance;
 mod differential;
 mod faults;
+mod options;
 mod pgbouncer;
 mod processes;
 mod search_path;
