@@ -3,8 +3,11 @@
 //!
 //! ```sh
 //! cargo run --example roster_import -- FILE [--db FILE] [--insurer CODE] [--dry-run]
-//!     [--skip-bad-rows] [--encoding utf-8|shift_jis]
+//!     [--skip-bad-rows] [--encoding utf-8|shift_jis] [--remove-many]
 //! ```
+//!
+//! A file that would remove more than a fifth of the roster is not imported unless
+//! `--remove-many` says it is meant (`RosterChanges::removes_too_many`).
 //!
 //! Without `--db` the roster goes into a `MemoryStore` (and is gone when the example ends);
 //! with it, into a `SqliteStore` file, so that a second run shows the changes between two
@@ -32,7 +35,7 @@ struct Args {
 }
 
 const USAGE: &str = "usage: roster_import FILE [--db FILE] [--insurer CODE] [--dry-run] \
-                     [--skip-bad-rows] [--encoding utf-8|shift_jis]";
+                     [--skip-bad-rows] [--encoding utf-8|shift_jis] [--remove-many]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
@@ -50,6 +53,7 @@ fn parse_args() -> Result<Args, String> {
             "--db" => parsed.db = Some(value("--db")?),
             "--insurer" => parsed.insurer = value("--insurer")?,
             "--dry-run" => parsed.mode = ImportMode::DryRun,
+            "--remove-many" => parsed.mode = ImportMode::ApplyRemovingMany,
             "--skip-bad-rows" => parsed.skip_bad_rows = true,
             "--encoding" => {
                 parsed.encoding = match value("--encoding")?.to_ascii_lowercase().as_str() {
@@ -138,14 +142,26 @@ async fn import<S: Store>(store: S, args: &Args) -> Result<bool, String> {
     }
     print_changes(&changes, args.mode);
     println!("名簿の人数 / people on the roster now: {total}");
-    Ok(changes.is_clean() && rows.problem_count() == 0)
+    Ok(changes.is_clean()
+        && rows.problem_count() == 0
+        && !refused_for_removals(&changes, args.mode))
+}
+
+/// Whether the import was refused (only) for removing too many people.
+fn refused_for_removals(changes: &RosterChanges, mode: ImportMode) -> bool {
+    mode == ImportMode::Apply && changes.is_clean() && changes.removes_too_many()
 }
 
 fn print_changes(changes: &RosterChanges, mode: ImportMode) {
     let verdict = match (changes.applied, mode) {
         (true, _) => "取り込みました / imported",
         (false, ImportMode::DryRun) => "試行のみ（変更なし） / dry run, nothing written",
-        (false, ImportMode::Apply) => {
+        (false, _) if refused_for_removals(changes, mode) => {
+            "名簿の2割を超える人が削除されるため取り込みませんでした（意図したものなら \
+             --remove-many） / not imported: it would remove more than a fifth of the roster \
+             (--remove-many if that is meant)"
+        }
+        (false, _) => {
             "不正な行があるため取り込みませんでした / not imported: the file has bad rows"
         }
     };

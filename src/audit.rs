@@ -26,7 +26,7 @@
 //! | `remaining` | `code_wrong` | entries left on the challenge |
 //! | `reason` | failures | why, in a word (`wrong_password`, `unknown_user_id`, `cost_too_high`, …) |
 //! | `budget` | locks and ceilings | `login`, `reset_code`, `identity`, `reset_request`, `registration_mail`, `signup_mail`, `email_change` |
-//! | `applied`, `dry_run`, `added`, `changed`, `removed`, `refused`, `duplicates` | `roster_imported` | the import's outcome |
+//! | `applied`, `dry_run`, `added`, `changed`, `removed`, `removes_too_many`, `refused`, `duplicates` | `roster_imported` | the import's outcome |
 //! | `on` | `coverage_ended` | the 資格喪失日 |
 //! | `found` | `coverage_ended`, `coverage_restored`, `help_desk_lookup` | whether the person (or account) was there |
 //! | `retry_after_s` | locks | seconds until the lock ends |

@@ -27,11 +27,16 @@ pub struct RosterEntry {
 /// Whether an import writes what it found.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ImportMode {
-    /// Write the new roster, if every row was good.
+    /// Write the new roster, if every row was good and it does not remove too many people
+    /// ([`RosterChanges::removes_too_many`]).
     #[default]
     Apply,
     /// Report what would change and write nothing.
     DryRun,
+    /// Write the new roster if every row was good, however many people it removes: for the
+    /// rare month a union really loses many members at once (a business sold off), once a dry
+    /// run showed whom.
+    ApplyRemovingMany,
 }
 
 /// What a row did to the roster.
@@ -118,10 +123,46 @@ impl RosterChanges {
     /// How many keys (and duplicates) each list keeps.
     pub const LIST_LIMIT: usize = 1_000;
 
+    /// Above this many people removed, an import may remove at most
+    /// [`REMOVAL_LIMIT_PERCENT`](Self::REMOVAL_LIMIT_PERCENT) of the roster.
+    pub const REMOVAL_LIMIT_FLOOR: u64 = 10;
+
+    /// The share of an insurer's roster (in percent of the people on it before the import)
+    /// that one import may remove, unless [`ImportMode::ApplyRemovingMany`].
+    pub const REMOVAL_LIMIT_PERCENT: u64 = 20;
+
     /// Whether the rows were all good: nothing refused, no duplicates.
     #[must_use]
     pub const fn is_clean(&self) -> bool {
         self.refused == 0 && self.duplicate_count == 0
+    }
+
+    /// Whether the import removes more people than a month's file plausibly does: more than
+    /// [`REMOVAL_LIMIT_FLOOR`](Self::REMOVAL_LIMIT_FLOOR) and more than
+    /// [`REMOVAL_LIMIT_PERCENT`](Self::REMOVAL_LIMIT_PERCENT) of the roster. That is the
+    /// shape of a wrong file rather than of members leaving — one cut off halfway, another
+    /// insurer's, or one whose numbers a spreadsheet stripped of their leading zeros (everyone
+    /// removed and added again) — and every removed person's account stops logging in at once.
+    /// [`ImportMode::Apply`] then writes nothing; [`ImportMode::ApplyRemovingMany`] writes it.
+    ///
+    /// ```
+    /// use kenpo_auth::store::RosterChanges;
+    ///
+    /// let month = RosterChanges { removed: 30, unchanged: 970, ..RosterChanges::default() };
+    /// assert!(!month.removes_too_many(), "3% left");
+    /// let half = RosterChanges { removed: 500, unchanged: 500, ..RosterChanges::default() };
+    /// assert!(half.removes_too_many());
+    /// let small = RosterChanges { removed: 3, unchanged: 2, ..RosterChanges::default() };
+    /// assert!(!small.removes_too_many(), "a handful is never too many");
+    /// ```
+    #[must_use]
+    pub fn removes_too_many(&self) -> bool {
+        // People on the roster before: those removed, and those the file named again. In
+        // 128 bits, where no count of 64 bits can overflow the sums and products.
+        let before =
+            u128::from(self.removed) + u128::from(self.changed) + u128::from(self.unchanged);
+        self.removed > Self::REMOVAL_LIMIT_FLOOR
+            && u128::from(self.removed) * 100 > before * u128::from(Self::REMOVAL_LIMIT_PERCENT)
     }
 }
 
@@ -224,11 +265,19 @@ impl RosterTally {
         keep(&mut self.changes.removed_keys, key);
     }
 
-    /// Whether the import may be written: an applying import whose rows were all good so far.
-    /// A store asks once every entry was seen, and commits only then.
+    /// Whether the import may be written: an applying import whose rows were all good, and
+    /// which removes no more people than its mode allows
+    /// ([`RosterChanges::removes_too_many`]). A store asks once every entry was seen and every
+    /// removed person counted, and commits only then.
     #[must_use]
     pub fn may_apply(&self) -> bool {
-        self.mode == ImportMode::Apply && self.changes.is_clean()
+        let changes = &self.changes;
+        changes.is_clean()
+            && match self.mode {
+                ImportMode::Apply => !changes.removes_too_many(),
+                ImportMode::ApplyRemovingMany => true,
+                ImportMode::DryRun => false,
+            }
     }
 
     /// The report, `applied` saying whether the store committed.
@@ -236,5 +285,33 @@ impl RosterTally {
     pub fn finish(mut self, applied: bool) -> RosterChanges {
         self.changes.applied = applied;
         self.changes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RosterChanges;
+
+    fn removing(removed: u64, kept: u64) -> bool {
+        RosterChanges {
+            removed,
+            unchanged: kept,
+            ..RosterChanges::default()
+        }
+        .removes_too_many()
+    }
+
+    #[test]
+    fn too_many_is_more_than_a_fifth_and_more_than_ten() {
+        assert!(!removing(12, 48), "exactly a fifth of 60");
+        assert!(removing(13, 47), "just over a fifth of 60");
+        assert!(!removing(10, 0), "ten, all of them");
+        assert!(removing(11, 0), "eleven, all of them: an empty file");
+        assert!(!removing(0, 0), "an empty roster stays empty");
+        assert!(removing(u64::MAX, u64::MAX), "no overflow");
+        assert!(
+            !removing(u64::MAX / 5, u64::MAX),
+            "nor a false alarm near it"
+        );
     }
 }

@@ -163,6 +163,7 @@ where
     union_checks!(
         "roster_import" => roster_import,
         "roster_refused" => roster_refused,
+        "roster_removals" => roster_removals,
         "coverage" => coverage,
         "change_password" => change_password,
         "email_change" => email_change_completes,

@@ -18,7 +18,11 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// nothing. Other insurers' rosters are never touched.
     ///
     /// People removed keep their accounts, which cannot log in until the person is back on the
-    /// roster ([`Error::CoverageEnded`]).
+    /// roster ([`Error::CoverageEnded`]). An import that would remove more than a fifth of the
+    /// roster (and more than ten people) is the shape of a wrong file — cut off, another
+    /// insurer's, numbers stripped of their leading zeros — and writes nothing under
+    /// [`ImportMode::Apply`] ([`RosterChanges::removes_too_many`]); after a dry run showed whom
+    /// it removes, [`ImportMode::ApplyRemovingMany`] writes it.
     ///
     /// ```
     /// # pollster::block_on(async {
@@ -64,6 +68,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
             added = changes.added,
             changed = changes.changed,
             removed = changes.removed,
+            removes_too_many = changes.removes_too_many(),
             refused = changes.refused,
             duplicates = changes.duplicate_count
         );

@@ -270,16 +270,18 @@ pub(super) fn import<S: Store>(store: &S) -> Outcome {
     let done = AtomicBool::new(false);
     let results = race(store, |store, i| -> Outcome {
         if i == 0 {
-            for g in 1..=IMPORTS {
+            let imports = (1..=IMPORTS).try_for_each(|g| {
                 let report = block_on(union_side::import_generation(CHECK, store, g))?;
                 ensure!(
                     CHECK,
                     report.applied && report.added == 50 && report.removed == 50,
                     "import {g} under load: {report:?}"
                 );
-            }
+                Ok(())
+            });
+            // Even after a failed import, so that the readers stop.
             done.store(true, Ordering::SeqCst);
-            return Ok(());
+            return imports;
         }
         let login = CounterKey::Login(user_key(&format!("racer{i:02}")));
         while !done.load(Ordering::SeqCst) {

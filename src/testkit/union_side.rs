@@ -8,8 +8,8 @@ use crate::store::{
     RegistrationOutcome, Store,
 };
 use crate::testkit::fixtures::{
-    at, code, create_account, email, expect_stored, fixture, hash, insert_challenge, insured, key,
-    lock_policy, mac, registration_challenge, reset_challenge, t0, ticket, user_key,
+    at, born, code, create_account, email, expect_stored, fixture, hash, insert_challenge, insured,
+    key, lock_policy, mac, registration_challenge, reset_challenge, t0, ticket, user_key,
 };
 use crate::testkit::{Outcome, ensure, ok};
 use crate::{BirthDate, EmailAddress};
@@ -20,12 +20,11 @@ const OTHER_INSURER: &str = "06130001";
 
 /// Person `n` of [`INSURER`] spelled `name`.
 fn named(n: usize, name: &str) -> InsuredRecord {
-    let birth = fixture(BirthDate::new(1980, 4, 1));
     fixture(InsuredRecord::new(
         INSURER,
         "12",
         &format!("{}", 1000 + n),
-        birth,
+        born(n),
         name,
     ))
 }
@@ -245,6 +244,31 @@ pub(super) async fn roster_refused<S: Store>(store: &S) -> Outcome {
         CHECK,
         empty.removed == 1 && ok(CHECK, store.count_roster(OTHER_INSURER).await)? == 1,
         "an empty dry run must report removals and keep them: {empty:?}"
+    );
+    Ok(())
+}
+
+/// An import that removes too many people ([`RosterChanges::removes_too_many`]) reports them
+/// and writes nothing, unless [`ImportMode::ApplyRemovingMany`]: a store counts every removal
+/// before it asks `RosterTally::may_apply`.
+pub(super) async fn roster_removals<S: Store>(store: &S) -> Outcome {
+    const CHECK: &str = "roster_removals";
+    let everyone = (1..=20).map(|n| Some(insured(n))).collect();
+    import(CHECK, store, INSURER, everyone, ImportMode::Apply).await?;
+    let five = || (1..=5).map(|n| Some(insured(n))).collect::<Vec<_>>();
+    let refused = import(CHECK, store, INSURER, five(), ImportMode::Apply).await?;
+    let left = ok(CHECK, store.count_roster(INSURER).await)?;
+    ensure!(
+        CHECK,
+        !refused.applied && refused.removed == 15 && refused.removes_too_many() && left == 20,
+        "an import removing 15 of 20 people was applied ({left} left): {refused:?}"
+    );
+    let meant = import(CHECK, store, INSURER, five(), ImportMode::ApplyRemovingMany).await?;
+    let left = ok(CHECK, store.count_roster(INSURER).await)?;
+    ensure!(
+        CHECK,
+        meant.applied && meant.removed == 15 && left == 5,
+        "an import meant to remove 15 of 20 people was not applied ({left} left): {meant:?}"
     );
     Ok(())
 }
@@ -619,7 +643,8 @@ pub(super) async fn import_generation<S: Store>(
         store,
         INSURER,
         roster_generation(g),
-        ImportMode::Apply,
+        // Half the roster goes with each generation: more than a month's file plausibly removes.
+        ImportMode::ApplyRemovingMany,
     )
     .await
 }

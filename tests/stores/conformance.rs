@@ -119,6 +119,8 @@ enum Bug {
     EndSessionsKeepsChallenges,
     /// A password change voids the reset codes only, as the contract once said.
     ChangeKeepsEmailChanges,
+    /// A roster import decides by its rows alone, whatever it removes.
+    ImportRemovesAnyNumber,
 }
 
 struct Mutant {
@@ -245,6 +247,13 @@ impl Store for Mutant {
     {
         match self.bug {
             // Applies the good rows and drops the refused ones, as a careless loader does.
+            Bug::ImportRemovesAnyNumber => {
+                let mode = match mode {
+                    ImportMode::Apply => ImportMode::ApplyRemovingMany,
+                    other => other,
+                };
+                self.inner.import_roster(insurer_code, entries, mode).await
+            }
             Bug::ImportSkipsBadRows => {
                 let good: Vec<RosterEntry> =
                     entries.filter(|entry| entry.record.is_some()).collect();
@@ -277,7 +286,7 @@ impl Store for Mutant {
                 let all = entries.into_iter().chain(kept);
                 self.inner.import_roster(insurer_code, all, mode).await
             }
-            Bug::ImportInTwoSteps if mode == ImportMode::Apply => {
+            Bug::ImportInTwoSteps if mode != ImportMode::DryRun => {
                 let entries: Vec<RosterEntry> = entries.collect();
                 // The report is right; only the swap is not atomic.
                 let mut report = self
@@ -288,10 +297,12 @@ impl Store for Mutant {
                         ImportMode::DryRun,
                     )
                     .await?;
-                report.applied = report.is_clean();
+                report.applied = report.is_clean()
+                    && (mode == ImportMode::ApplyRemovingMany || !report.removes_too_many());
                 if !report.applied {
                     return Ok(report);
                 }
+                let mode = ImportMode::ApplyRemovingMany;
                 let mut known = Vec::new();
                 for entry in &entries {
                     if let Some(record) = &entry.record
@@ -529,6 +540,8 @@ caught! {
     the_suite_catches_an_import_that_applies_the_good_rows_of_a_bad_file:
         ImportSkipsBadRows in "roster_refused";
     the_suite_catches_an_import_that_never_removes_anyone: ImportNeverRemoves in "roster_import";
+    the_suite_catches_an_import_that_removes_any_number:
+        ImportRemovesAnyNumber in "roster_removals" saying "was applied";
     the_suite_catches_a_password_change_that_leaves_reset_codes_live:
         ChangeKeepsResetCodes in "change_password" saying "outlived";
     the_suite_catches_a_deletion_that_leaves_codes_live:

@@ -301,7 +301,7 @@ macro_rules! on_both_stores {
 pub(crate) use on_both_stores;
 
 /// Every check of `testkit::run`, in the order it runs them (src/testkit.rs).
-pub const CHECKS: [&str; 35] = [
+pub const CHECKS: [&str; 36] = [
     "roster",
     "signups",
     "challenges",
@@ -320,6 +320,7 @@ pub const CHECKS: [&str; 35] = [
     "purge_keeps_budgets",
     "roster_import",
     "roster_refused",
+    "roster_removals",
     "coverage",
     "change_password",
     "email_change",
