@@ -52,6 +52,7 @@
 //! | `coverage_ended` / `coverage_restored` | warn | an operator marked 資格喪失, or undid it |
 //! | `help_desk_lookup` / `account_deleted` | warn | the help desk looked an account up, or deleted it |
 //! | `account_retired` | warn | a first authentication deleted the account of its insured key that someone born on another date registered (`reason`: `insured_person_changed`) |
+//! | `help_desk_refused` | warn | a union's desk ([`InsurerHelpDesk`](crate::InsurerHelpDesk)) was asked about another insurer's account (`insurer`: the desk's; `operation`) |
 //! | `sessions_ended` | warn | the help desk ended every session of an account |
 //! | `other_sessions_ended` | info | a member ended every other session of theirs |
 //! | `session_ended` | info | [`Portal::check_session`](crate::Portal::check_session) ended a session (password changed, account gone, lifetime over, sessions ended) |

@@ -291,7 +291,9 @@ pub use otp::{CodeShape, ResendableTicket, SecretKey};
 pub use password::{
     NewPassword, PasswordCharset, PasswordError, PasswordPolicy, PasswordViolation,
 };
-pub use portal::{CoverageState, HelpDeskView, LockState, LoginSuccess, Portal, RegistrationForm};
+pub use portal::{
+    CoverageState, HelpDeskView, InsurerHelpDesk, LockState, LoginSuccess, Portal, RegistrationForm,
+};
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresError, PostgresStore};
 pub use random::{RandomError, SecretParseError};

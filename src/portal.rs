@@ -36,11 +36,13 @@ use crate::ticket::{PasswordResetTicket, PendingRegistration, SignupTicket, Tick
 use crate::user_id::{UserId, UserKey};
 
 mod help_desk;
+mod insurer_desk;
 mod roster;
 mod session;
 mod settings;
 
 pub use help_desk::{CoverageState, HelpDeskView, LockState};
+pub use insurer_desk::InsurerHelpDesk;
 
 /// What the member typed on the user-ID registration screen (ユーザーID登録).
 /// `Debug` hides the password. (It is not zeroized on drop, so that struct-update syntax works;

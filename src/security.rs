@@ -170,7 +170,10 @@
 //!   [`Portal::help_desk_delete_account`](crate::Portal::help_desk_delete_account)) and the roster
 //!   ([`Portal::import_roster`](crate::Portal::import_roster),
 //!   [`Portal::end_coverage`](crate::Portal::end_coverage)) — which an operator uses only after
-//!   proving the member's identity out of band. Each is an audit event.
+//!   proving the member's identity out of band. Each is an audit event. In a portal run for
+//!   many unions, a union's staff get only their union's desk
+//!   ([`Portal::help_desk_of`](crate::Portal::help_desk_of)), which refuses other insurers'
+//!   accounts (ASVS 5.0 V8.2.2: data-specific access only for those permitted those items).
 //! - **A session** for the settings: [`Portal::change_password`](crate::Portal::change_password)
 //!   and [`Portal::begin_email_change`](crate::Portal::begin_email_change) take the logged-in
 //!   user ID from it. Keep a [`SessionStamp`](crate::SessionStamp) beside the user ID

@@ -263,3 +263,17 @@ fn an_account_retired_for_a_new_holder_of_its_number_is_recorded() {
     assert_eq!(retired["user_id"], USER_ID);
     assert_eq!(retired["reason"], "insured_person_changed");
 }
+
+#[test]
+fn a_unions_desk_refusing_another_unions_member_is_recorded() {
+    let fx = registered();
+    let member = UserId::parse(USER_ID).unwrap();
+    let desk = fx.portal.help_desk_of("06130001").unwrap();
+    let events = recorded(|| {
+        assert!(block_on(desk.delete_account(&member)).is_err());
+    });
+    let refused = find(&events, "help_desk_refused");
+    assert_eq!(refused["insurer"], "06130001");
+    assert_eq!(refused["operation"], "delete_account");
+    assert!(!names(&events).contains(&"account_deleted"));
+}

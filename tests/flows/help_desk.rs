@@ -97,3 +97,66 @@ fn deleting_an_account_lets_the_person_register_again() {
     register(&fx);
     assert!(fx.login(USER_ID, PASSWORD).is_ok());
 }
+
+/// ケンポ ショウコ (union 06139999) registered, and a member of union 06130001 too.
+fn two_unions() -> (Fixture, kenpo_auth::UserId, kenpo_auth::UserId) {
+    let fx = registered();
+    let birth = kenpo_auth::BirthDate::new(1970, 1, 2).unwrap();
+    let other = kenpo_auth::InsuredRecord::new("06130001", "7", "1", birth, "タニン イチロウ");
+    fx.store.add_insured(other.unwrap());
+    let identity = kenpo_auth::IdentityForm {
+        insurer_code: "06130001".into(),
+        symbol: "7".into(),
+        number: "1".into(),
+        birth_date: "1970-01-02".into(),
+        name_kana: "タニン イチロウ".into(),
+    };
+    let ticket = authenticated(&fx, &identity);
+    let pending = fx
+        .begin_registration(&ticket, &with_user_id("OTHER0001"))
+        .unwrap();
+    let other_member = fx.confirm_registration(&pending, &last_code(&fx)).unwrap();
+    let shoko = kenpo_auth::UserId::parse(USER_ID).unwrap();
+    (fx, shoko, other_member)
+}
+
+#[test]
+fn a_unions_desk_serves_its_own_members_only() {
+    let (fx, shoko, other_member) = two_unions();
+    fail_logins(&fx, "OTHER0001", 10);
+    let desk = fx.portal.help_desk_of("０６１３９９９９").unwrap();
+    assert_eq!(desk.insurer_code(), "06139999");
+    assert!(block_on(desk.find("7", "1")).unwrap().is_none());
+    assert!(
+        block_on(fx.portal.help_desk_of("06130001").unwrap().find("7", "1"))
+            .unwrap()
+            .is_some()
+    );
+    assert_error!(
+        block_on(desk.unlock_account(&other_member)),
+        Error::AccountNotFound
+    );
+    assert_error!(
+        block_on(desk.end_sessions(&other_member)),
+        Error::AccountNotFound
+    );
+    assert_error!(
+        block_on(desk.delete_account(&other_member)),
+        Error::AccountNotFound
+    );
+    // Nothing happened to the other union's member: still locked, still there.
+    let view = fx.help_desk_find("06130001", "7", "1").unwrap().unwrap();
+    assert!(matches!(view.login, LockState::Locked { .. }), "{view:?}");
+    assert_eq!(view.session_epoch, 0);
+    // The own member: every operation goes through.
+    assert!(block_on(desk.find("1234", "567")).unwrap().is_some());
+    block_on(desk.unlock_account(&shoko)).unwrap();
+    block_on(desk.end_sessions(&shoko)).unwrap();
+    block_on(desk.delete_account(&shoko)).unwrap();
+    assert!(
+        fx.help_desk_find("06139999", "1234", "567")
+            .unwrap()
+            .is_none()
+    );
+    assert_error!(fx.portal.help_desk_of("0613-9999"), Error::Form(_));
+}
