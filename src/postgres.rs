@@ -594,16 +594,10 @@ impl Store for PostgresStore {
         let sends = i64::from(code.sends);
         let owner = record.owner.storage_key();
         let kind = kind_to_sql(&record.payload);
-        let [
-            user_key,
-            user_id,
-            insurer_code,
-            symbol,
-            number,
-            email,
-            hash,
-            birth_date,
-        ] = payload_columns(&record.payload);
+        // The payload's columns: user_key, user_id, insurer_code, symbol, number, email,
+        // password_hash, birth_date.
+        let [key, user, insurer, symbol, number, email, hash, born] =
+            payload_columns(&record.payload);
         let delete = self.backend.sql("DELETE FROM @.challenges WHERE id = $1");
         // The unique (owner, purpose) makes a concurrent insert for the same owner wait for
         // this one, then replace it: one challenge stays live.
@@ -631,14 +625,14 @@ impl Store for PostgresStore {
             int8(&sends),
             text(&owner),
             int8(&kind),
-            text(&user_key),
-            text(&user_id),
-            text(&insurer_code),
+            text(&key),
+            text(&user),
+            text(&insurer),
             text(&symbol),
             text(&number),
             text(&email),
             text(&hash),
-            text(&birth_date),
+            text(&born),
         ];
         in_transaction!(self, |tx, session| {
             session.query(&delete, &[bytea(&id)]).await?;

@@ -403,16 +403,10 @@ impl Store for SqliteStore {
         let expires_at = time_to_sql(code.expires_at)?;
         let owner = record.owner.storage_key();
         let purpose = purpose_to_sql(code.purpose);
-        let [
-            user_key,
-            user_id,
-            insurer_code,
-            symbol,
-            number,
-            email,
-            hash,
-            birth_date,
-        ] = payload_columns(&record.payload);
+        // The payload's columns: user_key, user_id, insurer_code, symbol, number, email,
+        // password_hash, birth_date.
+        let [key, user, insurer, symbol, number, email, hash, born] =
+            payload_columns(&record.payload);
         self.pool.with(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             // The owner's older challenge of this purpose dies in the same transaction.
@@ -435,14 +429,14 @@ impl Store for SqliteStore {
                 i64::from(code.sends),
                 owner,
                 kind_to_sql(&record.payload),
-                user_key,
-                user_id,
-                insurer_code,
+                key,
+                user,
+                insurer,
                 symbol,
                 number,
                 email,
                 hash,
-                birth_date,
+                born,
             ])?;
             tx.commit()?;
             Ok(())
