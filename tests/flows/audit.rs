@@ -248,16 +248,9 @@ fn a_portal_on_a_refused_configuration_says_so() {
 #[test]
 fn an_account_retired_for_a_new_holder_of_its_number_is_recorded() {
     let fx = registered();
-    let birth = kenpo_auth::BirthDate::new(2001, 5, 6).unwrap();
-    let next = kenpo_auth::InsuredRecord::new("06139999", "1234", "567", birth, "ヨコ ハナコ");
-    fx.store.add_insured(next.unwrap());
-    let yoko = kenpo_auth::IdentityForm {
-        birth_date: "2001-05-06".into(),
-        name_kana: "ヨコ ハナコ".into(),
-        ..shoko()
-    };
+    fx.store.add_insured(yoko_record());
     let events = recorded(|| {
-        fx.authenticate_insured(&yoko).unwrap();
+        fx.authenticate_insured(&yoko()).unwrap();
     });
     let retired = find(&events, "account_retired");
     assert_eq!(retired["user_id"], USER_ID);

@@ -4,23 +4,9 @@
 //! of answering "already registered" for ever.
 
 use kenpo_auth::store::{ImportMode, RosterEntry};
-use kenpo_auth::{BirthDate, CoverageState, Error, IdentityForm, InsuredRecord, RegistrationForm};
+use kenpo_auth::{CoverageState, Error, RegistrationForm};
 
 use crate::support::*;
-
-/// The person the insurer gives ケンポ ショウコ's number 567 to.
-fn yoko_record() -> InsuredRecord {
-    let birth = BirthDate::new(2001, 5, 6).unwrap();
-    InsuredRecord::new("06139999", "1234", "567", birth, "ヨコ ハナコ").unwrap()
-}
-
-fn yoko() -> IdentityForm {
-    IdentityForm {
-        birth_date: "2001-05-06".into(),
-        name_kana: "ヨコ ハナコ".into(),
-        ..shoko()
-    }
-}
 
 fn yoko_registration() -> RegistrationForm {
     RegistrationForm {

@@ -130,6 +130,21 @@ pub fn shoko() -> IdentityForm {
     }
 }
 
+/// ヨコ ハナコ, to whom the insurer gives ケンポ ショウコ's number 567 later: her roster entry.
+pub fn yoko_record() -> InsuredRecord {
+    let birth = BirthDate::new(2001, 5, 6).unwrap();
+    InsuredRecord::new("06139999", "1234", "567", birth, "ヨコ ハナコ").unwrap()
+}
+
+/// ヨコ ハナコ's first-authentication form.
+pub fn yoko() -> IdentityForm {
+    IdentityForm {
+        birth_date: "2001-05-06".into(),
+        name_kana: "ヨコ ハナコ".into(),
+        ..shoko()
+    }
+}
+
 /// サトウ タロウ's form.
 pub fn taro() -> IdentityForm {
     IdentityForm {
