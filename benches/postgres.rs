@@ -117,10 +117,8 @@ where
     // Accounts to log in with, registered once through the first store.
     let first = connect().await;
     let login_insurer = format!("L{}", INSURER.fetch_add(1, Ordering::Relaxed));
-    let people = (0..LOGIN_ACCOUNTS).map(|n| RosterEntry {
-        line: n + 1,
-        record: Some(insured_of(&login_insurer, n)),
-    });
+    let people =
+        (0..LOGIN_ACCOUNTS).map(|n| RosterEntry::new(n + 1, Some(insured_of(&login_insurer, n))));
     first
         .import_roster(&login_insurer, people, ImportMode::Apply)
         .await
@@ -147,10 +145,8 @@ where
             // A roster of its own for each cell's registrations, loaded in one import.
             let insurer = format!("R{}", INSURER.fetch_add(1, Ordering::Relaxed));
             let capacity = 20_000;
-            let people = (0..capacity).map(|n| RosterEntry {
-                line: n + 1,
-                record: Some(insured_of(&insurer, n)),
-            });
+            let people =
+                (0..capacity).map(|n| RosterEntry::new(n + 1, Some(insured_of(&insurer, n))));
             portals[0]
                 .store()
                 .import_roster(&insurer, people, ImportMode::Apply)
@@ -214,10 +210,7 @@ async fn share<S: Store + Clone>(name: &str, store: S, default_verify: f64) -> S
     store
         .import_roster(
             insurer,
-            std::iter::once(RosterEntry {
-                line: 1,
-                record: Some(insured_of(insurer, 0)),
-            }),
+            std::iter::once(RosterEntry::new(1, Some(insured_of(insurer, 0)))),
             ImportMode::Apply,
         )
         .await

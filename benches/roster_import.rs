@@ -1,10 +1,12 @@
-//! A union's monthly roster, 1,000,000 rows of Shift_JIS CSV, into `MemoryStore` and
-//! `SqliteStore`: rows per second and peak memory of each step, beside reading the file alone
+//! A union's monthly roster, 1,000,000 rows of Shift_JIS CSV, into `MemoryStore`,
+//! `SqliteStore` and `PostgresStore` (with its default options, statement timeout included):
+//! rows per second and peak memory of each step, beside reading the file alone
 //! (the baseline) in the same run.
 //!
 //! ```sh
 //! cargo bench --bench roster_import            # 1,000,000 rows
 //! ROWS=100000 cargo bench --bench roster_import
+//! KENPO_PG_URL=postgres://… cargo bench --bench roster_import   # else 127.0.0.1:5432/test
 //! ```
 //!
 //! Two files are generated under `target/`: month 1 (everyone new) and month 2 (1 % removed,
@@ -22,9 +24,10 @@ use std::time::{Duration, Instant, SystemTime};
 use encoding_rs::SHIFT_JIS;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use kenpo_auth::postgres::PostgresOptions;
 use kenpo_auth::sqlite::{SqliteOptions, Synchronous};
 use kenpo_auth::store::{CounterKey, ImportMode, LimitPolicy};
-use kenpo_auth::{MemoryStore, RosterCsv, SqliteStore, Store, UserId};
+use kenpo_auth::{MemoryStore, PostgresStore, RosterCsv, SqliteStore, Store, UserId};
 use pollster::block_on;
 
 const INSURER: &str = "06139999";
@@ -247,4 +250,41 @@ fn main() {
     print("MemoryStore, month 1 (all added)", &first);
     let second = measure(|| import_into(&memory, &month2));
     print("MemoryStore, month 2 (1 % each way)", &second);
+    drop(memory);
+
+    postgres(&month1, &month2);
+}
+
+/// Both months into `PostgresStore` with its default options (a 10 s statement timeout) in a
+/// schema of its own, dropped at the end; skipped, and said so, without a server.
+fn postgres(month1: &Path, month2: &Path) {
+    let url = std::env::var("KENPO_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let schema = format!("kenpo_roster_bench_{}", std::process::id());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    // The store's connections are driven by the runtime's workers; this thread only waits.
+    let _inside = runtime.enter();
+    let options = PostgresOptions::default().schema(&schema);
+    let store = match block_on(PostgresStore::connect_with(&url, options)) {
+        Ok(store) => store,
+        Err(error) => {
+            println!("| PostgresStore skipped: {error} |");
+            return;
+        }
+    };
+    let first = measure(|| import_into(&store, month1));
+    print("PostgresStore, month 1 (all added)", &first);
+    let second = measure(|| import_into(&store, month2));
+    print("PostgresStore, month 2 (1 % each way)", &second);
+    drop(store);
+    block_on(async {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+            .await
+            .unwrap();
+    });
 }

@@ -395,10 +395,7 @@ fn union_side<S: Store>(portal: &Portal<S, PrintingMailer, ManualClock>) {
     let without_taro: Vec<RosterEntry> = records
         .iter()
         .filter(|record| record.key().number() != "568")
-        .map(|record| RosterEntry {
-            line: 2,
-            record: Some(record.clone()),
-        })
+        .map(|record| RosterEntry::new(2, Some(record.clone())))
         .collect();
     let dry = block_on(portal.import_roster("06139999", without_taro.clone(), ImportMode::DryRun))
         .unwrap();
@@ -429,10 +426,7 @@ fn union_side<S: Store>(portal: &Portal<S, PrintingMailer, ManualClock>) {
     step("名簿に戻る / back on the next roster: the account works again");
     let everyone: Vec<RosterEntry> = records
         .into_iter()
-        .map(|record| RosterEntry {
-            line: 2,
-            record: Some(record),
-        })
+        .map(|record| RosterEntry::new(2, Some(record)))
         .collect();
     block_on(portal.import_roster("06139999", everyone, ImportMode::Apply)).unwrap();
     block_on(portal.login("ngk000123", "Momiji(2025)z")).unwrap();

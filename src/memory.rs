@@ -360,20 +360,25 @@ impl Store for MemoryStore {
         // roster and swapped in under it, so that a login sees the old roster or the new one.
         let mut tally = RosterTally::new(insurer_code, mode);
         // Keyed in order: reports list people in key order, as every store does.
-        let mut rows: BTreeMap<InsuredKey, (u64, InsuredRecord)> = BTreeMap::new();
+        let mut rows: BTreeMap<InsuredKey, RosterEntry> = BTreeMap::new();
         for entry in entries {
             let Some(record) = tally.admit(&entry) else {
                 continue;
             };
-            if let Some((first_line, _)) = rows.get(record.key()) {
-                tally.duplicate(entry.line, *first_line, record.key());
+            if let Some(first) = rows.get(record.key()) {
+                tally.duplicate(entry.line, first.line, record.key());
                 continue;
             }
-            rows.insert(record.key().clone(), (entry.line, record.clone()));
+            rows.insert(record.key().clone(), entry.clone());
         }
         let mut state = self.lock();
-        for (_, record) in rows.values() {
-            tally.seen(record, state.roster.get(record.key()));
+        let mut writes = Vec::with_capacity(rows.len());
+        for (key, entry) in &rows {
+            let stored = state.roster.get(key);
+            if let Some(record) = entry.record_over(stored) {
+                tally.seen(&record, stored);
+                writes.push((key.clone(), record));
+            }
         }
         let mut removed: Vec<InsuredKey> = state
             .roster
@@ -390,9 +395,7 @@ impl Store for MemoryStore {
             for key in &removed {
                 state.roster.remove(key);
             }
-            state
-                .roster
-                .extend(rows.into_iter().map(|(key, (_, record))| (key, record)));
+            state.roster.extend(writes);
         }
         Ok(tally.finish(apply))
     }

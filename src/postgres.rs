@@ -77,7 +77,9 @@
 //! [`PostgresOptions::verify_connections`]).
 //!
 //! The store keeps no session state: tables are named with their schema, staging tables die
-//! with their transaction, and the statement timeout is a startup option. Statements are sent
+//! with their transaction, the statement timeout is a startup option, and a roster import's
+//! longer one ([`PostgresOptions::import_statement_timeout`]) is `SET LOCAL` in its
+//! transaction. Statements are sent
 //! in one of two ways ([`StatementMode`]):
 //!
 //! - [`StatementMode::Cached`] (default): each connection prepares each statement once as a

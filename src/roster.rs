@@ -16,12 +16,73 @@ use crate::ja::MessageJa;
 
 /// One row of a roster import: its line in the union's file and the person it names, or
 /// `None` for a row the importer refused (the import is then not applied).
+///
+/// A row either says when the person's coverage ends (the record's
+/// [`coverage_end`](InsuredRecord::coverage_end), `None` for covered) or, from a file without a
+/// 資格喪失日 column, says nothing of it ([`keeps_coverage_end`](Self::keeps_coverage_end)):
+/// then the end on record stays, so that an end of coverage the union set by hand
+/// ([`Portal::end_coverage`](crate::Portal::end_coverage)) outlives the next monthly file.
+///
+/// ```
+/// use kenpo_auth::store::RosterEntry;
+/// use kenpo_auth::{BirthDate, CoverageEnd, InsuredRecord};
+///
+/// let birth = BirthDate::new(1980, 4, 1).unwrap();
+/// let person = InsuredRecord::new("06139999", "12", "345", birth, "ケンポ ハナコ").unwrap();
+/// let on_record = person.clone().with_coverage_end(Some(CoverageEnd::new(2026, 11, 1).unwrap()));
+///
+/// let says_covered = RosterEntry::new(2, Some(person.clone()));
+/// assert_eq!(says_covered.record_over(Some(&on_record)), Some(person.clone()));
+/// let says_nothing = RosterEntry::keeping_coverage_end(2, Some(person.clone()));
+/// assert_eq!(says_nothing.record_over(Some(&on_record)), Some(on_record.clone()));
+/// assert_eq!(says_nothing.record_over(None), Some(person), "someone new is covered");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RosterEntry {
     /// The row's line number in the source file (1 for the first line), for reports.
     pub line: u64,
     /// The person, or `None` when the row was refused.
     pub record: Option<InsuredRecord>,
+    /// The row says nothing of when coverage ends (its file has no 資格喪失日 column): the
+    /// import keeps the end on record for this person, and the record's own
+    /// [`coverage_end`](InsuredRecord::coverage_end) counts only for someone new.
+    pub keeps_coverage_end: bool,
+}
+
+impl RosterEntry {
+    /// A row that names `record` (or was refused, `None`) and says when its coverage ends.
+    #[must_use]
+    pub const fn new(line: u64, record: Option<InsuredRecord>) -> RosterEntry {
+        RosterEntry {
+            line,
+            record,
+            keeps_coverage_end: false,
+        }
+    }
+
+    /// A row that names `record` and says nothing of when its coverage ends.
+    #[must_use]
+    pub const fn keeping_coverage_end(line: u64, record: Option<InsuredRecord>) -> RosterEntry {
+        RosterEntry {
+            line,
+            record,
+            keeps_coverage_end: true,
+        }
+    }
+
+    /// What the import writes for this row where the roster holds `stored`: the row's record,
+    /// with the stored end of coverage if the row [keeps it](Self::keeps_coverage_end).
+    /// Every store writes this, and compares it with `stored` for the report.
+    #[must_use]
+    pub fn record_over(&self, stored: Option<&InsuredRecord>) -> Option<InsuredRecord> {
+        let record = self.record.clone()?;
+        Some(match stored {
+            Some(stored) if self.keeps_coverage_end => {
+                record.with_coverage_end(stored.coverage_end())
+            }
+            _ => record,
+        })
+    }
 }
 
 /// Whether an import writes what it found.

@@ -387,8 +387,9 @@ pub trait Store: Send + Sync {
 
     /// The roster of one insurer, replaced as one atomic step: every entry is handed to a
     /// [`RosterTally`] (through [`RosterTally::admit`], then [`RosterTally::duplicate`] for a
-    /// key seen earlier in this import, or [`RosterTally::seen`] with the record held before),
-    /// and every person of `insurer_code` whom no entry named to [`RosterTally::removed`].
+    /// key seen earlier in this import, or [`RosterTally::seen`] with the record it writes,
+    /// [`RosterEntry::record_over`] the record held before, and that record), and every person
+    /// of `insurer_code` whom no entry named to [`RosterTally::removed`].
     /// Only if [`RosterTally::may_apply`] once every entry was seen does the store write the
     /// new roster of `insurer_code` — added, changed, removed — in the same transaction;
     /// otherwise nothing changes. Another insurer's people are never touched. Accounts stay

@@ -164,6 +164,7 @@ where
         "roster_import" => roster_import,
         "roster_refused" => roster_refused,
         "roster_removals" => roster_removals,
+        "roster_keeps_coverage_ends" => roster_keeps_coverage_ends,
         "coverage" => coverage,
         "change_password" => change_password,
         "email_change" => email_change_completes,

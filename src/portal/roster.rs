@@ -33,7 +33,7 @@ impl<S: Store, M: Mailer, C: Clock> Portal<S, M, C> {
     /// let portal = Portal::new(MemoryStore::new(), RecordingMailer::new(), config);
     /// let birth = BirthDate::new(1980, 4, 1).unwrap();
     /// let hanako = InsuredRecord::new("06139999", "12", "345", birth, "ケンポ ハナコ").unwrap();
-    /// let rows = vec![RosterEntry { line: 2, record: Some(hanako) }];
+    /// let rows = vec![RosterEntry::new(2, Some(hanako))];
     /// let report = portal.import_roster("06139999", rows, ImportMode::Apply).await.unwrap();
     /// assert!(report.applied);
     /// assert_eq!(report.added, 1);

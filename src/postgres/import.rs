@@ -1,6 +1,10 @@
 //! [`Store::import_roster`](crate::Store::import_roster) on PostgreSQL: stage, compare, apply,
 //! in one `READ COMMITTED` transaction.
 //!
+//! The transaction has a statement timeout of its own
+//! ([`PostgresOptions::import_statement_timeout`](crate::postgres::PostgresOptions::import_statement_timeout)):
+//! its statements grow with the file.
+//!
 //! 1. **Lock** the insurer's roster against other imports of it:
 //!    `pg_advisory_xact_lock` on a key derived from the schema and the insurer code (logins and
 //!    other insurers' imports are not held up).
@@ -10,7 +14,8 @@
 //!    connection keeps no session state).
 //! 3. **Compare**: duplicates (a key an earlier row named) go to
 //!    [`RosterTally::duplicate`] in file order; each first row, joined with the row it
-//!    replaces, to [`RosterTally::seen`] in file order; each stored person of the insurer whom
+//!    replaces, through [`RosterEntry::record_over`] (whose result, where it differs, is
+//!    written back to the staging table) to [`RosterTally::seen`] in file order; each stored person of the insurer whom
 //!    no row named to [`RosterTally::removed`]. Rows are streamed, never collected.
 //! 4. **Apply** only if [`RosterTally::may_apply`]: delete the missing people, upsert the
 //!    added and changed ones, commit. Otherwise roll back: a dry run or a refused import writes
@@ -50,7 +55,8 @@ CREATE TEMP TABLE pg_temp.kenpo_roster_import (
     number       TEXT NOT NULL,
     birth_date   TEXT NOT NULL,
     name_kana    TEXT NOT NULL,
-    coverage_end TEXT
+    coverage_end TEXT,
+    keeps_end    BOOLEAN NOT NULL  -- the row says nothing of coverage_end (RosterEntry)
 ) ON COMMIT DROP";
 
 /// Staged rows with `first` = the seq of the first row naming the same person.
@@ -76,6 +82,9 @@ where
     let mut tally = RosterTally::new(insurer_code, mode);
     let mut client = backend.get().await?;
     let tx = begin(&mut client).await?;
+    if let Some(set_timeout) = backend.import_timeout() {
+        tx.batch_execute(set_timeout).await?;
+    }
     let lock_key = format!("kenpo-auth roster {} {insurer_code}", backend.schema());
     advisory_lock(&tx, &lock_key).await?;
 
@@ -120,7 +129,8 @@ where
     {
         let sink = tx
             .copy_in(&format!(
-                "COPY pg_temp.kenpo_roster_import (seq, line, {ROSTER_COLUMNS}) FROM STDIN (FORMAT binary)"
+                "COPY pg_temp.kenpo_roster_import (seq, line, {ROSTER_COLUMNS}, keeps_end)
+                 FROM STDIN (FORMAT binary)"
             ))
             .await?;
         let types = [
@@ -132,6 +142,7 @@ where
             Type::TEXT,
             Type::TEXT,
             Type::TEXT,
+            Type::BOOL,
         ];
         let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
         let mut seq: i64 = 0;
@@ -142,7 +153,9 @@ where
             seq = seq.saturating_add(1);
             let line = i64::try_from(entry.line).unwrap_or(i64::MAX);
             let [c0, c1, c2, c3, c4, c5] = roster_columns(record);
-            let values: [&(dyn ToSql + Sync); 8] = [&seq, &line, &c0, &c1, &c2, &c3, &c4, &c5];
+            let keeps = entry.keeps_coverage_end;
+            let values: [&(dyn ToSql + Sync); 9] =
+                [&seq, &line, &c0, &c1, &c2, &c3, &c4, &c5, &keeps];
             writer.as_mut().write(&values).await?;
         }
         writer.as_mut().finish().await?;
@@ -189,7 +202,7 @@ async fn compare(
     let compared = tx
         .query_raw(
             &backend.sql(&format!(
-                "SELECT {staged}, {stored} FROM ({NUMBERED}) AS s
+                "SELECT {staged}, {stored}, s.keeps_end, s.seq FROM ({NUMBERED}) AS s
                  LEFT JOIN @.roster AS r ON r.insurer_code = s.insurer_code
                      AND r.symbol = s.symbol AND r.number = s.number
                  WHERE s.seq = s.first
@@ -198,15 +211,39 @@ async fn compare(
             std::iter::empty::<&(dyn ToSql + Sync)>(),
         )
         .await?;
+    // Staged rows whose record the import writes differently (RosterEntry::record_over): their
+    // seq and the end of coverage to write, set in the staging table once the walk is done.
+    let (mut seqs, mut ends): (Vec<i64>, Vec<Option<String>>) = (Vec::new(), Vec::new());
     let mut compared = pin!(compared);
     while let Some(row) = compared.next().await {
         let row: Row = row?;
-        let new = roster_from_row(&row, 0)?;
-        let old = match get::<Option<&str>>(&row, 6, "roster entry")? {
+        let staged = roster_from_row(&row, 0)?;
+        let old = match get::<Option<&str>>(&row, RosterRow::WIDTH, "roster entry")? {
             Some(_) => Some(roster_from_row(&row, RosterRow::WIDTH)?),
             None => None,
         };
+        let entry = RosterEntry {
+            keeps_coverage_end: get(&row, 2 * RosterRow::WIDTH, "keeps_end")?,
+            ..RosterEntry::new(0, Some(staged))
+        };
+        let Some(new) = entry.record_over(old.as_ref()) else {
+            continue;
+        };
         tally.seen(&new, old.as_ref());
+        if entry.record.as_ref() != Some(&new) {
+            let [.., end] = roster_columns(&new);
+            seqs.push(get(&row, 2 * RosterRow::WIDTH + 1, "seq")?);
+            ends.push(end);
+        }
+    }
+    if !seqs.is_empty() {
+        tx.query_typed(
+            "UPDATE pg_temp.kenpo_roster_import AS s SET coverage_end = w.coverage_end
+             FROM unnest($1::BIGINT[], $2::TEXT[]) AS w (seq, coverage_end)
+             WHERE s.seq = w.seq",
+            &[(&seqs, Type::INT8_ARRAY), (&ends, Type::TEXT_ARRAY)],
+        )
+        .await?;
     }
 
     Ok(())

@@ -46,6 +46,7 @@ pub enum StatementMode {
 pub struct PostgresOptions {
     pub(super) pool_size: usize,
     pub(super) statement_timeout: Option<Duration>,
+    pub(super) import_statement_timeout: Option<Duration>,
     pub(super) connect_timeout: Duration,
     pub(super) schema: String,
     pub(super) statements: StatementMode,
@@ -57,7 +58,8 @@ pub struct PostgresOptions {
 }
 
 impl Default for PostgresOptions {
-    /// Eight connections, a 10 s statement timeout, a 10 s connect timeout, schema
+    /// Eight connections, a 10 s statement timeout (10 minutes within a roster import), a
+    /// 10 s connect timeout, schema
     /// `kenpo_auth`, [`StatementMode::Cached`], application name `kenpo-auth`, connections
     /// verified when taken from the pool, the caller's runtime when it is a multi-threaded
     /// Tokio runtime, eight tries for a transaction that loses to a concurrent one, synchronous
@@ -66,6 +68,7 @@ impl Default for PostgresOptions {
         Self {
             pool_size: 8,
             statement_timeout: Some(Duration::from_secs(10)),
+            import_statement_timeout: Some(Duration::from_secs(10 * 60)),
             connect_timeout: Duration::from_secs(10),
             schema: "kenpo_auth".to_owned(),
             statements: StatementMode::Cached,
@@ -75,6 +78,16 @@ impl Default for PostgresOptions {
             max_tries: 8,
             synchronous_commit: true,
         }
+    }
+}
+
+/// `timeout`, at most [`PostgresOptions::MAX_STATEMENT_TIMEOUT`].
+const fn capped(timeout: Option<Duration>) -> Option<Duration> {
+    match timeout {
+        Some(timeout) if timeout.as_secs() >= PostgresOptions::MAX_STATEMENT_TIMEOUT.as_secs() => {
+            Some(PostgresOptions::MAX_STATEMENT_TIMEOUT)
+        }
+        other => other,
     }
 }
 
@@ -107,12 +120,34 @@ impl PostgresOptions {
     /// ```
     #[must_use]
     pub const fn statement_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.statement_timeout = match timeout {
-            Some(timeout) if timeout.as_secs() >= Self::MAX_STATEMENT_TIMEOUT.as_secs() => {
-                Some(Self::MAX_STATEMENT_TIMEOUT)
-            }
-            other => other,
-        };
+        self.statement_timeout = capped(timeout);
+        self
+    }
+
+    /// The statement timeout within a roster import
+    /// ([`Store::import_roster`](crate::Store::import_roster)), in place of
+    /// [`statement_timeout`](Self::statement_timeout) (`None`: the same as every statement),
+    /// at most [`MAX_STATEMENT_TIMEOUT`](Self::MAX_STATEMENT_TIMEOUT). Set with `SET LOCAL`
+    /// in the import's transaction, so it holds behind PgBouncer too and for nothing else.
+    ///
+    /// An import's statements grow with the file: a million rows take about 8 s in the
+    /// longest of them on a two-core test machine (`cargo bench --bench roster_import`), so the
+    /// 10 s meant for a login would refuse a larger union's file every month. The default,
+    /// 10 minutes, still ends an import that hangs.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kenpo_auth::postgres::PostgresOptions;
+    ///
+    /// let hour = Some(Duration::from_secs(3600));
+    /// let options = PostgresOptions::default().import_statement_timeout(hour);
+    /// let day = Some(PostgresOptions::MAX_STATEMENT_TIMEOUT);
+    /// let forever = PostgresOptions::default().import_statement_timeout(Some(Duration::MAX));
+    /// assert_eq!(forever, PostgresOptions::default().import_statement_timeout(day));
+    /// ```
+    #[must_use]
+    pub const fn import_statement_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.import_statement_timeout = capped(timeout);
         self
     }
 

@@ -81,6 +81,8 @@ pub(super) struct Backend {
     _owned: Option<OwnedRuntime>,
     mode: StatementMode,
     max_tries: u32,
+    /// `SET LOCAL statement_timeout = …` for a roster import's transaction, if any.
+    import_timeout: Option<String>,
     /// `"schema".`, prefixed to every table name.
     prefix: String,
     schema: String,
@@ -176,6 +178,9 @@ impl Backend {
             _owned: owned,
             mode: options.statements,
             max_tries: options.max_tries,
+            import_timeout: options
+                .import_statement_timeout
+                .map(|timeout| format!("SET LOCAL statement_timeout = {}", timeout.as_millis())),
             prefix: format!("\"{schema}\"."),
             schema,
             config,
@@ -204,6 +209,12 @@ impl Backend {
 
     pub(super) const fn mode(&self) -> StatementMode {
         self.mode
+    }
+
+    /// The statement that sets a roster import's statement timeout
+    /// ([`PostgresOptions::import_statement_timeout`]), if one is set.
+    pub(super) fn import_timeout(&self) -> Option<&str> {
+        self.import_timeout.as_deref()
     }
 
     pub(super) const fn max_tries(&self) -> u32 {

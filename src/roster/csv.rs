@@ -4,11 +4,14 @@
 //!
 //! - **Columns** are found by their header names ([`HeaderNames`], defaults such as 保険者番号 /
 //!   記号 / 番号 / 生年月日 / 氏名カナ / 資格喪失日, configurable). The insurer column and the
-//!   資格喪失日 column are optional: without the first, every row is the importing insurer's.
+//!   資格喪失日 column are optional: without the first, every row is the importing insurer's;
+//!   without the second, the file says nothing of when coverage ends, and the ends on record
+//!   stay ([`RosterEntry::keeps_coverage_end`]): an end the union set by hand is not undone by
+//!   the next monthly file.
 //! - **Cells**: birth dates as `YYYY-MM-DD`, `YYYY/M/D`, `YYYYMMDD` or a Japanese era
 //!   (`昭和50年3月2日`, `S50.3.2`); names in any kana the folding accepts (full-width,
-//!   half-width, hiragana, with or without spaces); the end of coverage as `YYYY-MM-DD` or
-//!   `YYYYMMDD`.
+//!   half-width, hiragana, with or without spaces); the end of coverage in the same spellings
+//!   as a birth date.
 //! - **Bad rows** are reported with their line number and a reason in Japanese
 //!   ([`MessageJa`]) and English ([`Display`](fmt::Display)); by default each one reaches the
 //!   store as a refused entry, so nothing is imported ([`RosterTally::may_apply`](crate::store::RosterTally::may_apply)).
@@ -38,14 +41,14 @@
 
 use std::fmt;
 use std::io::Read;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use encoding_rs::{Encoding, SHIFT_JIS, UTF_8};
 use unicode_normalization::UnicodeNormalization;
 
 use super::RosterEntry;
 use crate::identity::{
-    BirthDate, CoverageEnd, Field, FieldError, FieldErrorKind, FormErrors, InsuredKey,
+    BirthDate, CoverageEnd, DateError, Field, FieldError, FieldErrorKind, FormErrors, InsuredKey,
     InsuredRecord,
 };
 use crate::ja::MessageJa;
@@ -592,8 +595,7 @@ impl<R> RosterRows<R> {
             .ok();
         let coverage_end = match end.filter(|end| !end.is_empty()) {
             None => None,
-            Some(end) => end
-                .parse::<CoverageEnd>()
+            Some(end) => parse_coverage_end(&end)
                 .map_err(|error| {
                     errors.push(FieldError::new(
                         Field::CoverageEnd,
@@ -645,10 +647,36 @@ fn parse_birth_date(raw: &str, now: SystemTime) -> Result<BirthDate, FieldErrorK
     if raw.is_empty() {
         return Err(FieldErrorKind::Empty);
     }
+    match gregorian(raw) {
+        Some(iso) => BirthDate::parse_as_of(&iso, now),
+        None => BirthDate::parse_japanese_as_of(raw, now),
+    }
+    .map_err(FieldErrorKind::Date)
+}
+
+/// The end of coverage in any spelling a birth date may have: a union's file writes both
+/// dates the same way. A date still to come is one.
+fn parse_coverage_end(raw: &str) -> Result<CoverageEnd, DateError> {
+    if let Some(iso) = gregorian(raw) {
+        return iso.parse();
+    }
+    // The era grammar is the birth date's; "today" is set at the last day a CoverageEnd can
+    // be, so that only the era and the calendar decide.
+    let last_day = SystemTime::UNIX_EPOCH + Duration::from_secs(LAST_DAY_UNIX);
+    let date = BirthDate::parse_japanese_as_of(raw, last_day)?;
+    CoverageEnd::new(date.year(), date.month(), date.day())
+}
+
+/// 9999-12-31T00:00:00Z, within [`CoverageEnd::MAX_YEAR`].
+const LAST_DAY_UNIX: u64 = 253_402_214_400;
+
+/// `raw` as `YYYY-MM-DD` if it is written `YYYY-M-D`, `YYYY/M/D` or `YYYYMMDD` (ASCII or
+/// full-width digits); `None` otherwise, such as for a Japanese-era date.
+fn gregorian(raw: &str) -> Option<String> {
     let folded: String = raw.nfkc().collect();
     let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
     let parts: Vec<&str> = folded.split(['-', '/']).collect();
-    let iso = match parts.as_slice() {
+    match parts.as_slice() {
         [year, month, day]
             if year.len() == 4
                 && month.len() <= 2
@@ -663,12 +691,7 @@ fn parse_birth_date(raw: &str, now: SystemTime) -> Result<BirthDate, FieldErrorK
             Some(format!("{year}-{month}-{day}"))
         }
         _ => None,
-    };
-    match iso {
-        Some(iso) => BirthDate::parse_as_of(&iso, now),
-        None => BirthDate::parse_japanese_as_of(raw, now),
     }
-    .map_err(FieldErrorKind::Date)
 }
 
 impl<R: Read> Iterator for RosterRows<R> {
@@ -694,21 +717,21 @@ impl<R: Read> Iterator for RosterRows<R> {
                             detail: error.to_string(),
                         },
                     );
-                    return Some(RosterEntry { line, record: None });
+                    return Some(RosterEntry::new(line, None));
                 }
             };
             self.rows = self.rows.saturating_add(1);
             match self.parse_row() {
-                Ok(record) => {
-                    return Some(RosterEntry {
-                        line,
-                        record: Some(record),
-                    });
+                // A file without a 資格喪失日 column says nothing of when coverage ends: the
+                // ends on record (set by hand, or by an earlier file) stay.
+                Ok(record) if self.columns.coverage_end.is_none() => {
+                    return Some(RosterEntry::keeping_coverage_end(line, Some(record)));
                 }
+                Ok(record) => return Some(RosterEntry::new(line, Some(record))),
                 Err(reason) => {
                     self.problem(line, reason);
                     if !self.skip_bad_rows {
-                        return Some(RosterEntry { line, record: None });
+                        return Some(RosterEntry::new(line, None));
                     }
                 }
             }

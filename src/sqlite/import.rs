@@ -7,7 +7,7 @@
 //!    duplicates.
 //! 2. **Compare** the staged roster with the stored one in a read transaction (a snapshot;
 //!    in WAL mode it blocks no writer): each staged row, joined with the row it replaces, goes
-//!    through [`RosterTally::seen`]; each stored person of the insurer the file does not name
+//!    through [`RosterEntry::record_over`] and [`RosterTally::seen`]; each stored person of the insurer the file does not name
 //!    through [`RosterTally::removed`]. The insurer's `roster_versions` row is read in the same
 //!    snapshot.
 //! 3. **Apply**, if [`RosterTally::may_apply`], in one `BEGIN IMMEDIATE` transaction: if the
@@ -43,6 +43,7 @@ CREATE TEMP TABLE roster_import (
     birth_date   TEXT NOT NULL,
     name_kana    TEXT NOT NULL,
     coverage_end TEXT,
+    keeps_end    INTEGER NOT NULL,  -- 1: the row says nothing of coverage_end (RosterEntry)
     line         INTEGER NOT NULL,
     PRIMARY KEY (insurer_code, symbol, number)
 ) WITHOUT ROWID;
@@ -52,6 +53,7 @@ CREATE TEMP TABLE roster_writes (
     symbol       TEXT NOT NULL,
     number       TEXT NOT NULL,
     gone         INTEGER NOT NULL,  -- 1: delete, 0: upsert the staged row
+    coverage_end TEXT,              -- for an upsert: RosterEntry::record_over's
     PRIMARY KEY (insurer_code, symbol, number)
 ) WITHOUT ROWID;
 ";
@@ -129,7 +131,7 @@ where
     tx.execute(
         &format!(
             "INSERT INTO main.roster ({columns})
-             SELECT {staged} FROM temp.roster_writes AS w
+             SELECT {staged}, w.coverage_end FROM temp.roster_writes AS w
              JOIN temp.roster_import AS s ON s.insurer_code = w.insurer_code
                  AND s.symbol = w.symbol AND s.number = w.number
              WHERE w.gone = 0
@@ -137,7 +139,7 @@ where
                  birth_date = excluded.birth_date, name_kana = excluded.name_kana,
                  coverage_end = excluded.coverage_end",
             columns = RosterRow::COLUMNS,
-            staged = STAGED_COLUMNS,
+            staged = "s.insurer_code, s.symbol, s.number, s.birth_date, s.name_kana",
         ),
         [],
     )?;
@@ -156,7 +158,8 @@ where
     let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
     {
         let mut insert = tx.prepare(&format!(
-            "INSERT INTO temp.roster_import ({}, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO temp.roster_import ({}, keeps_end, line)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (insurer_code, symbol, number) DO NOTHING",
             RosterRow::COLUMNS
         ))?;
@@ -170,7 +173,8 @@ where
             };
             let line = i64::try_from(entry.line).unwrap_or(i64::MAX);
             let [c0, c1, c2, c3, c4, c5] = roster_columns(record);
-            if insert.execute(params![c0, c1, c2, c3, c4, c5, line])? == 0 {
+            let keeps = entry.keeps_coverage_end;
+            if insert.execute(params![c0, c1, c2, c3, c4, c5, keeps, line])? == 0 {
                 let key = record.key();
                 let first: Option<i64> = first_line
                     .query_row([key.insurer_code(), key.symbol(), key.number()], |row| {
@@ -199,26 +203,40 @@ fn compare(
 ) -> Result<(), SqliteError> {
     tx.execute("DELETE FROM temp.roster_writes", [])?;
     let mut write = tx.prepare(
-        "INSERT INTO temp.roster_writes (insurer_code, symbol, number, gone)
-         VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO temp.roster_writes (insurer_code, symbol, number, gone, coverage_end)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     let stored = "r.insurer_code, r.symbol, r.number, r.birth_date, r.name_kana, r.coverage_end";
     let mut statement = tx.prepare(&format!(
-        "SELECT {STAGED_COLUMNS}, {stored} FROM temp.roster_import AS s
+        "SELECT {STAGED_COLUMNS}, {stored}, s.keeps_end FROM temp.roster_import AS s
          LEFT JOIN main.roster AS r ON r.insurer_code = s.insurer_code
              AND r.symbol = s.symbol AND r.number = s.number
          ORDER BY s.insurer_code, s.symbol, s.number"
     ))?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
-        let new = RosterRow::from_sqlite_at(row, 0)?.into_record()?;
-        let old = match row.get::<_, Option<String>>(6)? {
+        let staged = RosterRow::from_sqlite_at(row, 0)?.into_record()?;
+        let old = match row.get::<_, Option<String>>(RosterRow::WIDTH)? {
             Some(_) => Some(RosterRow::from_sqlite_at(row, RosterRow::WIDTH)?.into_record()?),
             None => None,
         };
+        let entry = RosterEntry {
+            keeps_coverage_end: row.get(2 * RosterRow::WIDTH)?,
+            ..RosterEntry::new(0, Some(staged))
+        };
+        let Some(new) = entry.record_over(old.as_ref()) else {
+            continue;
+        };
         if tally.seen(&new, old.as_ref()) != RowChange::Unchanged {
             let key = new.key();
-            write.execute(params![key.insurer_code(), key.symbol(), key.number(), 0])?;
+            let [.., end] = roster_columns(&new);
+            write.execute(params![
+                key.insurer_code(),
+                key.symbol(),
+                key.number(),
+                0,
+                end
+            ])?;
         }
     }
     let mut statement = tx.prepare(&format!(
@@ -233,7 +251,7 @@ fn compare(
                 what: "insured key",
             })?;
         tally.removed(&key);
-        write.execute(params![insurer_code, symbol, number, 1])?;
+        write.execute(params![insurer_code, symbol, number, 1, None::<String>])?;
     }
     Ok(())
 }
@@ -264,10 +282,7 @@ mod tests {
         records
             .into_iter()
             .zip(2..)
-            .map(|(record, line)| RosterEntry {
-                line,
-                record: Some(record),
-            })
+            .map(|(record, line)| RosterEntry::new(line, Some(record)))
     }
 
     /// A write to the roster between the comparison and the lock makes the import compare

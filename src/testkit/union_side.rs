@@ -45,7 +45,7 @@ fn entries(records: Vec<Option<InsuredRecord>>) -> impl Iterator<Item = RosterEn
     records
         .into_iter()
         .zip(2..)
-        .map(|(record, line)| RosterEntry { line, record })
+        .map(|(record, line)| RosterEntry::new(line, record))
 }
 
 async fn import<S: Store>(
@@ -269,6 +269,66 @@ pub(super) async fn roster_removals<S: Store>(store: &S) -> Outcome {
         CHECK,
         meant.applied && meant.removed == 15 && left == 5,
         "an import meant to remove 15 of 20 people was not applied ({left} left): {meant:?}"
+    );
+    Ok(())
+}
+
+/// Entries that say nothing of when coverage ends (a file without a 資格喪失日 column) keep the
+/// ends on record: a store writes [`RosterEntry::record_over`], not the entry's record.
+pub(super) async fn roster_keeps_coverage_ends<S: Store>(store: &S) -> Outcome {
+    const CHECK: &str = "roster_keeps_coverage_ends";
+    let ends = |n: u8| Some(fixture(CoverageEnd::new(2026, 10, n)));
+    let first = vec![
+        Some(insured(1).with_coverage_end(ends(1))),
+        Some(insured(2)),
+        Some(insured(3)),
+    ];
+    import(CHECK, store, INSURER, first, ImportMode::Apply).await?;
+    ok(CHECK, store.set_coverage_end(&key(2), ends(2)).await)?;
+
+    let keeping = vec![
+        insured(1),
+        named(2, "ケンポ ジロウ").with_coverage_end(None),
+        insured(3).with_coverage_end(ends(3)),
+        insured(4).with_coverage_end(ends(4)),
+    ];
+    let rows = keeping
+        .into_iter()
+        .zip(2..)
+        .map(|(record, line)| RosterEntry::keeping_coverage_end(line, Some(record)));
+    let report = ok(
+        CHECK,
+        store.import_roster(INSURER, rows, ImportMode::Apply).await,
+    )?;
+    let found = snapshot(CHECK, store).await?;
+    let expected = [
+        Some(insured(1).with_coverage_end(ends(1))),
+        Some(named(2, "ケンポ ジロウ").with_coverage_end(ends(2))),
+        Some(insured(3)),
+        Some(insured(4).with_coverage_end(ends(4))),
+    ];
+    ensure!(
+        CHECK,
+        found.get(..4) == Some(&expected[..]),
+        "an import that says nothing of coverage ends did not keep the ones on record: {found:?}"
+    );
+    ensure!(
+        CHECK,
+        report.applied && (report.added, report.changed, report.unchanged) == (1, 1, 2),
+        "the report must compare the records written (1 added, 1 changed, 2 unchanged): {report:?}"
+    );
+
+    let says_covered = (1..=4).map(|n| Some(named(n, "ケンポ タロウ"))).collect();
+    import(CHECK, store, INSURER, says_covered, ImportMode::Apply).await?;
+    let found = snapshot(CHECK, store).await?;
+    ensure!(
+        CHECK,
+        found
+            .iter()
+            .take(4)
+            .flatten()
+            .all(|r| r.coverage_end().is_none()),
+        "an import whose rows say \"covered\" must clear the ends: {found:?}"
     );
     Ok(())
 }

@@ -3,6 +3,8 @@
 //! nothing and answer as for an unknown account, first authentication does not confirm the
 //! person; restoring the person restores the account.
 
+use std::fmt::Write as _;
+
 use kenpo_auth::store::{ImportMode, RosterEntry};
 use kenpo_auth::{CoverageEnd, Error, InsuredRecord, Store};
 
@@ -16,10 +18,7 @@ fn roster_without_shoko(fx: &Fixture) -> Vec<RosterEntry> {
         .map(|(index, number)| {
             let key = kenpo_auth::InsuredKey::new("06139999", "1234", number).unwrap();
             let record: InsuredRecord = block_on(fx.store.find_insured(&key)).unwrap().unwrap();
-            RosterEntry {
-                line: index as u64 + 2,
-                record: Some(record),
-            }
+            RosterEntry::new(index as u64 + 2, Some(record))
         })
         .collect()
 }
@@ -169,4 +168,51 @@ fn ending_or_restoring_someone_not_on_the_roster_says_so() {
         "normalised like the form"
     );
     assert_error!(fx.roster_count("0613-9999"), Error::Form(_));
+}
+
+/// The union's monthly file of everyone on the roster of 06139999 as it stands, with a
+/// 資格喪失日 column (every cell blank: covered) or without one.
+fn monthly_file(fx: &Fixture, with_coverage_end: bool) -> String {
+    let mut file = String::from("記号,番号,生年月日,氏名カナ");
+    file.push_str(if with_coverage_end {
+        ",資格喪失日\n"
+    } else {
+        "\n"
+    });
+    for number in ["567", "568", "569"] {
+        let key = kenpo_auth::InsuredKey::new("06139999", "1234", number).unwrap();
+        let record = block_on(fx.store.find_insured(&key)).unwrap().unwrap();
+        let (birth, name) = (record.birth_date(), record.name().as_str());
+        let end = if with_coverage_end { "," } else { "" };
+        writeln!(file, "1234,{number},{birth},{name}{end}").unwrap();
+    }
+    file
+}
+
+fn import_file(fx: &Fixture, file: &str) -> kenpo_auth::store::RosterChanges {
+    let mut rows = kenpo_auth::RosterCsv::new("06139999")
+        .unwrap()
+        .read(file.as_bytes())
+        .unwrap();
+    let report = block_on(
+        fx.portal
+            .import_roster("06139999", &mut rows, ImportMode::Apply),
+    );
+    report.unwrap()
+}
+
+#[test]
+fn a_monthly_file_without_a_coverage_end_column_keeps_an_end_set_by_hand() {
+    let fx = registered();
+    assert!(fx.end_coverage(&shoko_key(), yesterday()).unwrap());
+
+    let report = import_file(&fx, &monthly_file(&fx, false));
+    assert!(report.applied);
+    assert_eq!((report.unchanged, report.changed), (3, 0), "{report:?}");
+    assert_error!(fx.login(USER_ID, PASSWORD), Error::CoverageEnded);
+
+    // A file with the column says when coverage ends; a blank cell says "covered".
+    let report = import_file(&fx, &monthly_file(&fx, true));
+    assert_eq!((report.unchanged, report.changed), (2, 1), "{report:?}");
+    assert!(fx.login(USER_ID, PASSWORD).is_ok());
 }

@@ -35,10 +35,7 @@ fn reissue(fx: &Fixture, how: &str) {
                             .unwrap()
                             .unwrap()
                     };
-                    RosterEntry {
-                        line: index as u64 + 2,
-                        record: Some(record),
-                    }
+                    RosterEntry::new(index as u64 + 2, Some(record))
                 })
                 .collect();
             let report = block_on(

@@ -443,3 +443,53 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_end_of_coverage_is_read_in_every_spelling_of_a_birth_date() {
+    let end = Some(CoverageEnd::new(2027, 3, 31).unwrap());
+    for spelling in [
+        "2027-03-31",
+        "2027/3/31",
+        "20270331",
+        "２０２７／３／３１",
+        "令和9年3月31日",
+        "R9.3.31",
+    ] {
+        let file = format!(
+            "記号,番号,生年月日,氏名カナ,資格喪失日\n12,345,1980-04-01,ケンポ ハナコ,{spelling}\n"
+        );
+        let read = entries(&csv(), file.as_bytes());
+        let found = read.first().and_then(|entry| entry.record.clone());
+        assert_eq!(found.map(|r| r.coverage_end()), Some(end), "{spelling}");
+    }
+    for bad in [
+        "令和9年2月30日",
+        "平成40年1月1日",
+        "2027-13-01",
+        "9年3月31日",
+        "31/03/2027",
+    ] {
+        let file = format!(
+            "記号,番号,生年月日,氏名カナ,資格喪失日\n12,345,1980-04-01,ケンポ ハナコ,{bad}\n"
+        );
+        let read = entries(&csv(), file.as_bytes());
+        assert!(
+            read.first().is_some_and(|entry| entry.record.is_none()),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn rows_of_a_file_without_a_coverage_end_column_keep_the_ends_on_record() {
+    let without = "記号,番号,生年月日,氏名カナ\n12,345,1980-04-01,ケンポ ハナコ\n";
+    let with = "記号,番号,生年月日,氏名カナ,資格喪失日\n12,345,1980-04-01,ケンポ ハナコ,\n";
+    let keeps = |file: &str| {
+        entries(&csv(), file.as_bytes())
+            .iter()
+            .map(|e| e.keeps_coverage_end)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(keeps(without), [true]);
+    assert_eq!(keeps(with), [false]);
+}

@@ -30,10 +30,7 @@ fn a_staging_table_planted_in_public_is_never_read() {
         if url().contains('?') { '&' } else { '?' }
     );
     let store = schema.store_at(&at, schema.options().statement_timeout(None));
-    let entry = RosterEntry {
-        line: 2,
-        record: Some(shoko_record()),
-    };
+    let entry = RosterEntry::new(2, Some(shoko_record()));
     let imported =
         block_on(store.import_roster("06139999", [entry].into_iter(), ImportMode::Apply));
     admin("DROP TABLE public.kenpo_roster_import").unwrap();

@@ -121,6 +121,9 @@ enum Bug {
     ChangeKeepsEmailChanges,
     /// A roster import decides by its rows alone, whatever it removes.
     ImportRemovesAnyNumber,
+    /// A roster import writes each row's record as it is, even from a file that says nothing
+    /// of when coverage ends.
+    ImportClearsKeptEnds,
 }
 
 struct Mutant {
@@ -254,6 +257,10 @@ impl Store for Mutant {
                 };
                 self.inner.import_roster(insurer_code, entries, mode).await
             }
+            Bug::ImportClearsKeptEnds => {
+                let entries = entries.map(|entry| RosterEntry::new(entry.line, entry.record));
+                self.inner.import_roster(insurer_code, entries, mode).await
+            }
             Bug::ImportSkipsBadRows => {
                 let good: Vec<RosterEntry> =
                     entries.filter(|entry| entry.record.is_some()).collect();
@@ -277,10 +284,7 @@ impl Store for Mutant {
                         .iter()
                         .any(|entry| entry.record.as_ref().map(InsuredRecord::key) == Some(&key));
                     if !named && let Some(record) = self.inner.find_insured(&key).await? {
-                        kept.push(RosterEntry {
-                            line: 0,
-                            record: Some(record),
-                        });
+                        kept.push(RosterEntry::new(0, Some(record)));
                     }
                 }
                 let all = entries.into_iter().chain(kept);
@@ -542,6 +546,8 @@ caught! {
     the_suite_catches_an_import_that_never_removes_anyone: ImportNeverRemoves in "roster_import";
     the_suite_catches_an_import_that_removes_any_number:
         ImportRemovesAnyNumber in "roster_removals" saying "was applied";
+    the_suite_catches_an_import_that_clears_the_ends_it_should_keep:
+        ImportClearsKeptEnds in "roster_keeps_coverage_ends" saying "did not keep";
     the_suite_catches_a_password_change_that_leaves_reset_codes_live:
         ChangeKeepsResetCodes in "change_password" saying "outlived";
     the_suite_catches_a_deletion_that_leaves_codes_live:

@@ -656,10 +656,7 @@ fn roster_entries(records: Vec<InsuredRecord>) -> impl Iterator<Item = RosterEnt
     records
         .into_iter()
         .zip(2..)
-        .map(|(record, line)| RosterEntry {
-            line,
-            record: Some(record),
-        })
+        .map(|(record, line)| RosterEntry::new(line, Some(record)))
 }
 
 fn roster_of(store: &SqliteStore, numbers: &[&str]) -> Vec<Option<InsuredRecord>> {

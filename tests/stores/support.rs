@@ -301,7 +301,7 @@ macro_rules! on_both_stores {
 pub(crate) use on_both_stores;
 
 /// Every check of `testkit::run`, in the order it runs them (src/testkit.rs).
-pub const CHECKS: [&str; 36] = [
+pub const CHECKS: [&str; 37] = [
     "roster",
     "signups",
     "challenges",
@@ -321,6 +321,7 @@ pub const CHECKS: [&str; 36] = [
     "roster_import",
     "roster_refused",
     "roster_removals",
+    "roster_keeps_coverage_ends",
     "coverage",
     "change_password",
     "email_change",
