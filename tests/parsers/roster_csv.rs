@@ -444,6 +444,19 @@ proptest! {
     }
 }
 
+/// The end of coverage a one-row file with `cell` in its 資格喪失日 column gives, or `Err`
+/// when the row is refused.
+fn coverage_end_of(cell: &str) -> Result<Option<CoverageEnd>, ()> {
+    let file =
+        format!("記号,番号,生年月日,氏名カナ,資格喪失日\n12,345,1980-04-01,ケンポ ハナコ,{cell}\n");
+    let read = entries(&csv(), file.as_bytes());
+    let record = read
+        .first()
+        .and_then(|entry| entry.record.as_ref())
+        .ok_or(())?;
+    Ok(record.coverage_end())
+}
+
 #[test]
 fn the_end_of_coverage_is_read_in_every_spelling_of_a_birth_date() {
     let end = Some(CoverageEnd::new(2027, 3, 31).unwrap());
@@ -455,12 +468,7 @@ fn the_end_of_coverage_is_read_in_every_spelling_of_a_birth_date() {
         "令和9年3月31日",
         "R9.3.31",
     ] {
-        let file = format!(
-            "記号,番号,生年月日,氏名カナ,資格喪失日\n12,345,1980-04-01,ケンポ ハナコ,{spelling}\n"
-        );
-        let read = entries(&csv(), file.as_bytes());
-        let found = read.first().and_then(|entry| entry.record.clone());
-        assert_eq!(found.map(|r| r.coverage_end()), Some(end), "{spelling}");
+        assert_eq!(coverage_end_of(spelling), Ok(end), "{spelling}");
     }
     for bad in [
         "令和9年2月30日",
@@ -469,14 +477,7 @@ fn the_end_of_coverage_is_read_in_every_spelling_of_a_birth_date() {
         "9年3月31日",
         "31/03/2027",
     ] {
-        let file = format!(
-            "記号,番号,生年月日,氏名カナ,資格喪失日\n12,345,1980-04-01,ケンポ ハナコ,{bad}\n"
-        );
-        let read = entries(&csv(), file.as_bytes());
-        assert!(
-            read.first().is_some_and(|entry| entry.record.is_none()),
-            "{bad}"
-        );
+        assert_eq!(coverage_end_of(bad), Err(()), "{bad}");
     }
 }
 
