@@ -20,7 +20,7 @@ use crate::ja::MessageJa;
 /// A row either says when the person's coverage ends (the record's
 /// [`coverage_end`](InsuredRecord::coverage_end), `None` for covered) or, from a file without a
 /// 資格喪失日 column, says nothing of it ([`keeps_coverage_end`](Self::keeps_coverage_end)):
-/// then the end on record stays, so that an end of coverage the union set by hand
+/// then the end on record stays for the same person, so that an end of coverage the union set by hand
 /// ([`Portal::end_coverage`](crate::Portal::end_coverage)) outlives the next monthly file.
 ///
 /// ```
@@ -36,6 +36,11 @@ use crate::ja::MessageJa;
 /// let says_nothing = RosterEntry::keeping_coverage_end(2, Some(person.clone()));
 /// assert_eq!(says_nothing.record_over(Some(&on_record)), Some(on_record.clone()));
 /// assert_eq!(says_nothing.record_over(None), Some(person), "someone new is covered");
+///
+/// // The number given to someone else: the former member's end is not theirs.
+/// let newcomer = InsuredRecord::new("06139999", "12", "345", BirthDate::new(1990, 1, 1).unwrap(), "ヤマダ ユイ").unwrap();
+/// let says_nothing = RosterEntry::keeping_coverage_end(2, Some(newcomer.clone()));
+/// assert_eq!(says_nothing.record_over(Some(&on_record)), Some(newcomer));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RosterEntry {
@@ -71,13 +76,17 @@ impl RosterEntry {
     }
 
     /// What the import writes for this row where the roster holds `stored`: the row's record,
-    /// with the stored end of coverage if the row [keeps it](Self::keeps_coverage_end).
-    /// Every store writes this, and compares it with `stored` for the report.
+    /// with the stored end of coverage if the row [keeps it](Self::keeps_coverage_end) and
+    /// names the same person (the same date of birth: an insurer that gave the number to
+    /// someone else did not end the newcomer's coverage). Every store writes this, and
+    /// compares it with `stored` for the report.
     #[must_use]
     pub fn record_over(&self, stored: Option<&InsuredRecord>) -> Option<InsuredRecord> {
         let record = self.record.clone()?;
         Some(match stored {
-            Some(stored) if self.keeps_coverage_end => {
+            Some(stored)
+                if self.keeps_coverage_end && stored.birth_date() == record.birth_date() =>
+            {
                 record.with_coverage_end(stored.coverage_end())
             }
             _ => record,

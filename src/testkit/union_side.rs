@@ -282,15 +282,26 @@ pub(super) async fn roster_keeps_coverage_ends<S: Store>(store: &S) -> Outcome {
         Some(insured(1).with_coverage_end(ends(1))),
         Some(insured(2)),
         Some(insured(3)),
+        Some(insured(5).with_coverage_end(ends(5))),
     ];
     import(CHECK, store, INSURER, first, ImportMode::Apply).await?;
     ok(CHECK, store.set_coverage_end(&key(2), ends(2)).await)?;
 
+    // Person 5's number given to someone born on another day: the former holder's end is not
+    // the newcomer's.
+    let newcomer = fixture(InsuredRecord::new(
+        INSURER,
+        "12",
+        "1005",
+        fixture(BirthDate::new(2001, 1, 1)),
+        "ヤマダ ユイ",
+    ));
     let keeping = vec![
         insured(1),
         named(2, "ケンポ ジロウ").with_coverage_end(None),
         insured(3).with_coverage_end(ends(3)),
         insured(4).with_coverage_end(ends(4)),
+        newcomer.clone(),
     ];
     let rows = keeping
         .into_iter()
@@ -314,18 +325,23 @@ pub(super) async fn roster_keeps_coverage_ends<S: Store>(store: &S) -> Outcome {
     );
     ensure!(
         CHECK,
-        report.applied && (report.added, report.changed, report.unchanged) == (1, 1, 2),
-        "the report must compare the records written (1 added, 1 changed, 2 unchanged): {report:?}"
+        found.get(4) == Some(&Some(newcomer)),
+        "a reissued number kept its former holder's end of coverage: {found:?}"
+    );
+    ensure!(
+        CHECK,
+        report.applied && (report.added, report.changed, report.unchanged) == (1, 2, 2),
+        "the report must compare the records written (1 added, 2 changed, 2 unchanged): {report:?}"
     );
 
-    let says_covered = (1..=4).map(|n| Some(named(n, "ケンポ タロウ"))).collect();
+    let says_covered = (1..=5).map(|n| Some(named(n, "ケンポ タロウ"))).collect();
     import(CHECK, store, INSURER, says_covered, ImportMode::Apply).await?;
     let found = snapshot(CHECK, store).await?;
     ensure!(
         CHECK,
         found
             .iter()
-            .take(4)
+            .take(5)
             .flatten()
             .all(|r| r.coverage_end().is_none()),
         "an import whose rows say \"covered\" must clear the ends: {found:?}"
