@@ -1,7 +1,9 @@
 #![no_main]
 //! Fuzz target for the roster file reader: any bytes, in each encoding setting, with and
 //! without skipping bad rows. Never a panic; every entry is the importing insurer's; every
-//! refused entry has its problem; problems come in file order with messages in both languages.
+//! refused entry has its problem; problems come in file order with messages in both languages;
+//! a file's good rows all keep the ends on record or none does, and a row that keeps them
+//! says none.
 use kenpo_auth::{CsvEncoding, MessageJa, RosterCsv};
 use libfuzzer_sys::fuzz_target;
 
@@ -29,9 +31,15 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     let mut refused = 0_u64;
+    let mut keeps = None;
     for entry in rows.by_ref() {
         match entry.record {
-            Some(record) => assert_eq!(record.key().insurer_code(), "06139999"),
+            Some(record) => {
+                assert!(keeps.is_none_or(|keeps| keeps == entry.keeps_coverage_end));
+                keeps = Some(entry.keeps_coverage_end);
+                assert_eq!(record.key().insurer_code(), "06139999");
+                assert!(!entry.keeps_coverage_end || record.coverage_end().is_none());
+            }
             None => refused += 1,
         }
     }
