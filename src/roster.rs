@@ -84,13 +84,25 @@ impl RosterEntry {
     pub fn record_over(&self, stored: Option<&InsuredRecord>) -> Option<InsuredRecord> {
         let record = self.record.clone()?;
         Some(match stored {
-            Some(stored)
-                if self.keeps_coverage_end && stored.birth_date() == record.birth_date() =>
-            {
+            Some(stored) if self.keeps_end_of(stored) => {
                 record.with_coverage_end(stored.coverage_end())
             }
             _ => record,
         })
+    }
+
+    /// Whether the import leaves the end of coverage of `stored`, the person the roster holds
+    /// under this row's key, as it is: the row [keeps it](Self::keeps_coverage_end) and names
+    /// the same person (the same date of birth). A store that writes inside the database may
+    /// mark such rows and leave their end alone, rather than write the value it read, so that
+    /// an end set or cleared by hand while the import runs stays.
+    #[must_use]
+    pub fn keeps_end_of(&self, stored: &InsuredRecord) -> bool {
+        self.keeps_coverage_end
+            && self
+                .record
+                .as_ref()
+                .is_some_and(|record| record.birth_date() == stored.birth_date())
     }
 }
 

@@ -132,11 +132,13 @@
 //!   cannot log in. [`Error::CoverageEnded`](crate::Error::CoverageEnded) is said only after
 //!   the password checked out, so it tells nothing to someone without the password; reset and
 //!   reminder treat the account as unknown (a decoy, no mail), and first authentication does
-//!   not confirm the person. An end of coverage set by hand
-//!   ([`Portal::end_coverage`](crate::Portal::end_coverage)) is undone only by
-//!   [`Portal::restore_coverage`](crate::Portal::restore_coverage) or by a roster file that
-//!   says when coverage ends; a file without a 資格喪失日 column keeps it
-//!   ([`RosterEntry::keeps_coverage_end`](crate::store::RosterEntry::keeps_coverage_end)).
+//!   not confirm the person. A roster file without a 資格喪失日 column says nothing of when
+//!   coverage ends, so its import keeps an end set by hand
+//!   ([`Portal::end_coverage`](crate::Portal::end_coverage)) for the person it names
+//!   ([`RosterEntry::keeps_end_of`](crate::store::RosterEntry::keeps_end_of): same key, same
+//!   date of birth), and leaves alone one set or cleared while it runs; a file with the
+//!   column, [`Portal::restore_coverage`](crate::Portal::restore_coverage), or a newcomer
+//!   under the same number changes it.
 //! - An account belongs to the person who registered it, not to the number: it keeps the date
 //!   of birth its member proved ([`Account::is_held_by`](crate::store::Account::is_held_by)).
 //!   When the insurer gives a former member's 記号・番号 to someone else, the account answers

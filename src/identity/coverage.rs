@@ -121,6 +121,33 @@ impl FromStr for CoverageEnd {
 
 serde_as_text!(CoverageEnd);
 
+impl DateError {
+    /// The message for a bad 資格喪失日 cell of a roster file: [`DateError`]'s own
+    /// [`message_ja`](crate::MessageJa::message_ja) speaks of the 生年月日.
+    pub(crate) fn coverage_end_message_ja(&self) -> String {
+        match self {
+            Self::Format | Self::Future => {
+                "資格喪失日を正しく入力してください（例：2027-03-31、令和9年3月31日）。".to_owned()
+            }
+            Self::Year { .. } => format!(
+                "資格喪失日の年が正しくありません（{}年から{}年までで入力してください）。",
+                CoverageEnd::MIN_YEAR,
+                CoverageEnd::MAX_YEAR
+            ),
+            Self::Month { .. } => {
+                "資格喪失日の月が正しくありません（1月から12月までで入力してください）。".to_owned()
+            }
+            Self::Day { year, month, day } => format!(
+                "資格喪失日の日が正しくありません（{year}年{month}月に{day}日はありません）。"
+            ),
+            Self::UnknownEra => {
+                "元号は明治・大正・昭和・平成・令和（M・T・S・H・R）で入力してください。".to_owned()
+            }
+            Self::NotInEra { era } => format!("資格喪失日が{era}の期間にありません。"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -196,6 +196,9 @@ impl MessageJa for FieldError {
                 self.field.accepts_ja(),
                 show_char(*ch)
             ),
+            FieldErrorKind::Date(e) if self.field == Field::CoverageEnd => {
+                e.coverage_end_message_ja()
+            }
             FieldErrorKind::Date(e) => e.message_ja(),
             FieldErrorKind::Name(e) => e.message_ja(),
             FieldErrorKind::UserId(e) => e.message_ja(),

@@ -14,16 +14,21 @@
 //!    connection keeps no session state).
 //! 3. **Compare**: duplicates (a key an earlier row named) go to
 //!    [`RosterTally::duplicate`] in file order; each first row, joined with the row it
-//!    replaces, through [`RosterEntry::record_over`] (whose result, where it differs, is
-//!    written back to the staging table) to [`RosterTally::seen`] in file order; each stored person of the insurer whom
-//!    no row named to [`RosterTally::removed`]. Rows are streamed, never collected.
+//!    replaces, through [`RosterEntry::record_over`] to [`RosterTally::seen`] in file order
+//!    (rows that keep the end on record stay marked, so that the apply leaves the end as it
+//!    finds it; the few that name someone new under a reissued number are unmarked); each
+//!    stored person of the insurer whom no row named to [`RosterTally::removed`]. Rows are
+//!    streamed, never collected (but for the seqs of those few).
 //! 4. **Apply** only if [`RosterTally::may_apply`]: delete the missing people, upsert the
 //!    added and changed ones, commit. Otherwise roll back: a dry run or a refused import writes
 //!    nothing. Readers see the old roster or the new one, never a mix.
 //!
 //! A single-row write racing an import of the same insurer ([`set_coverage_end`]) is ordered
 //! before or after it by the row locks; if it lands between the compare and the apply, the
-//! import's report does not show it and the import's value wins.
+//! import's report does not show it and the import's value wins — except for a row that keeps
+//! the end on record ([`RosterEntry::keeps_end_of`]), whose end the apply leaves as it finds
+//! it, so that an end set or cleared by hand during an import of a file without 資格喪失日
+//! stays.
 //!
 //! [`set_coverage_end`]: crate::Store::set_coverage_end
 
@@ -98,15 +103,24 @@ where
     if apply {
         tx.query_typed(&format!("DELETE {missing}"), &[text(&insurer_code)])
             .await?;
+        // Rows that keep the end on record (RosterEntry::keeps_end_of, marked by the compare)
+        // leave it as the roster holds it at this moment: an end set or cleared by hand while
+        // the import ran stays.
         tx.batch_execute(&backend.sql(&format!(
             "INSERT INTO @.roster AS r ({ROSTER_COLUMNS})
-             SELECT {ROSTER_COLUMNS} FROM pg_temp.kenpo_roster_import
+             SELECT {ROSTER_COLUMNS} FROM pg_temp.kenpo_roster_import WHERE NOT keeps_end
              ON CONFLICT (insurer_code, symbol, number) DO UPDATE SET
                  birth_date = excluded.birth_date, name_kana = excluded.name_kana,
                  coverage_end = excluded.coverage_end
              WHERE r.birth_date IS DISTINCT FROM excluded.birth_date
                  OR r.name_kana IS DISTINCT FROM excluded.name_kana
-                 OR r.coverage_end IS DISTINCT FROM excluded.coverage_end"
+                 OR r.coverage_end IS DISTINCT FROM excluded.coverage_end;
+             INSERT INTO @.roster AS r ({ROSTER_COLUMNS})
+             SELECT {ROSTER_COLUMNS} FROM pg_temp.kenpo_roster_import WHERE keeps_end
+             ON CONFLICT (insurer_code, symbol, number) DO UPDATE SET
+                 birth_date = excluded.birth_date, name_kana = excluded.name_kana
+             WHERE r.birth_date IS DISTINCT FROM excluded.birth_date
+                 OR r.name_kana IS DISTINCT FROM excluded.name_kana"
         )))
         .await?;
         tx.commit().await?;
@@ -211,9 +225,10 @@ async fn compare(
             std::iter::empty::<&(dyn ToSql + Sync)>(),
         )
         .await?;
-    // Staged rows whose record the import writes differently (RosterEntry::record_over): their
-    // seq and the end of coverage to write, set in the staging table once the walk is done.
-    let (mut seqs, mut ends): (Vec<i64>, Vec<Option<String>>) = (Vec::new(), Vec::new());
+    // Rows that say nothing of their end but name someone other than the person on record (a
+    // reissued number): written with the row's own end. Their seqs, to unmark once the walk
+    // is done; few, since a number is rarely given to someone else.
+    let mut newcomers: Vec<i64> = Vec::new();
     let mut compared = pin!(compared);
     while let Some(row) = compared.next().await {
         let row: Row = row?;
@@ -230,18 +245,15 @@ async fn compare(
             continue;
         };
         tally.seen(&new, old.as_ref());
-        if entry.record.as_ref() != Some(&new) {
-            let [.., end] = roster_columns(&new);
-            seqs.push(get(&row, 2 * RosterRow::WIDTH + 1, "seq")?);
-            ends.push(end);
+        let newcomer = old.as_ref().is_some_and(|old| !entry.keeps_end_of(old));
+        if entry.keeps_coverage_end && newcomer {
+            newcomers.push(get(&row, 2 * RosterRow::WIDTH + 1, "seq")?);
         }
     }
-    if !seqs.is_empty() {
+    if !newcomers.is_empty() {
         tx.query_typed(
-            "UPDATE pg_temp.kenpo_roster_import AS s SET coverage_end = w.coverage_end
-             FROM unnest($1::BIGINT[], $2::TEXT[]) AS w (seq, coverage_end)
-             WHERE s.seq = w.seq",
-            &[(&seqs, Type::INT8_ARRAY), (&ends, Type::TEXT_ARRAY)],
+            "UPDATE pg_temp.kenpo_roster_import SET keeps_end = false WHERE seq = ANY($1)",
+            &[(&newcomers, Type::INT8_ARRAY)],
         )
         .await?;
     }

@@ -127,8 +127,9 @@ impl PostgresOptions {
     /// The statement timeout within a roster import
     /// ([`Store::import_roster`](crate::Store::import_roster)), in place of
     /// [`statement_timeout`](Self::statement_timeout) (`None`: the same as every statement),
-    /// at most [`MAX_STATEMENT_TIMEOUT`](Self::MAX_STATEMENT_TIMEOUT). Set with `SET LOCAL`
-    /// in the import's transaction, so it holds behind PgBouncer too and for nothing else.
+    /// at most [`MAX_STATEMENT_TIMEOUT`](Self::MAX_STATEMENT_TIMEOUT), at least 1 ms. Set
+    /// with `SET LOCAL` in the import's transaction, so it holds behind PgBouncer too and for
+    /// nothing else — including the wait for another import of the same insurer to finish.
     ///
     /// An import's statements grow with the file: a million rows take about 8 s in the
     /// longest of them on a two-core test machine (`cargo bench --bench roster_import`), so the

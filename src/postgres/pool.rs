@@ -180,7 +180,11 @@ impl Backend {
             max_tries: options.max_tries,
             import_timeout: options
                 .import_statement_timeout
-                .map(|timeout| format!("SET LOCAL statement_timeout = {}", timeout.as_millis())),
+                // At least 1 ms, as the startup option: 0 would mean no timeout at all.
+                .map(|timeout| {
+                    let millis = timeout.as_millis().max(1);
+                    format!("SET LOCAL statement_timeout = {millis}")
+                }),
             prefix: format!("\"{schema}\"."),
             schema,
             config,

@@ -444,12 +444,15 @@ proptest! {
     }
 }
 
+/// A one-row file with `cell` in its 資格喪失日 column.
+fn with_coverage_end(cell: &str) -> String {
+    format!("記号,番号,生年月日,氏名カナ,資格喪失日\n12,345,1980-04-01,ケンポ ハナコ,{cell}\n")
+}
+
 /// The end of coverage a one-row file with `cell` in its 資格喪失日 column gives, or `Err`
 /// when the row is refused.
 fn coverage_end_of(cell: &str) -> Result<Option<CoverageEnd>, ()> {
-    let file =
-        format!("記号,番号,生年月日,氏名カナ,資格喪失日\n12,345,1980-04-01,ケンポ ハナコ,{cell}\n");
-    let read = entries(&csv(), file.as_bytes());
+    let read = entries(&csv(), with_coverage_end(cell).as_bytes());
     let record = read
         .first()
         .and_then(|entry| entry.record.as_ref())
@@ -478,6 +481,27 @@ fn the_end_of_coverage_is_read_in_every_spelling_of_a_birth_date() {
         "31/03/2027",
     ] {
         assert_eq!(coverage_end_of(bad), Err(()), "{bad}");
+    }
+}
+
+#[test]
+fn a_bad_end_of_coverage_is_reported_as_one() {
+    for bad in [
+        "平成40年1月1日",
+        "2027-02-30",
+        "2027-13-01",
+        "1899-12-31",
+        "2027/2/30",
+    ] {
+        let file = with_coverage_end(bad);
+        let mut rows = csv().read(file.as_bytes()).unwrap();
+        rows.by_ref().for_each(drop);
+        let message = rows.problems().first().map(MessageJa::message_ja);
+        let message = message.unwrap_or_default();
+        assert!(
+            message.contains("資格喪失日") && !message.contains("生年月日"),
+            "{bad}: {message}"
+        );
     }
 }
 

@@ -21,51 +21,14 @@ use tokio::task::JoinHandle;
 
 use crate::require_server;
 use crate::support::{
-    NEW_PASSWORD, PASSWORD, TestSchema, USER_ID, admin_value, lock_policy, portal_config,
-    registration_form, server_alone, shoko, shoko_record, t0, url,
+    NEW_PASSWORD, PASSWORD, TestSchema, USER_ID, admin_value, hold, holder, lock_policy,
+    portal_config, registration_form, server_alone, shoko, shoko_record, t0, url,
+    wait_until_blocked,
 };
-
-/// A connection of the test's own, to hold locks with.
-async fn holder() -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client
-}
-
-/// Begins `statement` (a lock on one of the schema's tables) in a transaction on `client`, and
-/// holds it until the transaction is rolled back or dropped.
-async fn hold<'a>(
-    client: &'a mut tokio_postgres::Client,
-    statement: &str,
-) -> tokio_postgres::Transaction<'a> {
-    let tx = client.transaction().await.unwrap();
-    tx.batch_execute(statement).await.unwrap();
-    tx
-}
 
 /// The lock that stops a step at its account write.
 fn accounts_share_lock(schema: &TestSchema) -> String {
     format!("LOCK TABLE \"{}\".accounts IN SHARE MODE", schema.name())
-}
-
-/// Waits until a backend of `schema`'s stores waits for a lock.
-async fn wait_until_blocked(schema: &TestSchema) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let sql = format!(
-        "SELECT count(*) FROM pg_stat_activity
-         WHERE application_name = '{}' AND wait_event_type = 'Lock'",
-        schema.application_name()
-    );
-    loop {
-        let blocked = tokio::task::block_in_place(|| admin_value(&sql));
-        if blocked.as_deref().is_some_and(|n| n != "0") {
-            return;
-        }
-        assert!(Instant::now() < deadline, "the store's step never blocked");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// The portal's error is a store error whose source is a transient `PostgresError`, with the

@@ -23,5 +23,6 @@ mod faults;
 mod options;
 mod pgbouncer;
 mod processes;
+mod roster_race;
 mod search_path;
 mod stress;

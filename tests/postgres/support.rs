@@ -1,7 +1,7 @@
 //! Finding the server, schemas of one's own, and the records the tests store.
 
 use std::sync::{Mutex, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use crate::records::*;
 
@@ -261,5 +261,43 @@ impl Inspect for PostgresStore {
     }
     fn counters(&self) -> usize {
         usize::try_from(block_on(self.counter_count()).unwrap()).unwrap()
+    }
+}
+
+/// A connection of the test's own, to hold locks with.
+pub async fn holder() -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// Begins `statement` (a lock on one of the schema's tables) in a transaction on `client`, and
+/// holds it until the transaction is rolled back or dropped.
+pub async fn hold<'a>(
+    client: &'a mut tokio_postgres::Client,
+    statement: &str,
+) -> tokio_postgres::Transaction<'a> {
+    let tx = client.transaction().await.unwrap();
+    tx.batch_execute(statement).await.unwrap();
+    tx
+}
+
+/// Waits until a backend of `schema`'s stores waits for a lock.
+pub async fn wait_until_blocked(schema: &TestSchema) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let sql = format!(
+        "SELECT count(*) FROM pg_stat_activity
+         WHERE application_name = '{}' AND wait_event_type = 'Lock'",
+        schema.application_name()
+    );
+    loop {
+        let blocked = tokio::task::block_in_place(|| admin_value(&sql));
+        if blocked.as_deref().is_some_and(|n| n != "0") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the store's step never blocked");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
