@@ -7,9 +7,10 @@
 //!    duplicates.
 //! 2. **Compare** the staged roster with the stored one in a read transaction (a snapshot;
 //!    in WAL mode it blocks no writer): each staged row, joined with the row it replaces, goes
-//!    through [`RosterEntry::record_over`] and [`RosterTally::seen`]; each stored person of the insurer the file does not name
-//!    through [`RosterTally::removed`]. The insurer's `roster_versions` row is read in the same
-//!    snapshot.
+//!    through [`RosterEntry::record_over`] and [`RosterTally::seen`]; each stored person of the
+//!    insurer the file does not name through [`RosterTally::removed`]. The insurer's
+//!    `roster_versions` row is read in the same snapshot (an end of coverage set by hand bumps
+//!    it too, so the apply compares again rather than write an end it read before).
 //! 3. **Apply**, if [`RosterTally::may_apply`], in one `BEGIN IMMEDIATE` transaction: if the
 //!    version is still the one compared against, nobody wrote the insurer's roster since, so
 //!    the report is exact; otherwise the comparison runs again under the write lock. Then the
