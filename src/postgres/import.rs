@@ -14,7 +14,8 @@
 //!    connection keeps no session state).
 //! 3. **Compare**: duplicates (a key an earlier row named) go to
 //!    [`RosterTally::duplicate`] in file order; each first row, joined with the row it
-//!    replaces, through [`RosterEntry::record_over`] to [`RosterTally::seen`] in file order
+//!    replaces, through [`RosterEntry::record_over`] to [`RosterTally::seen`] in key order (so
+//!    that the report lists the same first keys as every store)
 //!    (rows that keep the end on record stay marked, so that the apply leaves the end as it
 //!    finds it; the few that name someone new under a reissued number are unmarked); each
 //!    stored person of the insurer whom no row named to [`RosterTally::removed`]. Rows are
@@ -178,7 +179,8 @@ where
     Ok(())
 }
 
-/// Step 3a: duplicates, then every first row beside the row it replaces, in file order.
+/// Step 3a: duplicates in file order, then every first row beside the row it replaces, in key
+/// order.
 async fn compare(
     backend: &Backend,
     tx: &Transaction<'_>,
@@ -220,7 +222,7 @@ async fn compare(
                  LEFT JOIN @.roster AS r ON r.insurer_code = s.insurer_code
                      AND r.symbol = s.symbol AND r.number = s.number
                  WHERE s.seq = s.first
-                 ORDER BY s.seq"
+                 ORDER BY s.symbol COLLATE \"C\", s.number COLLATE \"C\""
             )),
             std::iter::empty::<&(dyn ToSql + Sync)>(),
         )

@@ -94,7 +94,7 @@ pub(super) async fn roster_import<S: Store>(store: &S) -> Outcome {
         CHECK,
         store,
         INSURER,
-        vec![Some(insured(1)), Some(insured(2)), Some(insured(3))],
+        vec![Some(insured(3)), Some(insured(1)), Some(insured(2))],
         ImportMode::Apply,
     )
     .await?;
@@ -102,6 +102,11 @@ pub(super) async fn roster_import<S: Store>(store: &S) -> Outcome {
         CHECK,
         first.applied && first.added == 3 && first.removed == 0,
         "first import: {first:?}"
+    );
+    ensure!(
+        CHECK,
+        first.added_keys == [key(1), key(2), key(3)],
+        "reported keys must come in key order (RosterChanges), not file order: {first:?}"
     );
     import_other_insurer(CHECK, store).await?;
     create_account(store, "member01", 1).await?;
