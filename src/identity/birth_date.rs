@@ -98,25 +98,49 @@ pub enum DateError {
 /// ```
 impl MessageJa for DateError {
     fn message_ja(&self) -> String {
+        self.message_ja_about(&DateField {
+            label: "生年月日",
+            example: "1970-03-02",
+            years: "1900年から今年まで",
+        })
+    }
+}
+
+/// The date field a [`DateError`]'s message speaks of: the birth date, or a roster file's
+/// end of coverage.
+pub(crate) struct DateField {
+    /// The field's name, e.g. 生年月日.
+    pub(crate) label: &'static str,
+    /// A well-written date, shown with a format error.
+    pub(crate) example: &'static str,
+    /// The years the field accepts, e.g. 1900年から今年まで.
+    pub(crate) years: &'static str,
+}
+
+impl DateError {
+    /// The member's message for this error in the date field `field`.
+    pub(crate) fn message_ja_about(&self, field: &DateField) -> String {
+        let DateField {
+            label,
+            example,
+            years,
+        } = field;
         match self {
-            Self::Format => "生年月日を正しく入力してください（例：1970-03-02）。".to_owned(),
+            Self::Format => format!("{label}を正しく入力してください（例：{example}）。"),
             Self::Year { .. } => {
-                "生年月日の年が正しくありません（1900年から今年までで入力してください）。"
-                    .to_owned()
+                format!("{label}の年が正しくありません（{years}で入力してください）。")
             }
             Self::Month { .. } => {
-                "生年月日の月が正しくありません（1月から12月までで入力してください）。".to_owned()
+                format!("{label}の月が正しくありません（1月から12月までで入力してください）。")
             }
             Self::Day { year, month, day } => {
-                format!(
-                    "生年月日の日が正しくありません（{year}年{month}月に{day}日はありません）。"
-                )
+                format!("{label}の日が正しくありません（{year}年{month}月に{day}日はありません）。")
             }
-            Self::Future => "生年月日に未来の日付は入力できません。".to_owned(),
+            Self::Future => format!("{label}に未来の日付は入力できません。"),
             Self::UnknownEra => {
                 "元号は明治・大正・昭和・平成・令和（M・T・S・H・R）で入力してください。".to_owned()
             }
-            Self::NotInEra { era } => format!("生年月日が{era}の期間にありません。"),
+            Self::NotInEra { era } => format!("{label}が{era}の期間にありません。"),
         }
     }
 }

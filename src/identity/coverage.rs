@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::SystemTime;
 
-use super::birth_date::{DateError, days_in_month, today_in_japan};
+use super::birth_date::{DateError, DateField, days_in_month, today_in_japan};
 
 /// The date an insured person's coverage ends (資格喪失日): from that day on, in Japan (JST),
 /// the person is no longer covered, their account cannot log in and first authentication does
@@ -125,25 +125,15 @@ impl DateError {
     /// The message for a bad 資格喪失日 cell of a roster file: [`DateError`]'s own
     /// [`message_ja`](crate::MessageJa::message_ja) speaks of the 生年月日.
     pub(crate) fn coverage_end_message_ja(&self) -> String {
+        let field = DateField {
+            label: "資格喪失日",
+            example: "2027-03-31、令和9年3月31日",
+            years: "1900年から9999年まで",
+        };
         match self {
-            Self::Format | Self::Future => {
-                "資格喪失日を正しく入力してください（例：2027-03-31、令和9年3月31日）。".to_owned()
-            }
-            Self::Year { .. } => format!(
-                "資格喪失日の年が正しくありません（{}年から{}年までで入力してください）。",
-                CoverageEnd::MIN_YEAR,
-                CoverageEnd::MAX_YEAR
-            ),
-            Self::Month { .. } => {
-                "資格喪失日の月が正しくありません（1月から12月までで入力してください）。".to_owned()
-            }
-            Self::Day { year, month, day } => format!(
-                "資格喪失日の日が正しくありません（{year}年{month}月に{day}日はありません）。"
-            ),
-            Self::UnknownEra => {
-                "元号は明治・大正・昭和・平成・令和（M・T・S・H・R）で入力してください。".to_owned()
-            }
-            Self::NotInEra { era } => format!("資格喪失日が{era}の期間にありません。"),
+            // A date to come is an end of coverage like any other: never said of one.
+            Self::Future => Self::Format.message_ja_about(&field),
+            other => other.message_ja_about(&field),
         }
     }
 }
